@@ -1,0 +1,12 @@
+import ArgumentParser
+import FSBExperiments
+
+/// Root command: parses arguments and dispatches to a subcommand.
+@main
+struct FSBCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fsb",
+        abstract: "Fixed-Sign Binary neural networks: train, evaluate, simulate hardware, compare.",
+        subcommands: []
+    )
+}
