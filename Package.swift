@@ -23,13 +23,14 @@ let package = Package(
         .target(name: "FSBHardware", dependencies: ["FSBCore"]),
         .target(name: "FSBExperiments", dependencies: ["FSBCore", "FSBData", "FSBNN", "FSBHardware"]),
         .executableTarget(name: "fsb", dependencies: [
-            "FSBExperiments",
+            "FSBCore", "FSBData", "FSBNN", "FSBHardware", "FSBExperiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "fsb-bench", dependencies: ["FSBCore", "FSBData", "FSBNN", "FSBExperiments", "CKernels"]),
         .target(name: "TestSupport", dependencies: ["FSBCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "FSBCoreTests", dependencies: ["FSBCore", "TestSupport"]),
+        .testTarget(name: "FSBCoreTests", dependencies: ["FSBCore", "CKernels", "TestSupport"]),
         .testTarget(name: "FSBDataTests", dependencies: ["FSBData", "TestSupport"]),
-        .testTarget(name: "FSBNNTests", dependencies: ["FSBNN", "TestSupport"]),
+        .testTarget(name: "FSBNNTests", dependencies: ["FSBNN", "CKernels", "TestSupport"]),
         .testTarget(name: "FSBHardwareTests", dependencies: ["FSBHardware", "TestSupport"]),
         .testTarget(name: "FSBExperimentsTests", dependencies: ["FSBExperiments", "TestSupport"]),
     ]

@@ -1,0 +1,173 @@
+import Foundation
+
+/// A configuration error: names the file and the JSON path of the offending value,
+/// what was expected and what was found, in one line
+/// (for example `run.json: training.optimizer.learningRate: must be > 0, got -1`).
+public struct ConfigError: UserFacingError, Equatable {
+    /// The file the config came from (empty when decoded from memory).
+    public let file: String
+    /// Dotted JSON path, with `[i]` for array elements (`model.layers[2].method`).
+    public let path: String
+    /// What was expected and what was found.
+    public let message: String
+
+    public init(file: String, path: String, message: String) {
+        self.file = file
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String {
+        let location = path.isEmpty ? "(top level)" : path
+        return file.isEmpty ? "\(location): \(message)" : "\(file): \(location): \(message)"
+    }
+}
+
+/// Strict decoding of JSON configs with Codable: unknown keys, wrong types, missing
+/// required fields and out-of-range values become a `ConfigError` with the JSON path.
+///
+/// Types opt in by calling `try decoder.rejectUnknownKeys(MyKeys.self)` in `init(from:)`
+/// and by checking ranges with `container.decode(_:forKey:default:check:)`.
+public enum StrictJSON {
+    /// Decodes `T` from `data`; `file` is used in error messages.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String = "") throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw configError(from: error, file: file)
+        } catch let error as ConfigError {
+            throw error
+        }
+    }
+
+    /// Reads and decodes a JSON file.
+    public static func decode<T: Decodable>(_ type: T.Type, fromFile path: String) throws -> T {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FSBError("\(path): cannot read file (does it exist?)")
+        }
+        return try decode(type, from: data, file: path)
+    }
+
+    /// Renders a coding path as `a.b[2].c`.
+    public static func render(_ path: [CodingKey]) -> String {
+        var out = ""
+        for key in path {
+            if let index = key.intValue {
+                out += "[\(index)]"
+            } else {
+                out += out.isEmpty ? key.stringValue : "." + key.stringValue
+            }
+        }
+        return out
+    }
+
+    /// Converts a DecodingError into a one-line ConfigError.
+    public static func configError(from error: DecodingError, file: String) -> ConfigError {
+        switch error {
+        case .typeMismatch(let type, let context):
+            return ConfigError(file: file, path: render(context.codingPath),
+                               message: "expected \(jsonTypeName(type)), found \(foundDescription(context))")
+        case .valueNotFound(let type, let context):
+            return ConfigError(file: file, path: render(context.codingPath),
+                               message: "expected \(jsonTypeName(type)), found null")
+        case .keyNotFound(let key, let context):
+            return ConfigError(file: file, path: render(context.codingPath + [key]),
+                               message: "required field is missing")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty, let underlying = context.underlyingError {
+                let text = (underlying as NSError).userInfo["NSDebugDescription"] as? String
+                    ?? underlying.localizedDescription
+                return ConfigError(file: file, path: "", message: "not valid JSON: \(text)")
+            }
+            return ConfigError(file: file, path: render(context.codingPath), message: context.debugDescription)
+        @unknown default:
+            return ConfigError(file: file, path: "", message: "\(error)")
+        }
+    }
+
+    private static func jsonTypeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Bool.Type: return "a boolean"
+        case is Int.Type, is Int64.Type, is UInt64.Type, is Int32.Type: return "an integer"
+        case is Double.Type, is Float.Type: return "a number"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") { return "an object" }
+            return "an object"
+        }
+    }
+
+    private static func foundDescription(_ context: DecodingError.Context) -> String {
+        let text = context.debugDescription
+        // Foundation says e.g. "Expected to decode Double but found a string instead."
+        if let range = text.range(of: "but found ") {
+            return String(text[range.upperBound...]).replacingOccurrences(of: " instead.", with: "")
+        }
+        return text
+    }
+}
+
+/// A coding key for any string or integer, used to list the keys an object really has.
+public struct AnyCodingKey: CodingKey, Hashable {
+    public var stringValue: String
+    public var intValue: Int?
+    public init(stringValue: String) { self.stringValue = stringValue; self.intValue = nil }
+    public init(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+}
+
+extension Decoder {
+    /// Throws a path-carrying error for the first key of this object that `Keys` does not name.
+    public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
+        let container = try self.container(keyedBy: AnyCodingKey.self)
+        let allowed = Set(Keys.allCases.map(\.stringValue))
+        for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue })
+        where !allowed.contains(key.stringValue) {
+            let known = allowed.sorted().joined(separator: ", ")
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: codingPath + [key],
+                debugDescription: "unknown key \"\(key.stringValue)\" (expected one of: \(known))"))
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes an optional field, substituting `defaultValue` when absent, then runs
+    /// `check`, which returns a message such as "must be > 0" when the value is out of range.
+    public func decode<T: Decodable & CustomStringConvertible>(
+        _ type: T.Type, forKey key: Key, default defaultValue: T, check: (T) -> String? = { _ in nil }
+    ) throws -> T {
+        let value = try decodeIfPresent(T.self, forKey: key) ?? defaultValue
+        if let problem = check(value) {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                   debugDescription: "\(problem), got \(value)")
+        }
+        return value
+    }
+
+    /// Decodes a required field, then runs `check` as above.
+    public func decodeChecked<T: Decodable & CustomStringConvertible>(
+        _ type: T.Type, forKey key: Key, check: (T) -> String?
+    ) throws -> T {
+        let value = try decode(T.self, forKey: key)
+        if let problem = check(value) {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                   debugDescription: "\(problem), got \(value)")
+        }
+        return value
+    }
+
+    /// Decodes a string field that must be one of an enum's raw values.
+    public func decodeChoice<T: RawRepresentable & CaseIterable>(
+        _ type: T.Type, forKey key: Key, default defaultValue: T
+    ) throws -> T where T.RawValue == String {
+        guard let raw = try decodeIfPresent(String.self, forKey: key) else { return defaultValue }
+        guard let value = T(rawValue: raw) else {
+            let allowed = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                   debugDescription: "expected one of \(allowed), got \"\(raw)\"")
+        }
+        return value
+    }
+}
