@@ -1,0 +1,104 @@
+import FSBCore
+@testable import FSBNN
+import XCTest
+
+/// Optimizer steps against values computed by hand (see the comments).
+final class OptimizerTests: XCTestCase {
+    private func scalar(_ name: String = "w", value: Float = 1, role: ParameterRole = .weight,
+                        constraint: ParameterConstraint = .none) -> Parameter {
+        Parameter(name: name, value: Tensor(shape: [1], storage: [value]), role: role, constraint: constraint)
+    }
+
+    func testSGDMomentumWithWeightDecay() {
+        // step 1: d = 0.5 + 0.01*1 = 0.51, b = 0.51, w = 1 - 0.1*0.51 = 0.949
+        // step 2: d = 0.5 + 0.01*0.949 = 0.50949, b = 0.9*0.51 + 0.50949 = 0.96849, w = 0.852151
+        let p = scalar()
+        let sgd = SGD(momentum: 0.9, weightDecay: .init(coefficient: 0.01))
+        p.gradient[0] = 0.5
+        sgd.step([p], learningRate: 0.1)
+        XCTAssertEqual(p.value[0], 0.949, accuracy: 1e-6)
+        sgd.step([p], learningRate: 0.1)
+        XCTAssertEqual(p.value[0], 0.852151, accuracy: 1e-6)
+    }
+
+    func testSGDNesterov() {
+        // b = 0.51, d = 0.51 + 0.9*0.51 = 0.969, w = 1 - 0.0969 = 0.9031
+        let p = scalar()
+        let sgd = SGD(momentum: 0.9, nesterov: true, weightDecay: .init(coefficient: 0.01))
+        p.gradient[0] = 0.5
+        sgd.step([p], learningRate: 0.1)
+        XCTAssertEqual(p.value[0], 0.9031, accuracy: 1e-6)
+    }
+
+    func testWeightDecaySkipsExemptRoles() {
+        // A scaling factor gets no decay by default: w = 1 - 0.1*0.5 = 0.95.
+        let p = scalar(role: .scalingFactor)
+        let sgd = SGD(weightDecay: .init(coefficient: 0.5))
+        p.gradient[0] = 0.5
+        sgd.step([p], learningRate: 0.1)
+        XCTAssertEqual(p.value[0], 0.95, accuracy: 1e-7)
+        let q = scalar(role: .scalingFactor)
+        q.gradient[0] = 0.5
+        SGD(weightDecay: .init(coefficient: 0.5, roles: [.scalingFactor])).step([q], learningRate: 0.1)
+        XCTAssertEqual(q.value[0], 1 - 0.1 * (0.5 + 0.5), accuracy: 1e-7)
+    }
+
+    func testNonnegativeConstraintClampsAfterStep() {
+        let p = scalar(value: 0.01, role: .scalingFactor, constraint: .nonnegative)
+        p.gradient[0] = 1
+        SGD().step([p], learningRate: 0.1)
+        XCTAssertEqual(p.value[0], 0)
+    }
+
+    func testAdamTwoSteps() {
+        // m1 = 0.05, v1 = 0.00025, mhat = 0.5, vhat = 0.25 -> w = 1 - 0.1*0.5/0.5 = 0.9
+        // m2 = 0.095, v2 = 0.00049975, mhat = 0.5, vhat = 0.25 -> w = 0.8
+        let p = scalar()
+        let adam = Adam()
+        p.gradient[0] = 0.5
+        adam.step([p], learningRate: 0.1)
+        XCTAssertEqual(p.value[0], 0.9, accuracy: 1e-6)
+        adam.step([p], learningRate: 0.1)
+        XCTAssertEqual(p.value[0], 0.8, accuracy: 1e-6)
+    }
+
+    func testAdamL2AndAdamWDecoupled() {
+        // Adam with L2 0.1: g = 0.5 + 0.1 = 0.6, first step moves by lr exactly: w = 0.9.
+        let p = scalar()
+        p.gradient[0] = 0.5
+        Adam(weightDecay: .init(coefficient: 0.1)).step([p], learningRate: 0.1)
+        XCTAssertEqual(p.value[0], 0.9, accuracy: 1e-6)
+        // AdamW: w = 1 - 0.1*0.1*1 = 0.99, then - 0.1 -> 0.89.
+        let q = scalar()
+        q.gradient[0] = 0.5
+        Adam(weightDecay: .init(coefficient: 0.1), decoupled: true).step([q], learningRate: 0.1)
+        XCTAssertEqual(q.value[0], 0.89, accuracy: 1e-6)
+    }
+
+    func testOptimizerStateRoundTrip() throws {
+        for make in [{ SGD(momentum: 0.9) as Optimizer }, { Adam() as Optimizer }] {
+            let a = scalar(), b = scalar()
+            let first = make(), second = make()
+            a.gradient[0] = 0.3
+            first.step([a], learningRate: 0.1)
+            try second.loadState(first.stateTensors(), parameters: [b])
+            b.value = a.value
+            a.gradient[0] = 0.7
+            b.gradient[0] = 0.7
+            first.step([a], learningRate: 0.1)
+            second.step([b], learningRate: 0.1)
+            XCTAssertEqual(a.value, b.value)
+        }
+    }
+
+    func testGradientClipping() {
+        let p = scalar()
+        let q = scalar("v")
+        p.gradient[0] = 3
+        q.gradient[0] = 4
+        let norm = GradientClipping.clipGlobalNorm([p, q], maxNorm: 1)
+        XCTAssertEqual(norm, 5)
+        XCTAssertEqual(p.gradient[0], 0.6, accuracy: 1e-6)
+        XCTAssertEqual(q.gradient[0], 0.8, accuracy: 1e-6)
+    }
+}
