@@ -48,6 +48,15 @@ public enum StrictJSON {
         return try decode(type, from: data, file: path)
     }
 
+    /// Renders a value as it would be written in JSON (`-1` rather than `-1.0`).
+    public static func describe<T: CustomStringConvertible>(_ value: T) -> String {
+        if let number = value as? Double, number.rounded() == number, abs(number) < 1e15 {
+            return String(Int64(number))
+        }
+        if let text = value as? String { return "\"\(text)\"" }
+        return value.description
+    }
+
     /// Renders a coding path as `a.b[2].c`.
     public static func render(_ path: [CodingKey]) -> String {
         var out = ""
@@ -71,8 +80,9 @@ public enum StrictJSON {
             return ConfigError(file: file, path: render(context.codingPath),
                                message: "expected \(jsonTypeName(type)), found null")
         case .keyNotFound(let key, let context):
+            let reason = context.debugDescription.hasPrefix("required") ? context.debugDescription : "required field"
             return ConfigError(file: file, path: render(context.codingPath + [key]),
-                               message: "required field is missing")
+                               message: "missing (\(reason))")
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty, let underlying = context.underlyingError {
                 let text = (underlying as NSError).userInfo["NSDebugDescription"] as? String
@@ -141,7 +151,7 @@ extension KeyedDecodingContainer {
         let value = try decodeIfPresent(T.self, forKey: key) ?? defaultValue
         if let problem = check(value) {
             throw DecodingError.dataCorruptedError(forKey: key, in: self,
-                                                   debugDescription: "\(problem), got \(value)")
+                                                   debugDescription: "\(problem), got \(StrictJSON.describe(value))")
         }
         return value
     }
@@ -153,7 +163,7 @@ extension KeyedDecodingContainer {
         let value = try decode(T.self, forKey: key)
         if let problem = check(value) {
             throw DecodingError.dataCorruptedError(forKey: key, in: self,
-                                                   debugDescription: "\(problem), got \(value)")
+                                                   debugDescription: "\(problem), got \(StrictJSON.describe(value))")
         }
         return value
     }

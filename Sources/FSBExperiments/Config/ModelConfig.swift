@@ -1,0 +1,209 @@
+import FSBCore
+import FSBNN
+
+/// The `model` section: architecture and the weight method of every layer.
+///
+/// By default the first convolution and the last linear layer stay `fp` (as in most
+/// binary-network papers) and every other Conv2D/Linear uses `method`.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    /// Network architectures the tool builds.
+    public enum Architecture: String, CaseIterable, Codable, Sendable {
+        case mlp, lenet5, vggSmall = "vgg-small", resnet20, resnet32, resnet56
+    }
+
+    /// A weight method's name in a config.
+    public enum MethodName: String, CaseIterable, Codable, Sendable {
+        case fp, binaryconnect, bwn, fsb
+    }
+
+    /// Residual shortcut for ResNets (He et al. 2016): `A` zero-padded identity, `B` 1x1 conv.
+    public enum Shortcut: String, CaseIterable, Codable, Sendable { case A, B }
+
+    public var architecture: Architecture
+    /// Hidden layer widths of the MLP (default [256, 128]; only for `mlp`).
+    public var hidden: [Int]
+    /// Multiplies every channel count and hidden width (default 1, range (0, 8]).
+    public var widthMultiplier: Double
+    /// BatchNorm after convolutions and hidden linear layers (LeNet-5/MLP optional,
+    /// default false; VGG-small and ResNets always true).
+    public var batchNorm: Bool
+    /// ResNet shortcut (default `A`).
+    public var shortcut: Shortcut
+    /// Dropout probability before the last linear layer, [0, 1) (default 0).
+    public var dropout: Double
+    /// Method of every Conv2D/Linear not set otherwise (default `fsb`).
+    public var method: MethodName
+    /// Method of the first convolution (or first linear of the MLP) (default `fp`).
+    public var firstLayerMethod: MethodName
+    /// Method of the last linear layer (default `fp`).
+    public var lastLayerMethod: MethodName
+    /// Per-layer overrides by layer name (see the model profile for names).
+    public var layerMethods: [String: MethodName]
+    /// FSB options, used by every layer whose method is `fsb`.
+    public var fsb: FSBConfig
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case architecture, hidden, widthMultiplier, batchNorm, shortcut, dropout
+        case method, firstLayerMethod, lastLayerMethod, layerMethods, fsb
+    }
+
+    public init(architecture: Architecture, method: MethodName = .fsb) {
+        self.architecture = architecture
+        hidden = [256, 128]
+        widthMultiplier = 1
+        batchNorm = architecture == .vggSmall || architecture.isResNet
+        shortcut = .A
+        dropout = 0
+        self.method = method
+        firstLayerMethod = .fp
+        lastLayerMethod = .fp
+        layerMethods = [:]
+        fsb = FSBConfig()
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if !c.contains(.architecture) {
+            throw DecodingError.keyNotFound(CodingKeys.architecture, .init(codingPath: c.codingPath, debugDescription: "required"))
+        }
+        architecture = try c.decodeChoice(Architecture.self, forKey: .architecture, default: .lenet5)
+        hidden = try c.decodeIfPresent([Int].self, forKey: .hidden) ?? [256, 128]
+        if c.contains(.hidden) && architecture != .mlp {
+            throw DecodingError.dataCorruptedError(forKey: .hidden, in: c,
+                debugDescription: "only applies to architecture \"mlp\", got \"\(architecture.rawValue)\"")
+        }
+        if let bad = hidden.first(where: { $0 < 1 }) {
+            throw DecodingError.dataCorruptedError(forKey: .hidden, in: c, debugDescription: "widths must be >= 1, got \(bad)")
+        }
+        widthMultiplier = try c.decode(Double.self, forKey: .widthMultiplier, default: 1) { $0 > 0 && $0 <= 8 ? nil : "must be in (0, 8]" }
+        let needsNorm = architecture == .vggSmall || architecture.isResNet
+        batchNorm = try c.decodeIfPresent(Bool.self, forKey: .batchNorm) ?? needsNorm
+        if needsNorm && !batchNorm {
+            throw DecodingError.dataCorruptedError(forKey: .batchNorm, in: c,
+                debugDescription: "\(architecture.rawValue) always uses BatchNorm, got false")
+        }
+        shortcut = try c.decodeChoice(Shortcut.self, forKey: .shortcut, default: .A)
+        if c.contains(.shortcut) && !architecture.isResNet {
+            throw DecodingError.dataCorruptedError(forKey: .shortcut, in: c,
+                debugDescription: "only applies to ResNets, got architecture \"\(architecture.rawValue)\"")
+        }
+        dropout = try c.decode(Double.self, forKey: .dropout, default: 0) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
+        method = try c.decodeChoice(MethodName.self, forKey: .method, default: .fsb)
+        firstLayerMethod = try c.decodeChoice(MethodName.self, forKey: .firstLayerMethod, default: .fp)
+        lastLayerMethod = try c.decodeChoice(MethodName.self, forKey: .lastLayerMethod, default: .fp)
+        layerMethods = [:]
+        if c.contains(.layerMethods) {
+            let overrides = try c.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .layerMethods)
+            for key in overrides.allKeys {
+                let raw = try overrides.decode(String.self, forKey: key)
+                guard let value = MethodName(rawValue: raw) else {
+                    let allowed = MethodName.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                    throw DecodingError.dataCorruptedError(forKey: key, in: overrides, debugDescription: "expected one of \(allowed), got \"\(raw)\"")
+                }
+                layerMethods[key.stringValue] = value
+            }
+        }
+        fsb = try c.decodeIfPresent(FSBConfig.self, forKey: .fsb) ?? FSBConfig()
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture, forKey: .architecture)
+        if architecture == .mlp { try c.encode(hidden, forKey: .hidden) }
+        try c.encode(widthMultiplier, forKey: .widthMultiplier)
+        try c.encode(batchNorm, forKey: .batchNorm)
+        if architecture.isResNet { try c.encode(shortcut, forKey: .shortcut) }
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(method, forKey: .method)
+        try c.encode(firstLayerMethod, forKey: .firstLayerMethod)
+        try c.encode(lastLayerMethod, forKey: .lastLayerMethod)
+        try c.encode(layerMethods, forKey: .layerMethods)
+        try c.encode(fsb, forKey: .fsb)
+    }
+
+    /// The engine's weight method for a configured method name.
+    public func weightMethod(_ name: MethodName) -> WeightMethod {
+        switch name {
+        case .fp: return .fp
+        case .binaryconnect: return .binaryconnect
+        case .bwn: return .bwn
+        case .fsb: return .fsb(fsb.options)
+        }
+    }
+
+    /// Every method name this model uses (for summaries).
+    public var usesFSB: Bool {
+        method == .fsb || firstLayerMethod == .fsb || lastLayerMethod == .fsb || layerMethods.values.contains(.fsb)
+    }
+}
+
+extension ModelConfig.Architecture {
+    /// True for ResNet-20/32/56.
+    public var isResNet: Bool { self == .resnet20 || self == .resnet32 || self == .resnet56 }
+}
+
+/// The `model.fsb` section: the options of fsb-method.md.
+public struct FSBConfig: Codable, Equatable, Sendable {
+    /// `filter`, `kernel` (default) or `element`.
+    public var granularity: FSBOptions.Granularity
+    /// `nonnegative` (default) or `free`.
+    public var alphaSign: FSBOptions.AlphaSign
+    /// `random` (default) or `checkpoint`.
+    public var signInit: FSBOptions.SignInit
+    /// The trained `fp` checkpoint whose weight signs are used when `signInit` is `checkpoint`.
+    public var signCheckpoint: String?
+    /// Number of sign patterns per layer (>= 1), or absent for unlimited.
+    public var signCodebook: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case granularity, alphaSign, signInit, signCheckpoint, signCodebook
+    }
+
+    public init() {
+        granularity = .kernel
+        alphaSign = .nonnegative
+        signInit = .random
+        signCheckpoint = nil
+        signCodebook = nil
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        granularity = try c.decodeChoice(FSBOptions.Granularity.self, forKey: .granularity, default: .kernel)
+        alphaSign = try c.decodeChoice(FSBOptions.AlphaSign.self, forKey: .alphaSign, default: .nonnegative)
+        signInit = try c.decodeChoice(FSBOptions.SignInit.self, forKey: .signInit, default: .random)
+        signCheckpoint = try c.decodeIfPresent(String.self, forKey: .signCheckpoint)
+        signCodebook = try c.decodeIfPresent(Int.self, forKey: .signCodebook)
+        if let size = signCodebook, size < 1 {
+            throw DecodingError.dataCorruptedError(forKey: .signCodebook, in: c, debugDescription: "must be >= 1, got \(size)")
+        }
+        if signInit == .checkpoint && signCheckpoint == nil {
+            throw DecodingError.keyNotFound(CodingKeys.signCheckpoint, .init(codingPath: c.codingPath,
+                debugDescription: "required when signInit is \"checkpoint\""))
+        }
+        if signInit == .random && signCheckpoint != nil {
+            throw DecodingError.dataCorruptedError(forKey: .signCheckpoint, in: c,
+                debugDescription: "only applies when signInit is \"checkpoint\", got signInit \"random\"")
+        }
+        if signInit == .checkpoint && signCodebook != nil {
+            throw DecodingError.dataCorruptedError(forKey: .signCodebook, in: c,
+                debugDescription: "cannot combine a sign codebook with signInit \"checkpoint\"")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(granularity.rawValue, forKey: .granularity)
+        try c.encode(alphaSign.rawValue, forKey: .alphaSign)
+        try c.encode(signInit.rawValue, forKey: .signInit)
+        try c.encode(signCheckpoint, forKey: .signCheckpoint)
+        try c.encode(signCodebook, forKey: .signCodebook)
+    }
+
+    /// The engine's option value.
+    public var options: FSBOptions {
+        FSBOptions(granularity: granularity, alphaSign: alphaSign, signInit: signInit, signCodebook: signCodebook)
+    }
+}

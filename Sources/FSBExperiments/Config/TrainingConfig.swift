@@ -1,0 +1,224 @@
+import FSBCore
+import FSBNN
+
+/// The `training` section: epochs, batch size, optimizer, schedule, regularisation.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    /// Number of epochs (>= 1, default 10).
+    public var epochs: Int
+    /// Mini-batch size (>= 1, default 128).
+    public var batchSize: Int
+    /// Batch size used for evaluation (>= 1, default 500).
+    public var evalBatchSize: Int
+    public var optimizer: OptimizerConfig
+    public var schedule: ScheduleConfig
+    /// Label smoothing in [0, 1) (default 0).
+    public var labelSmoothing: Double
+    /// Clip gradients to this global L2 norm (> 0), or absent for no clipping.
+    public var gradientClipNorm: Double?
+    /// Worker threads for the kernels (>= 1; default: all cores). Results are identical
+    /// for the same thread count.
+    public var threads: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case epochs, batchSize, evalBatchSize, optimizer, schedule, labelSmoothing, gradientClipNorm, threads
+    }
+
+    /// Every default.
+    public static let defaults = TrainingConfig(epochs: 10, batchSize: 128, evalBatchSize: 500,
+                                                optimizer: OptimizerConfig(), schedule: ScheduleConfig(),
+                                                labelSmoothing: 0, gradientClipNorm: nil, threads: nil)
+
+    public init(epochs: Int, batchSize: Int, evalBatchSize: Int, optimizer: OptimizerConfig, schedule: ScheduleConfig,
+                labelSmoothing: Double, gradientClipNorm: Double?, threads: Int?) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.evalBatchSize = evalBatchSize
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.labelSmoothing = labelSmoothing
+        self.gradientClipNorm = gradientClipNorm
+        self.threads = threads
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try c.decode(Int.self, forKey: .epochs, default: 10) { $0 >= 1 ? nil : "must be >= 1" }
+        batchSize = try c.decode(Int.self, forKey: .batchSize, default: 128) { $0 >= 1 ? nil : "must be >= 1" }
+        evalBatchSize = try c.decode(Int.self, forKey: .evalBatchSize, default: 500) { $0 >= 1 ? nil : "must be >= 1" }
+        optimizer = try c.decodeIfPresent(OptimizerConfig.self, forKey: .optimizer) ?? OptimizerConfig()
+        schedule = try c.decodeIfPresent(ScheduleConfig.self, forKey: .schedule) ?? ScheduleConfig()
+        labelSmoothing = try c.decode(Double.self, forKey: .labelSmoothing, default: 0) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
+        gradientClipNorm = try c.decodeIfPresent(Double.self, forKey: .gradientClipNorm)
+        if let norm = gradientClipNorm, !(norm > 0) {
+            throw DecodingError.dataCorruptedError(forKey: .gradientClipNorm, in: c, debugDescription: "must be > 0, got \(norm)")
+        }
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+        if let count = threads, !(1...256).contains(count) {
+            throw DecodingError.dataCorruptedError(forKey: .threads, in: c, debugDescription: "must be in 1...256, got \(count)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(evalBatchSize, forKey: .evalBatchSize)
+        try c.encode(optimizer, forKey: .optimizer)
+        try c.encode(schedule, forKey: .schedule)
+        try c.encode(labelSmoothing, forKey: .labelSmoothing)
+        try c.encode(gradientClipNorm, forKey: .gradientClipNorm)
+        try c.encode(threads, forKey: .threads)
+    }
+}
+
+/// The `training.optimizer` section.
+public struct OptimizerConfig: Codable, Equatable, Sendable {
+    /// `sgd` (default), `adam` or `adamw`.
+    public enum Kind: String, CaseIterable, Codable, Sendable { case sgd, adam, adamw }
+
+    public var kind: Kind
+    /// Base learning rate (> 0, default 0.1).
+    public var learningRate: Double
+    /// SGD momentum in [0, 1) (default 0.9).
+    public var momentum: Double
+    /// Nesterov momentum for SGD (default false).
+    public var nesterov: Bool
+    /// Weight decay (>= 0, default 0): L2 for sgd/adam, decoupled for adamw.
+    public var weightDecay: Double
+    /// Parameter roles that are decayed (default `["weight"]`: never FSB factors,
+    /// BatchNorm or biases unless listed). Roles: weight, bias, normalization, scalingFactor.
+    public var weightDecayOn: [String]
+    /// Adam's beta1 and beta2 in [0, 1) (defaults 0.9, 0.999) and epsilon (> 0, default 1e-8).
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, learningRate, momentum, nesterov, weightDecay, weightDecayOn, beta1, beta2, epsilon
+    }
+
+    public init() {
+        kind = .sgd
+        learningRate = 0.1
+        momentum = 0.9
+        nesterov = false
+        weightDecay = 0
+        weightDecayOn = ["weight"]
+        beta1 = 0.9
+        beta2 = 0.999
+        epsilon = 1e-8
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decodeChoice(Kind.self, forKey: .kind, default: .sgd)
+        learningRate = try c.decode(Double.self, forKey: .learningRate, default: 0.1) { $0 > 0 ? nil : "must be > 0" }
+        momentum = try c.decode(Double.self, forKey: .momentum, default: 0.9) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
+        nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? false
+        if nesterov && momentum == 0 {
+            throw DecodingError.dataCorruptedError(forKey: .nesterov, in: c, debugDescription: "needs momentum > 0, got momentum 0")
+        }
+        if kind != .sgd && (c.contains(.momentum) || c.contains(.nesterov)) {
+            throw DecodingError.dataCorruptedError(forKey: c.contains(.momentum) ? .momentum : .nesterov, in: c,
+                debugDescription: "only applies to kind \"sgd\", got kind \"\(kind.rawValue)\"")
+        }
+        weightDecay = try c.decode(Double.self, forKey: .weightDecay, default: 0) { $0 >= 0 ? nil : "must be >= 0" }
+        weightDecayOn = try c.decodeIfPresent([String].self, forKey: .weightDecayOn) ?? ["weight"]
+        for (index, role) in weightDecayOn.enumerated() where ParameterRole(rawValue: role) == nil {
+            let allowed = ParameterRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            var list = try c.nestedUnkeyedContainer(forKey: .weightDecayOn)
+            for _ in 0..<index { _ = try list.decode(String.self) }
+            throw DecodingError.dataCorruptedError(in: list, debugDescription: "expected one of \(allowed), got \"\(role)\"")
+        }
+        beta1 = try c.decode(Double.self, forKey: .beta1, default: 0.9) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
+        beta2 = try c.decode(Double.self, forKey: .beta2, default: 0.999) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
+        epsilon = try c.decode(Double.self, forKey: .epsilon, default: 1e-8) { $0 > 0 ? nil : "must be > 0" }
+    }
+
+    /// Builds the engine's optimizer.
+    public func makeOptimizer() -> Optimizer {
+        let roles = Set(weightDecayOn.compactMap(ParameterRole.init(rawValue:)))
+        let decay = WeightDecayPolicy(coefficient: Float(weightDecay), roles: roles)
+        switch kind {
+        case .sgd: return SGD(momentum: Float(momentum), nesterov: nesterov, weightDecay: decay)
+        case .adam: return Adam(beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon), weightDecay: decay)
+        case .adamw: return Adam(beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon), weightDecay: decay, decoupled: true)
+        }
+    }
+}
+
+/// The `training.schedule` section.
+public struct ScheduleConfig: Codable, Equatable, Sendable {
+    /// `constant`, `step`, `cosine` (default) or `one-cycle`.
+    public enum Kind: String, CaseIterable, Codable, Sendable {
+        case constant, step, cosine, oneCycle = "one-cycle"
+    }
+
+    public var kind: Kind
+    /// Linear warm-up epochs (>= 0, default 0; not with one-cycle).
+    public var warmupEpochs: Int
+    /// `step`: epochs at which the rate is multiplied by `gamma` (strictly increasing).
+    public var milestones: [Int]
+    /// `step`: the factor, in (0, 1] (default 0.1).
+    public var gamma: Double
+    /// `cosine`: the final rate (>= 0, default 0).
+    public var minimumLearningRate: Double
+    /// `one-cycle`: fraction of steps rising (default 0.3), initial divisor (25) and final divisor (1e4).
+    public var pctStart: Double
+    public var divFactor: Double
+    public var finalDivFactor: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, warmupEpochs, milestones, gamma, minimumLearningRate, pctStart, divFactor, finalDivFactor
+    }
+
+    public init() {
+        kind = .cosine
+        warmupEpochs = 0
+        milestones = []
+        gamma = 0.1
+        minimumLearningRate = 0
+        pctStart = 0.3
+        divFactor = 25
+        finalDivFactor = 1e4
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decodeChoice(Kind.self, forKey: .kind, default: .cosine)
+        warmupEpochs = try c.decode(Int.self, forKey: .warmupEpochs, default: 0) { $0 >= 0 ? nil : "must be >= 0" }
+        if kind == .oneCycle && warmupEpochs > 0 {
+            throw DecodingError.dataCorruptedError(forKey: .warmupEpochs, in: c,
+                debugDescription: "one-cycle has its own warm-up; must be 0")
+        }
+        milestones = try c.decodeIfPresent([Int].self, forKey: .milestones) ?? []
+        if kind == .step && milestones.isEmpty {
+            throw DecodingError.keyNotFound(CodingKeys.milestones, .init(codingPath: c.codingPath,
+                debugDescription: "required for kind \"step\""))
+        }
+        if zip(milestones, milestones.dropFirst()).contains(where: { $0 >= $1 }) || milestones.contains(where: { $0 < 1 }) {
+            throw DecodingError.dataCorruptedError(forKey: .milestones, in: c,
+                debugDescription: "must be strictly increasing epochs >= 1, got \(milestones)")
+        }
+        gamma = try c.decode(Double.self, forKey: .gamma, default: 0.1) { $0 > 0 && $0 <= 1 ? nil : "must be in (0, 1]" }
+        minimumLearningRate = try c.decode(Double.self, forKey: .minimumLearningRate, default: 0) { $0 >= 0 ? nil : "must be >= 0" }
+        pctStart = try c.decode(Double.self, forKey: .pctStart, default: 0.3) { $0 > 0 && $0 < 1 ? nil : "must be in (0, 1)" }
+        divFactor = try c.decode(Double.self, forKey: .divFactor, default: 25) { $0 >= 1 ? nil : "must be >= 1" }
+        finalDivFactor = try c.decode(Double.self, forKey: .finalDivFactor, default: 1e4) { $0 >= 1 ? nil : "must be >= 1" }
+    }
+
+    /// The engine's schedule for a base learning rate.
+    public func schedule(baseLearningRate: Double) -> LearningRateSchedule {
+        let shape: LearningRateSchedule.Kind
+        switch kind {
+        case .constant: shape = .constant
+        case .step: shape = .step(milestones: milestones, gamma: gamma)
+        case .cosine: shape = .cosine(minimum: minimumLearningRate)
+        case .oneCycle: shape = .oneCycle(pctStart: pctStart, divFactor: divFactor, finalDivFactor: finalDivFactor)
+        }
+        return LearningRateSchedule(base: baseLearningRate, kind: shape, warmupEpochs: warmupEpochs)
+    }
+}

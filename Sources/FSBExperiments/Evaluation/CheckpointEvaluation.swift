@@ -1,0 +1,72 @@
+import FSBCore
+import FSBData
+import FSBNN
+import Foundation
+
+/// `fsb eval`: loads a checkpoint, rebuilds its model, evaluates it on a split, and
+/// renders loss, accuracy, per-class accuracy and the confusion matrix.
+public struct CheckpointEvaluation {
+    public let checkpointPath: String
+    public let split: DatasetSplit
+    public let result: Evaluator.Result
+    public let config: ExperimentConfig
+
+    /// Evaluates `checkpointPath` on `split` with the data found under `dataRoot`.
+    public init(checkpointPath: String, split: DatasetSplit, dataRoot: String?) throws {
+        let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: checkpointPath))
+        config = checkpoint.header.config
+        if let threads = config.training.threads { Kernels.threadCount = threads }
+        let data = try DataPipeline(config, dataRoot: dataRoot)
+        let network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
+        try CheckpointState.restore(checkpoint, into: network, optimizer: nil, file: checkpointPath)
+        self.checkpointPath = checkpointPath
+        self.split = split
+        let dataset = split == .test ? data.test : data.train
+        result = Evaluator.evaluate(network, on: dataset, batchSize: config.training.evalBatchSize)
+    }
+
+    /// The headline line, with the same rounding as `metrics.csv`.
+    public var headline: String {
+        "\(split.rawValue) accuracy: \(EpochMetrics.format(result.accuracy, 4))% (\(result.correct)/\(result.count)), loss \(EpochMetrics.format(result.loss, 6))"
+    }
+
+    /// Per-class table and confusion matrix as readable text.
+    public func renderText() -> String {
+        var text = "checkpoint: \(checkpointPath)\n\(headline)\n\n"
+        let perClass = result.perClassAccuracy
+        text += TextTable.render(header: ["class", "images", "correct", "accuracy_pct"], rows: result.confusion.enumerated().map { label, row in
+            [String(label), String(row.reduce(0, +)), String(row[label]), perClass[label].map { EpochMetrics.format($0, 2) } ?? "-"]
+        })
+        text += "\nconfusion matrix (rows: true label, columns: predicted)\n"
+        text += TextTable.render(header: ["label"] + (0..<result.confusion.count).map(String.init),
+                                 rows: result.confusion.enumerated().map { [String($0)] + $1.map(String.init) })
+        return text
+    }
+
+    /// Writes `eval.csv`, `per_class.csv` and `confusion.csv` into `directory`.
+    public func writeCSV(to directory: String) throws {
+        let folder = URL(fileURLWithPath: directory, isDirectory: true)
+        let summary = CSVTable<CheckpointEvaluation>(columns: [
+            .init("checkpoint") { $0.checkpointPath },
+            .init("split") { $0.split.rawValue },
+            .init("images") { String($0.result.count) },
+            .init("correct") { String($0.result.correct) },
+            .init("loss") { EpochMetrics.format($0.result.loss, 6) },
+            .init("accuracy_pct") { EpochMetrics.format($0.result.accuracy, 4) },
+        ])
+        try AtomicFile.write(summary.render([self]), to: folder.appendingPathComponent("eval.csv"))
+        let perClass = result.perClassAccuracy
+        let classTable = CSVTable<Int>(columns: [
+            .init("class") { String($0) },
+            .init("images") { self.result.confusion[$0].reduce(0, +).description },
+            .init("correct") { String(self.result.confusion[$0][$0]) },
+            .init("accuracy_pct") { perClass[$0].map { EpochMetrics.format($0, 4) } ?? "" },
+        ])
+        try AtomicFile.write(classTable.render(Array(0..<result.confusion.count)), to: folder.appendingPathComponent("per_class.csv"))
+        var confusion = "label," + (0..<result.confusion.count).map { "pred_\($0)" }.joined(separator: ",") + "\n"
+        for (label, row) in result.confusion.enumerated() {
+            confusion += String(label) + "," + row.map(String.init).joined(separator: ",") + "\n"
+        }
+        try AtomicFile.write(confusion, to: folder.appendingPathComponent("confusion.csv"))
+    }
+}

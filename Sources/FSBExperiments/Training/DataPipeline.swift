@@ -1,0 +1,44 @@
+import FSBCore
+import FSBData
+import Foundation
+
+/// The datasets of an experiment: training (after any validation hold-out), validation, test.
+public struct DataPipeline {
+    public var train: ImageDataset
+    public var validation: ImageDataset?
+    public var test: ImageDataset
+
+    /// `[C, H, W]` of one image.
+    public var inputShape: [Int] { Array(train.images.shape.dropFirst()) }
+    public var classCount: Int { train.classCount }
+
+    /// Loads and normalises the configured dataset from `dataRoot` (or the config's explicit path).
+    public init(_ config: ExperimentConfig, dataRoot: String?) throws {
+        let dataset = config.dataset
+        let location = try DatasetLocation.resolve(dataset.name, explicitPath: dataset.path, dataRoot: dataRoot)
+        let rawTrain = try DatasetLoader.load(dataset.name, split: .train, from: location,
+                                              labels: dataset.cifar100Labels, limit: dataset.trainLimit)
+        let rawTest = try DatasetLoader.load(dataset.name, split: .test, from: location,
+                                             labels: dataset.cifar100Labels, limit: dataset.testLimit)
+        var training = ImageDataset(raw: rawTrain)
+        if dataset.validationFraction > 0 {
+            let (kept, heldOut) = training.splitValidation(fraction: dataset.validationFraction, seed: config.seed)
+            training = kept
+            validation = heldOut
+        } else {
+            validation = nil
+        }
+        train = training
+        test = ImageDataset(raw: rawTest)
+    }
+
+    /// The batches of one training epoch (shuffled and augmented from the seed).
+    public func trainingBatches(_ config: ExperimentConfig, epoch: Int) -> EpochBatches {
+        let augment = config.dataset.augment
+        return EpochBatches(dataset: train, batchSize: config.training.batchSize, seed: config.seed, epoch: epoch,
+                            shuffle: true,
+                            augmentation: Augmentation(randomCropPadding: augment.randomCrop ? augment.padding : 0,
+                                                       horizontalFlip: augment.horizontalFlip),
+                            dropLast: false)
+    }
+}

@@ -1,0 +1,50 @@
+import FSBCore
+import FSBNN
+import Foundation
+
+/// Turns the `model` section of a config into a network: architecture, per-layer methods
+/// (first/last-layer roles and overrides) and, for `signInit: checkpoint`, the signs of a
+/// trained `fp` checkpoint.
+public enum ModelBuilder {
+    /// The engine's model spec for a config.
+    public static func spec(for model: ModelConfig) -> ModelSpec {
+        let architecture: ModelSpec.Architecture
+        switch model.architecture {
+        case .mlp: architecture = .mlp(hidden: model.hidden)
+        case .lenet5: architecture = .lenet5
+        case .vggSmall: architecture = .vggSmall
+        case .resnet20: architecture = .resnet(depth: 20)
+        case .resnet32: architecture = .resnet(depth: 32)
+        case .resnet56: architecture = .resnet(depth: 56)
+        }
+        var overrides: [String: WeightMethod] = [:]
+        for (layer, name) in model.layerMethods { overrides[layer] = model.weightMethod(name) }
+        let plan = MethodPlan(default: model.weightMethod(model.method),
+                              firstLayer: model.weightMethod(model.firstLayerMethod),
+                              lastLayer: model.weightMethod(model.lastLayerMethod),
+                              overrides: overrides)
+        return ModelSpec(architecture: architecture, widthMultiplier: model.widthMultiplier, batchNorm: model.batchNorm,
+                         shortcut: model.shortcut == .A ? .optionA : .optionB, dropout: model.dropout, methods: plan)
+    }
+
+    /// Builds the network of an experiment for inputs `[C, H, W]` and `classCount` classes.
+    /// `signCheckpointLoader` reads the fp checkpoint named by `model.fsb.signCheckpoint`.
+    public static func build(_ config: ExperimentConfig, inputShape: [Int], classCount: Int) throws -> Network {
+        let network = try ModelFactory.build(spec(for: config.model), inputShape: inputShape,
+                                             classCount: classCount, seed: config.seed)
+        let layerNames = Set(network.computeLayers.map(\.name))
+        for name in config.model.layerMethods.keys.sorted() where !layerNames.contains(name) {
+            throw ConfigError(file: "", path: "model.layerMethods.\(name)",
+                              message: "no such layer; layers are: \(network.computeLayers.map(\.name).joined(separator: ", "))")
+        }
+        if config.model.usesFSB && config.model.fsb.signInit == .checkpoint, let path = config.model.fsb.signCheckpoint {
+            let source = try Checkpoint.read(from: URL(fileURLWithPath: path))
+            guard source.header.config.model.architecture == config.model.architecture else {
+                throw ConfigError(file: "", path: "model.fsb.signCheckpoint",
+                                  message: "\(path) holds a \(source.header.config.model.architecture.rawValue), expected a \(config.model.architecture.rawValue)")
+            }
+            try network.setFixedSigns(from: source.tensors)
+        }
+        return network
+    }
+}

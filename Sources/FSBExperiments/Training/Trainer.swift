@@ -1,0 +1,216 @@
+import FSBCore
+import FSBData
+import FSBNN
+import Foundation
+
+/// Thrown when SIGINT/SIGTERM stopped training after the `last` checkpoint was written.
+public struct TrainingInterrupted: UserFacingError {
+    public let signal: String
+    public let runDirectory: String
+    public let epoch: Int
+    public let batch: Int
+    public var description: String {
+        "interrupted by \(signal) at epoch \(epoch), batch \(batch); state saved. Resume with: fsb train --resume \(runDirectory)"
+    }
+}
+
+/// Thrown when the loss becomes NaN or infinite; the last good checkpoint is kept.
+public struct TrainingDiverged: UserFacingError {
+    public let epoch: Int
+    public let step: Int
+    public let loss: Double
+    public let lastCheckpoint: String
+    public var description: String {
+        "training diverged: loss is \(loss) at epoch \(epoch), step \(step); the last good checkpoint is \(lastCheckpoint)"
+    }
+}
+
+/// Runs training for one experiment: epochs of shuffled mini-batches, evaluation after each
+/// epoch, metrics, checkpoints, interruption and bit-exact resume.
+public final class Trainer {
+    /// How a run is started.
+    public struct Options {
+        public var runDirectory: String
+        public var dataRoot: String?
+        public var quiet: Bool
+        /// Test hook: raise the interrupt flag after this many optimizer steps.
+        public var interruptAfterSteps: Int?
+
+        public init(runDirectory: String, dataRoot: String? = nil, quiet: Bool = false, interruptAfterSteps: Int? = nil) {
+            self.runDirectory = runDirectory
+            self.dataRoot = dataRoot
+            self.quiet = quiet
+            self.interruptAfterSteps = interruptAfterSteps
+        }
+    }
+
+    public let config: ExperimentConfig
+    public let folder: RunFolder
+    public let options: Options
+    private let reporter: ProgressReporter
+    private let data: DataPipeline
+    private let network: Network
+    private let optimizer: Optimizer
+    private let schedule: LearningRateSchedule
+    private var progress: TrainingProgress
+
+    /// Prepares a new run in `options.runDirectory` (which must not already hold a run).
+    public convenience init(config: ExperimentConfig, options: Options) throws {
+        try self.init(config: config, options: options, resumeFrom: nil)
+    }
+
+    /// Prepares to continue the run in `runDirectory` from its `last` checkpoint.
+    public static func resuming(options: Options) throws -> Trainer {
+        let folder = RunFolder(path: options.runDirectory)
+        guard FileManager.default.fileExists(atPath: folder.lastCheckpoint.path) else {
+            throw FSBError("\(folder.lastCheckpoint.path): no checkpoint to resume from (is \(options.runDirectory) a run folder?)")
+        }
+        let checkpoint = try Checkpoint.read(from: folder.lastCheckpoint)
+        return try Trainer(config: checkpoint.header.config, options: options, resumeFrom: checkpoint)
+    }
+
+    private init(config: ExperimentConfig, options: Options, resumeFrom checkpoint: Checkpoint?) throws {
+        self.config = config
+        self.options = options
+        folder = RunFolder(path: options.runDirectory)
+        reporter = ProgressReporter(quiet: options.quiet)
+        if checkpoint == nil, FileManager.default.fileExists(atPath: folder.lastCheckpoint.path) {
+            throw FSBError("\(options.runDirectory): already holds a run; resume it with --resume \(options.runDirectory) or choose another --output")
+        }
+        if let threads = config.training.threads { Kernels.threadCount = threads }
+        data = try DataPipeline(config, dataRoot: options.dataRoot)
+        network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
+        optimizer = config.training.optimizer.makeOptimizer()
+        schedule = config.training.schedule.schedule(baseLearningRate: config.training.optimizer.learningRate)
+        progress = TrainingProgress()
+        if let checkpoint {
+            try CheckpointState.restore(checkpoint, into: network, optimizer: optimizer, file: folder.lastCheckpoint.path)
+            progress = checkpoint.header.progress
+        }
+    }
+
+    private var stepsPerEpoch: Int { (data.train.labels.count + config.training.batchSize - 1) / config.training.batchSize }
+
+    /// Trains to the configured number of epochs and returns the run's summary.
+    public func run() throws -> RunSummary {
+        try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+        if progress.globalStep == 0 && progress.epoch == 0 {
+            try AtomicFile.write(try config.resolvedJSON(), to: folder.config)
+            let profile = network.profile()
+            try AtomicFile.write(profile.render(), to: folder.profileText)
+            try AtomicFile.write(profile.csv(), to: folder.profileCSV)
+        }
+        InterruptFlag.install()
+        defer { InterruptFlag.uninstall() }
+        let runStart = Date()
+        let wallBefore = progress.wallSeconds
+        let epochs = config.training.epochs
+        let samples = data.train.labels.count
+        while progress.epoch < epochs {
+            let epoch = progress.epoch
+            let batches = data.trainingBatches(config, epoch: epoch)
+            let epochStart = Date()
+            let secondsBefore = progress.epochSeconds
+            var learningRate = 0.0
+            while progress.nextBatch < batches.count {
+                let (images, labels) = batches.batch(progress.nextBatch)
+                network.zeroGradients()
+                let logits = network.forward(images, training: true)
+                let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels,
+                                                          labelSmoothing: Float(config.training.labelSmoothing))
+                guard result.loss.isFinite else {
+                    throw TrainingDiverged(epoch: epoch + 1, step: progress.nextBatch + 1, loss: result.loss,
+                                           lastCheckpoint: folder.lastCheckpoint.path)
+                }
+                network.backward(result.dLogits)
+                let parameters = network.parameters
+                if let clip = config.training.gradientClipNorm {
+                    GradientClipping.clipGlobalNorm(parameters, maxNorm: Float(clip))
+                }
+                learningRate = schedule.rate(step: progress.globalStep, stepsPerEpoch: stepsPerEpoch, totalEpochs: epochs)
+                optimizer.step(parameters, learningRate: Float(learningRate))
+                progress.globalStep += 1
+                progress.nextBatch += 1
+                progress.epochLossSum += result.loss * Double(labels.count)
+                progress.epochCorrect += result.correct
+                progress.epochSeen += labels.count
+                let elapsed = secondsBefore + Date().timeIntervalSince(epochStart)
+                reporter.step(epoch: epoch + 1, epochs: epochs, batch: progress.nextBatch, batches: batches.count,
+                              loss: progress.epochLossSum / Double(progress.epochSeen),
+                              accuracy: accuracyPercent(correct: progress.epochCorrect, total: progress.epochSeen),
+                              imagesPerSecond: Double(progress.epochSeen) / max(elapsed, 1e-9), epochElapsed: elapsed)
+                if let limit = options.interruptAfterSteps, progress.globalStep == limit { InterruptFlag.raise() }
+                if InterruptFlag.isRaised && progress.nextBatch < batches.count {
+                    progress.epochSeconds = elapsed
+                    progress.wallSeconds = wallBefore + Date().timeIntervalSince(runStart)
+                    try saveCheckpoint(to: folder.lastCheckpoint)
+                    reporter.note("interrupted: saved \(folder.lastCheckpoint.path)")
+                    throw TrainingInterrupted(signal: InterruptFlag.signalName, runDirectory: options.runDirectory,
+                                              epoch: epoch + 1, batch: progress.nextBatch)
+                }
+            }
+            let trainSeconds = secondsBefore + Date().timeIntervalSince(epochStart)
+            try finishEpoch(epoch: epoch, learningRate: learningRate, trainSeconds: trainSeconds, samples: samples)
+            progress.wallSeconds = wallBefore + Date().timeIntervalSince(runStart)
+            try saveCheckpoint(to: folder.lastCheckpoint)
+            if InterruptFlag.isRaised && progress.epoch < epochs {
+                throw TrainingInterrupted(signal: InterruptFlag.signalName, runDirectory: options.runDirectory,
+                                          epoch: progress.epoch + 1, batch: 0)
+            }
+        }
+        let summary = makeSummary()
+        try AtomicFile.write(RunSummary.table.render([summary]), to: folder.summary)
+        return summary
+    }
+
+    /// Evaluates, records the metrics row, updates `best`, and resets the epoch counters.
+    private func finishEpoch(epoch: Int, learningRate: Double, trainSeconds: Double, samples: Int) throws {
+        let batchSize = config.training.evalBatchSize
+        let test = Evaluator.evaluate(network, on: data.test, batchSize: batchSize)
+        let validation = data.validation.map { Evaluator.evaluate(network, on: $0, batchSize: batchSize) }
+        let row = EpochMetrics(epoch: epoch + 1, learningRate: learningRate,
+                               trainLoss: progress.epochLossSum / Double(max(1, progress.epochSeen)),
+                               trainAccuracy: accuracyPercent(correct: progress.epochCorrect, total: progress.epochSeen),
+                               validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+                               testLoss: test.loss, testAccuracy: test.accuracy,
+                               epochSeconds: trainSeconds, imagesPerSecond: Double(samples) / max(trainSeconds, 1e-9))
+        progress.metrics.append(row)
+        progress.epoch += 1
+        progress.nextBatch = 0
+        progress.epochLossSum = 0
+        progress.epochCorrect = 0
+        progress.epochSeen = 0
+        progress.epochSeconds = 0
+        let selection = validation?.accuracy ?? test.accuracy
+        let isBest = selection > progress.bestAccuracy
+        if isBest {
+            progress.bestAccuracy = selection
+            progress.bestEpoch = epoch + 1
+        }
+        try AtomicFile.write(EpochMetrics.table(withValidation: data.validation != nil).render(progress.metrics), to: folder.metrics)
+        reporter.epochDone(row, epochs: config.training.epochs)
+        if isBest && config.output.saveBest { try saveCheckpoint(to: folder.bestCheckpoint) }
+    }
+
+    private func saveCheckpoint(to url: URL) throws {
+        try CheckpointState.capture(config: config, network: network, optimizer: optimizer, progress: progress).write(to: url)
+    }
+
+    private func makeSummary() -> RunSummary {
+        let profile = network.profile()
+        let model = config.model
+        let last = progress.metrics.last
+        let best = progress.metrics.first { $0.epoch == progress.bestEpoch } ?? last
+        return RunSummary(name: config.name, dataset: config.dataset.name.rawValue, model: model.architecture.rawValue,
+                          method: model.method.rawValue, granularity: model.fsb.granularity.rawValue,
+                          alphaSign: model.fsb.alphaSign.rawValue, signInit: model.fsb.signInit.rawValue,
+                          signCodebook: model.fsb.signCodebook.map(String.init) ?? "none",
+                          firstLayerMethod: model.firstLayerMethod.rawValue, lastLayerMethod: model.lastLayerMethod.rawValue,
+                          seed: config.seed, epochs: config.training.epochs,
+                          params: profile.totalParameters, trainableParams: profile.trainableParameters,
+                          modelBits: profile.modelBits, updateBits: profile.updateBits,
+                          bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: progress.bestEpoch,
+                          finalTestAccuracy: last?.testAccuracy ?? 0, finalTestLoss: last?.testLoss ?? 0,
+                          wallSeconds: progress.wallSeconds)
+    }
+}

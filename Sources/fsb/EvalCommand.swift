@@ -1,0 +1,39 @@
+import ArgumentParser
+import FSBData
+import FSBExperiments
+
+/// `fsb eval`: evaluates a checkpoint on the test or training split.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a checkpoint: loss, accuracy, per-class accuracy, confusion matrix.",
+        discussion: """
+        Examples:
+          fsb eval --checkpoint runs/quickstart/last.fsbckpt
+          fsb eval --checkpoint runs/fsb1/best.fsbckpt --data-root ../shared/datasets --split train --output runs/fsb1/eval
+        """)
+
+    @Option(name: .long, help: "Checkpoint file (.fsbckpt).")
+    var checkpoint: String
+
+    @OptionGroup var data: DataRootOption
+
+    @Option(name: .long, help: "Which split to evaluate: test or train.")
+    var split: String = "test"
+
+    @Option(name: .long, help: "Folder for eval.csv, per_class.csv and confusion.csv.")
+    var output: String?
+
+    func validate() throws {
+        guard DatasetSplit(rawValue: split) != nil else {
+            throw ValidationError("--split must be \"test\" or \"train\", got \"\(split)\"")
+        }
+    }
+
+    func run() throws {
+        let evaluation = try CheckpointEvaluation(checkpointPath: checkpoint, split: DatasetSplit(rawValue: split) ?? .test,
+                                                  dataRoot: data.dataRoot)
+        print(evaluation.renderText(), terminator: "")
+        if let output { try evaluation.writeCSV(to: output) }
+    }
+}

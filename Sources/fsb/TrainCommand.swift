@@ -1,0 +1,82 @@
+import ArgumentParser
+import FSBCore
+import FSBExperiments
+import Foundation
+
+/// `fsb train`: trains one experiment config into a run folder, or resumes one.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a network from a JSON experiment config.",
+        discussion: """
+        Writes a run folder with config.json (resolved), profile.txt/.csv, metrics.csv,
+        summary.csv and the checkpoints last.fsbckpt and best.fsbckpt. Ctrl-C finishes the
+        current step, saves last.fsbckpt and stops; --resume continues bit for bit.
+
+        Examples:
+          fsb train --config configs/quickstart.json
+          fsb train --config configs/mnist-lenet5-fsb.json --data-root ../shared/datasets --output runs/fsb1
+          fsb train --config configs/mnist-lenet5-fp.json --seed 2 --epochs 1
+          fsb train --resume runs/fsb1
+        """)
+
+    @Option(name: .long, help: "Experiment config (JSON).")
+    var config: String?
+
+    @Option(name: .long, help: "Run folder (default: the config's output.directory, else runs/<name>).")
+    var output: String?
+
+    @Option(name: .long, help: "Override the config's seed.")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Override the number of epochs.")
+    var epochs: Int?
+
+    @OptionGroup var data: DataRootOption
+
+    @Flag(name: .long, help: "No progress output.")
+    var quiet = false
+
+    @Option(name: .long, help: "Continue the interrupted run in this folder.")
+    var resume: String?
+
+    func validate() throws {
+        if (config == nil) == (resume == nil) {
+            throw ValidationError("give exactly one of --config FILE or --resume RUN_DIR")
+        }
+        if resume != nil && (seed != nil || epochs != nil || output != nil) {
+            throw ValidationError("--resume continues a run as it was configured; --seed, --epochs and --output cannot be combined with it")
+        }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be >= 1, got \(epochs)") }
+    }
+
+    func run() throws {
+        let trainer: Trainer
+        if let resume {
+            trainer = try Trainer.resuming(options: .init(runDirectory: resume, dataRoot: data.dataRoot, quiet: quiet))
+        } else if let config {
+            var experiment = try ExperimentConfig.load(path: config)
+            if let seed { experiment.seed = seed }
+            if let epochs { experiment = try experiment.overridingEpochs(epochs) }
+            let directory = output ?? experiment.output.directory ?? "runs/\(experiment.name)"
+            trainer = try Trainer(config: experiment, options: .init(runDirectory: directory, dataRoot: data.dataRoot, quiet: quiet))
+        } else {
+            return
+        }
+        do {
+            let summary = try trainer.run()
+            print("run: \(trainer.folder.url.path)")
+            print(String(format: "final test accuracy %.4f%%, best %.4f%% (epoch %d), %.1f s",
+                         summary.finalTestAccuracy, summary.bestTestAccuracy, summary.bestEpoch, summary.wallSeconds))
+        } catch let interrupted as TrainingInterrupted {
+            FileHandle.standardError.write(Data((interrupted.description + "\n").utf8))
+            throw ExitCode(130)
+        }
+    }
+}
+
+/// `--data-root DIR`, shared by every command that reads data.
+struct DataRootOption: ParsableArguments {
+    @Option(name: .long, help: "Folder holding mnist/, fashion-mnist/, cifar-10/, cifar-100/ (default: $FSB_DATA_ROOT, else datasets/).")
+    var dataRoot: String?
+}

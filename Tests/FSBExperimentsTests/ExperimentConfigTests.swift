@@ -1,0 +1,125 @@
+import FSBCore
+@testable import FSBExperiments
+import XCTest
+
+/// Every class of config error names the exact JSON path, what was expected and what was found.
+final class ExperimentConfigTests: XCTestCase {
+    private let minimal = #"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}}"#
+
+    private func error(_ json: String, file: StaticString = #filePath, line: UInt = #line) -> String {
+        do {
+            _ = try ExperimentConfig.decode(json: json, file: "x.json")
+            XCTFail("expected an error", file: file, line: line)
+            return ""
+        } catch let error as ConfigError {
+            return error.description
+        } catch {
+            XCTFail("unexpected error type: \(error)", file: file, line: line)
+            return ""
+        }
+    }
+
+    func testMinimalConfigFillsEveryDefault() throws {
+        let config = try ExperimentConfig.decode(json: minimal)
+        XCTAssertEqual(config.seed, 1)
+        XCTAssertEqual(config.name, "run")
+        XCTAssertEqual(config.training.epochs, 10)
+        XCTAssertEqual(config.training.batchSize, 128)
+        XCTAssertEqual(config.training.optimizer.kind, .sgd)
+        XCTAssertEqual(config.training.optimizer.learningRate, 0.1)
+        XCTAssertEqual(config.training.schedule.kind, .cosine)
+        XCTAssertEqual(config.model.method, .fsb)
+        XCTAssertEqual(config.model.firstLayerMethod, .fp)
+        XCTAssertEqual(config.model.lastLayerMethod, .fp)
+        XCTAssertEqual(config.model.fsb.granularity, .kernel)
+        XCTAssertEqual(config.model.fsb.alphaSign, .nonnegative)
+        XCTAssertFalse(config.model.batchNorm)
+    }
+
+    func testResolvedConfigRoundTrips() throws {
+        let config = try ExperimentConfig.decode(json: minimal)
+        let again = try ExperimentConfig.decode(json: try config.resolvedJSON())
+        XCTAssertEqual(config, again)
+    }
+
+    func testUnknownKey() {
+        let message = error(#"{"dataset": {"name": "mnist", "nmae": 1}, "model": {"architecture": "lenet5"}}"#)
+        XCTAssertTrue(message.hasPrefix("x.json: dataset.nmae: unknown key \"nmae\""), message)
+    }
+
+    func testWrongType() {
+        let message = error(#"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}, "training": {"epochs": "ten"}}"#)
+        XCTAssertTrue(message.hasPrefix("x.json: training.epochs: expected an integer, found"), message)
+        XCTAssertTrue(message.contains("string"), message)
+    }
+
+    func testOutOfRange() {
+        let message = error(#"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}, "training": {"optimizer": {"learningRate": -1}}}"#)
+        XCTAssertEqual(message, "x.json: training.optimizer.learningRate: must be > 0, got -1")
+    }
+
+    func testMissingRequiredField() {
+        XCTAssertEqual(error(#"{"dataset": {}, "model": {"architecture": "lenet5"}}"#),
+                       "x.json: dataset.name: missing (required field)")
+        XCTAssertEqual(error(#"{"dataset": {"name": "mnist"}}"#), "x.json: model: missing (required field)")
+    }
+
+    func testUnknownChoice() {
+        let message = error(#"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5", "fsb": {"granularity": "row"}}}"#)
+        XCTAssertEqual(message, #"x.json: model.fsb.granularity: expected one of "filter", "kernel", "element", got "row""#)
+    }
+
+    func testImpossibleCombinations() {
+        XCTAssertEqual(error(#"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5", "fsb": {"signInit": "checkpoint"}}}"#),
+                       #"x.json: model.fsb.signCheckpoint: missing (required when signInit is "checkpoint")"#)
+        XCTAssertEqual(error(#"{"dataset": {"name": "cifar-10"}, "model": {"architecture": "resnet20", "batchNorm": false}}"#),
+                       "x.json: model.batchNorm: resnet20 always uses BatchNorm, got false")
+        XCTAssertEqual(error(#"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}, "training": {"epochs": 5, "schedule": {"kind": "step", "milestones": [3, 8]}}}"#),
+                       "x.json: training.schedule.milestones: milestone 8 is not before the last epoch (epochs = 5)")
+        XCTAssertEqual(error(#"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}, "training": {"optimizer": {"kind": "adam", "momentum": 0.9}}}"#),
+                       #"x.json: training.optimizer.momentum: only applies to kind "sgd", got kind "adam""#)
+    }
+
+    func testArrayElementPath() {
+        let message = error(#"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}, "training": {"optimizer": {"weightDecayOn": ["weight", "gamma"]}}}"#)
+        XCTAssertTrue(message.hasPrefix("x.json: training.optimizer.weightDecayOn[1]: expected one of"), message)
+        XCTAssertTrue(message.hasSuffix(#"got "gamma""#), message)
+    }
+
+    func testInvalidJSON() {
+        let message = error(#"{"dataset": {"name": "mnist"},"#)
+        XCTAssertTrue(message.hasPrefix("x.json: (top level): not valid JSON"), message)
+    }
+
+    func testShippedConfigsAreValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent("configs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        XCTAssertGreaterThan(files.count, 10)
+        for file in files {
+            XCTAssertNoThrow(try ExperimentConfig.load(path: folder.appendingPathComponent(file).path), file)
+        }
+    }
+
+    func testSchemaNamesEveryKey() throws {
+        // The JSON Schema must list exactly the keys the decoder accepts, section by section.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("configs/schema/experiment.schema.json"))
+        let schema = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        func keys(_ object: [String: Any]?) -> Set<String> { Set((object?["properties"] as? [String: Any])?.keys.map { $0 } ?? []) }
+        func section(_ path: [String]) -> [String: Any]? {
+            var node: [String: Any]? = schema
+            for name in path { node = (node?["properties"] as? [String: Any])?[name] as? [String: Any] }
+            return node
+        }
+        XCTAssertEqual(keys(schema), Set(ExperimentConfig.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(section(["dataset"])), Set(DatasetConfig.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(section(["dataset", "augment"])), Set(AugmentConfig.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(section(["model"])), Set(ModelConfig.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(section(["model", "fsb"])), Set(FSBConfig.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(section(["training"])), Set(TrainingConfig.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(section(["training", "optimizer"])), Set(OptimizerConfig.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(section(["training", "schedule"])), Set(ScheduleConfig.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(section(["output"])), Set(OutputConfig.CodingKeys.allCases.map(\.rawValue)))
+    }
+}
