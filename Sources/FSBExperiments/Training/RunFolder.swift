@@ -5,7 +5,7 @@ import Foundation
 ///     <run>/config.json     resolved config (every default filled in)
 ///     <run>/profile.txt     model profile table; profile.csv the same as CSV
 ///     <run>/metrics.csv     one row per epoch
-///     <run>/summary.csv     one row for the whole run (written when it finishes)
+///     <run>/summary.csv     one row for the whole run (written when it finishes; summary.json the same)
 ///     <run>/last.fsbckpt    checkpoint after the last completed epoch (or the interruption)
 ///     <run>/best.fsbckpt    checkpoint of the best epoch
 public struct RunFolder: Sendable {
@@ -18,9 +18,10 @@ public struct RunFolder: Sendable {
     public var profileCSV: URL { url.appendingPathComponent("profile.csv") }
     public var metrics: URL { url.appendingPathComponent("metrics.csv") }
     public var summary: URL { url.appendingPathComponent("summary.csv") }
+    public var summaryJSON: URL { url.appendingPathComponent("summary.json") }
     public var lastCheckpoint: URL { url.appendingPathComponent("last.fsbckpt") }
     public var bestCheckpoint: URL { url.appendingPathComponent("best.fsbckpt") }
 
     /// True when the run finished (its summary exists).
-    public var isComplete: Bool { FileManager.default.fileExists(atPath: summary.path) }
+    public var isComplete: Bool { FileManager.default.fileExists(atPath: summaryJSON.path) }
 }

@@ -160,6 +160,9 @@ public final class Trainer {
         }
         let summary = makeSummary()
         try AtomicFile.write(RunSummary.table.render([summary]), to: folder.summary)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try AtomicFile.write(try encoder.encode(summary), to: folder.summaryJSON)
         return summary
     }
 

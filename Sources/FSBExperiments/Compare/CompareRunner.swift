@@ -1,0 +1,193 @@
+import FSBCore
+import Foundation
+
+/// `fsb compare`: runs every cell of a grid (or one shard of it), skipping finished
+/// cells so an interrupted compare resumes where it stopped, records failures without
+/// stopping the grid, and writes `runs.csv`, `table.csv`, `table.md` and `verdicts.txt`.
+///
+/// Layout of the output folder:
+///
+///     <out>/runs/<cell>/            one run folder per cell (as `fsb train` writes)
+///     <out>/runs/<cell>/cell.json   the cell's axis values
+///     <out>/runs.csv, table.csv, table.md, verdicts.txt
+public struct CompareRunner {
+    public let spec: CompareSpec
+    public let specFile: String
+    public let outputDirectory: String
+    public let dataRoot: String?
+    public let quiet: Bool
+
+    public init(specFile: String, output: String?, dataRoot: String?, quiet: Bool) throws {
+        spec = try CompareSpec.load(path: specFile)
+        self.specFile = specFile
+        outputDirectory = output ?? spec.output ?? "runs/compare/\(spec.name)"
+        self.dataRoot = dataRoot
+        self.quiet = quiet
+    }
+
+    var axes: [String] { spec.axes.map(\.path) }
+    var hardwareNames: [String] { spec.hardware.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } }
+    var runsFolder: URL { URL(fileURLWithPath: outputDirectory).appendingPathComponent("runs") }
+
+    /// The cells of shard `index` of `count` (1-based index): cell k belongs to shard (k mod count) + 1.
+    public func cells(shard: (index: Int, count: Int)? = nil) throws -> [CompareCell] {
+        let all = try spec.cells(specFile: specFile)
+        guard let shard else { return all }
+        return all.filter { $0.index % shard.count == shard.index - 1 }
+    }
+
+    /// Runs the cells (in this process, one after the other) and writes the tables over
+    /// every cell found in the output folder. `executable` with `jobs > 1` runs cells as
+    /// parallel `fsb train` processes instead.
+    @discardableResult
+    public func run(shard: (index: Int, count: Int)? = nil, jobs: Int = 1, executable: String? = nil) throws -> [CompareRow] {
+        let selected = try cells(shard: shard)
+        try FileManager.default.createDirectory(at: runsFolder, withIntermediateDirectories: true)
+        let pending = selected.filter { !RunFolder(path: folder(of: $0).path).isComplete }
+        if !quiet {
+            FileHandle.standardError.write(Data("compare \(spec.name): \(selected.count) cells, \(selected.count - pending.count) already done\n".utf8))
+        }
+        if jobs > 1, let executable {
+            try runInProcesses(pending, jobs: jobs, executable: executable)
+        } else {
+            for cell in pending { runInProcess(cell) }
+        }
+        return try writeTables(from: [outputDirectory])
+    }
+
+    func folder(of cell: CompareCell) -> URL { runsFolder.appendingPathComponent(cell.folderName) }
+
+    /// Records the cell's identity, then trains it (resuming a partial run); errors are
+    /// written to `error.txt` in the cell's folder and the grid goes on.
+    private func runInProcess(_ cell: CompareCell) {
+        let directory = folder(of: cell)
+        do {
+            try writeCellFile(cell)
+            let options = Trainer.Options(runDirectory: directory.path, dataRoot: dataRoot, quiet: quiet)
+            let lastExists = FileManager.default.fileExists(atPath: RunFolder(path: directory.path).lastCheckpoint.path)
+            let trainer = lastExists ? try Trainer.resuming(options: options) : try Trainer(config: cell.config, options: options)
+            _ = try trainer.run()
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent("error.txt"))
+        } catch let interrupted as TrainingInterrupted {
+            try? AtomicFile.write(interrupted.description + "\n", to: directory.appendingPathComponent("error.txt"))
+        } catch {
+            try? AtomicFile.write("\(error)\n", to: directory.appendingPathComponent("error.txt"))
+        }
+    }
+
+    private func writeCellFile(_ cell: CompareCell) throws {
+        let directory = folder(of: cell)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let settings = Dictionary(uniqueKeysWithValues: cell.assignment.map { ($0.path, $0.value.compactText) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try AtomicFile.write(try encoder.encode(CellRecord(axes: axes, settings: settings, config: cell.config)),
+                             to: directory.appendingPathComponent("cell.json"))
+    }
+
+    private func runInProcesses(_ cells: [CompareCell], jobs: Int, executable: String) throws {
+        var queue = cells[...]
+        var running: [Process] = []
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
+        while !queue.isEmpty || !running.isEmpty {
+            while running.count < jobs, let cell = queue.popFirst() {
+                try writeCellFile(cell)
+                var config = cell.config
+                config.training.threads = config.training.threads ?? threads
+                let directory = folder(of: cell)
+                let configFile = directory.appendingPathComponent("cell-config.json")
+                try AtomicFile.write(try config.resolvedJSON(), to: configFile)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                let resume = FileManager.default.fileExists(atPath: RunFolder(path: directory.path).lastCheckpoint.path)
+                var arguments = resume ? ["train", "--resume", directory.path] : ["train", "--config", configFile.path, "--output", directory.path]
+                if let dataRoot { arguments += ["--data-root", dataRoot] }
+                process.arguments = arguments + ["--quiet"]
+                let errorPipe = Pipe()
+                process.standardError = errorPipe
+                process.standardOutput = FileHandle.nullDevice
+                process.terminationHandler = { finished in
+                    let text = String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    if finished.terminationStatus != 0 {
+                        try? AtomicFile.write(text.isEmpty ? "exit status \(finished.terminationStatus)\n" : text,
+                                              to: directory.appendingPathComponent("error.txt"))
+                    }
+                }
+                try process.run()
+                running.append(process)
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+            running.removeAll { !$0.isRunning }
+        }
+    }
+
+    /// Reads every cell folder under the given compare output folders and writes the
+    /// merged `runs.csv`, `table.csv`, `table.md` and `verdicts.txt` into this runner's output.
+    @discardableResult
+    public func writeTables(from directories: [String]) throws -> [CompareRow] {
+        var rows: [CompareRow] = []
+        let order = Dictionary(uniqueKeysWithValues: try spec.cells(specFile: specFile).map { ($0.folderName, $0.index) })
+        for directory in directories {
+            let runs = URL(fileURLWithPath: directory).appendingPathComponent("runs")
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
+            for name in names where order[name] != nil {
+                rows.append(try CompareRow.read(folder: runs.appendingPathComponent(name), hardware: spec.hardware, names: hardwareNames))
+            }
+        }
+        var seen = Set<String>()
+        rows = rows.filter { seen.insert($0.folder).inserted }.sorted { (order[$0.folder] ?? 0) < (order[$1.folder] ?? 0) }
+        let out = URL(fileURLWithPath: outputDirectory)
+        try AtomicFile.write(CompareRow.table(axes: axes, hardware: hardwareNames).render(rows), to: out.appendingPathComponent("runs.csv"))
+        let tables = CompareTables(rows: rows, axes: axes, hardware: hardwareNames)
+        try AtomicFile.write(tables.csv(), to: out.appendingPathComponent("table.csv"))
+        try AtomicFile.write(tables.markdown(), to: out.appendingPathComponent("table.md"))
+        try AtomicFile.write(tables.verdicts(), to: out.appendingPathComponent("verdicts.txt"))
+        return rows
+    }
+
+    /// An sbatch array script that runs shard `$SLURM_ARRAY_TASK_ID` of `shards` per task,
+    /// and a final `--collect` step to run after the array finishes.
+    public func slurmScript(shards: Int, executable: String) -> String {
+        """
+        #!/bin/bash
+        # Runs the compare grid "\(spec.name)" as a Slurm array of \(shards) tasks.
+        # Submit:  sbatch \(spec.name).sbatch
+        # Then, when every task is done, merge the tables:
+        #   \(executable) compare --spec \(specFile) --output \(outputDirectory) --collect \(outputDirectory)
+        #SBATCH --job-name=fsb-\(spec.name)
+        #SBATCH --array=1-\(shards)
+        #SBATCH --cpus-per-task=2
+        #SBATCH --output=\(outputDirectory)/slurm-%A_%a.out
+        set -euo pipefail
+        \(executable) compare --spec \(specFile) --output \(outputDirectory) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)"\(dataRoot.map { " --data-root \($0)" } ?? "") --quiet
+
+        """
+    }
+}
+
+/// `cell.json` in a cell's run folder: its axis values and config.
+struct CellRecord: Codable {
+    var axes: [String]
+    var settings: [String: String]
+    var config: ExperimentConfig
+}
+
+extension CompareRow {
+    /// Reads a cell folder: its `cell.json`, `summary.json` when complete, else `error.txt`.
+    static func read(folder: URL, hardware: [String], names: [String]) throws -> CompareRow {
+        let record = try JSONDecoder().decode(CellRecord.self, from: Data(contentsOf: folder.appendingPathComponent("cell.json")))
+        let run = RunFolder(path: folder.path)
+        var row = CompareRow(settings: record.settings, folder: folder.lastPathComponent, status: "failed", error: "", summary: nil, hardware: [:])
+        if let data = FileManager.default.contents(atPath: run.summaryJSON.path) {
+            row.summary = try JSONDecoder().decode(RunSummary.self, from: data)
+            row.status = "done"
+            for (path, name) in zip(hardware, names) {
+                row.hardware[name] = try HardwareEstimate.totals(checkpoint: run.lastCheckpoint.path, hardwareConfig: path)
+            }
+        } else {
+            let text = (try? String(contentsOf: folder.appendingPathComponent("error.txt"), encoding: .utf8)) ?? "not run yet"
+            row.error = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " ")
+        }
+        return row
+    }
+}

@@ -1,0 +1,68 @@
+import FSBCore
+import Foundation
+
+/// Any JSON value, for editing configs by dotted path (the compare grid's overrides).
+public enum JSONValue: Codable, Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let value = try? c.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? c.decode(Double.self) { self = .number(value) }
+        else if let value = try? c.decode(String.self) { self = .string(value) }
+        else if let value = try? c.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let value): try c.encode(value)
+        case .number(let value):
+            if value.rounded() == value && abs(value) < 1e15 { try c.encode(Int64(value)) } else { try c.encode(value) }
+        case .string(let value): try c.encode(value)
+        case .array(let value): try c.encode(value)
+        case .object(let value): try c.encode(value)
+        }
+    }
+
+    /// JSON bytes with sorted keys.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    /// A short rendering for labels and folder names (`fsb`, `2`, `0.5`, `null`).
+    public var compactText: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return String(value)
+        case .number(let value): return StrictJSON.describe(value)
+        case .string(let value): return value
+        case .array, .object: return (try? String(decoding: encoded(), as: UTF8.self)) ?? "?"
+        }
+    }
+
+    /// Sets the value at a dotted path (`model.fsb.granularity`), creating objects on the way.
+    public mutating func set(path: String, to value: JSONValue) {
+        set(components: path.split(separator: ".").map(String.init)[...], to: value)
+    }
+
+    private mutating func set(components: ArraySlice<String>, to value: JSONValue) {
+        guard let first = components.first else { self = value; return }
+        var object: [String: JSONValue]
+        if case .object(let existing) = self { object = existing } else { object = [:] }
+        var child = object[first] ?? .null
+        child.set(components: components.dropFirst(), to: value)
+        object[first] = child
+        self = .object(object)
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import FSBExperiments
+import Foundation
+
+/// `fsb compare`: runs an ablation grid and writes its results tables.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Run an ablation grid (compare spec) and write runs.csv, table.csv, table.md and verdicts.txt.",
+        discussion: """
+        Finished cells are skipped, so re-running an interrupted compare resumes it.
+
+        Examples:
+          fsb compare --spec configs/compare/mnist-methods.json --data-root ../shared/datasets
+          fsb compare --spec configs/compare/mnist-methods.json --jobs 2
+          fsb compare --spec S.json --output out --shard 1/4            # one of 4 disjoint slices
+          fsb compare --spec S.json --output merged --collect out1 out2  # merge slices into tables
+          fsb compare --spec S.json --output out --emit slurm --shards 8 > grid.sbatch
+        """)
+
+    @Option(name: .long, help: "Compare spec (JSON).")
+    var spec: String
+
+    @Option(name: .long, help: "Output folder (default: the spec's output, else runs/compare/<name>).")
+    var output: String?
+
+    @Option(name: .long, help: "Cells to train at once, as separate processes (default 1).")
+    var jobs: Int = 1
+
+    @Option(name: .long, help: "Run only slice I of N of the grid, written I/N (1-based).")
+    var shard: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Merge the runs found in these compare output folders into the tables; trains nothing.")
+    var collect: [String] = []
+
+    @Option(name: .long, help: "Print a cluster script instead of running: slurm.")
+    var emit: String?
+
+    @Option(name: .long, help: "Number of array tasks for --emit slurm (default 4).")
+    var shards: Int = 4
+
+    @OptionGroup var data: DataRootOption
+
+    @Flag(name: .long, help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be >= 1, got \(jobs)") }
+        if let shard, parsedShard(shard) == nil {
+            throw ValidationError("--shard must be I/N with 1 <= I <= N, got \"\(shard)\"")
+        }
+        if let emit, emit != "slurm" { throw ValidationError("--emit supports \"slurm\", got \"\(emit)\"") }
+        if shards < 1 { throw ValidationError("--shards must be >= 1, got \(shards)") }
+    }
+
+    private func parsedShard(_ text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    func run() throws {
+        let runner = try CompareRunner(specFile: spec, output: output, dataRoot: data.dataRoot, quiet: quiet)
+        if emit != nil {
+            print(runner.slurmScript(shards: shards, executable: CommandLine.arguments[0]), terminator: "")
+            return
+        }
+        let rows: [CompareRow]
+        if !collect.isEmpty {
+            rows = try runner.writeTables(from: collect)
+        } else {
+            rows = try runner.run(shard: shard.flatMap(parsedShard), jobs: jobs, executable: ProcessInfo.processInfo.arguments.first)
+        }
+        let failed = rows.filter { $0.status != "done" }.count
+        print("\(rows.count) runs (\(failed) failed or not run) -> \(runner.outputDirectory)/table.md")
+        print(try String(contentsOfFile: runner.outputDirectory + "/table.md", encoding: .utf8), terminator: "")
+    }
+}
