@@ -89,4 +89,16 @@ extension DatasetName {
         case .cifar100: return [0.2673, 0.2564, 0.2762]
         }
     }
+
+    /// Class names for the 10-class datasets (index = label); nil for CIFAR-100.
+    public var classNames: [String]? {
+        switch self {
+        case .mnist: return (0...9).map { "digit \($0)" }
+        case .fashionMNIST:
+            return ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+        case .cifar10:
+            return ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+        case .cifar100: return nil
+        }
+    }
 }
