@@ -57,7 +57,7 @@ private struct MissingDatasetMessage {
     var error: DataFileError {
         let wanted = name.allFileNames.map { "\($0)[.gz]" }.joined(separator: ", ")
         let tarball = name.officialTarballName.map { " or \($0)" } ?? ""
-        return DataFileError(file: looked.first ?? name.rawValue,
-                             "\(name.rawValue) not found (\(origin)): looked in \(looked.joined(separator: ", ")) for \(wanted)\(tarball); use --data-root DIR or \(DataLocation.environmentVariable), run scripts/fetch-datasets.sh, or try --data-root datasets/samples")
+        return DataFileError(file: name.rawValue,
+                             "not found (\(origin)): looked in \(looked.joined(separator: ", ")) for \(wanted)\(tarball); use --data-root DIR or \(DataLocation.environmentVariable), run scripts/fetch-datasets.sh, or try --data-root datasets/samples")
     }
 }

@@ -121,7 +121,7 @@ public struct DatasetInventory: Sendable {
     public func render() -> String {
         var out = "== \(name.rawValue) ==\n"
         if let lookupError {
-            return out + "not found: \(lookupError)\n"
+            return out + "\(lookupError)\n"
         }
         if let source { out += "source: \(source)\n" }
         let classCount = splits.first { $0.error == nil }?.classHistogram.count ?? 0
