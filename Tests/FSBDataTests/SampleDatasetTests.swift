@@ -53,3 +53,23 @@ final class SampleDatasetTests: XCTestCase {
         XCTAssertEqual(DatasetInventory.status(.cifar100, file: "test.bin", digest: FileDigest(bytes: 3074, sha256: "00")), .unknown)
     }
 }
+
+/// `OfficialChecksums` (used by `fsb datasets`) and `datasets/SHA256SUMS.uncompressed`
+/// (used by `scripts/fetch-datasets.sh`) must list the same digests.
+final class OfficialChecksumsTests: XCTestCase {
+    func testSwiftTableMatchesChecksumFile() throws {
+        let text = try String(contentsOf: DataTestFixtures.repositoryRoot.appendingPathComponent("datasets/SHA256SUMS.uncompressed"), encoding: .utf8)
+        var listed = 0
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            XCTAssertEqual(fields.count, 2, String(line))
+            let parts = fields[1].split(separator: "/")
+            let name = try XCTUnwrap(DatasetName(rawValue: String(parts[0])))
+            XCTAssertEqual(OfficialChecksums.entry(name, file: String(parts[1]))?.sha256, String(fields[0]), String(line))
+            listed += 1
+        }
+        let known = DatasetName.allCases.flatMap { name in name.allFileNames.compactMap { OfficialChecksums.entry(name, file: $0) } }
+        XCTAssertEqual(listed, known.count)
+        XCTAssertEqual(listed, 14)
+    }
+}
