@@ -38,21 +38,25 @@ public struct ImageDataset: Sendable {
     /// Normalises a raw dataset with the given per-channel mean and std (pixel scale 0...1).
     public init(raw: RawDataset, mean: [Float], std: [Float]) {
         precondition(mean.count == raw.channels && std.count == raw.channels, "mean/std need one value per channel")
-        var storage = [Float](repeating: 0, count: raw.pixels.count)
         let plane = raw.height * raw.width
-        storage.withUnsafeMutableBufferPointer { output in
+        let scales = std.map { 1 / (255 * $0) }
+        let shifts = zip(mean, std).map { -$0 / $1 }
+        // Every element is written below, so the storage is not zero-filled first.
+        let storage = [Float](unsafeUninitializedCapacity: raw.pixels.count) { output, initialized in
             raw.pixels.withUnsafeBufferPointer { input in
                 for image in 0..<raw.count {
                     for channel in 0..<raw.channels {
-                        let scale = 1 / (255 * std[channel])
-                        let shift = -mean[channel] / std[channel]
+                        let (scale, shift) = (scales[channel], shifts[channel])
                         let start = (image * raw.channels + channel) * plane
-                        for i in start..<start + plane {
-                            output[i] = Float(input[i]) * scale + shift
+                        let source = input.baseAddress! + start
+                        let destination = output.baseAddress! + start
+                        for i in 0..<plane {
+                            destination[i] = Float(source[i]) * scale + shift
                         }
                     }
                 }
             }
+            initialized = raw.pixels.count
         }
         self.init(images: Tensor(shape: [raw.count, raw.channels, raw.height, raw.width], storage: storage),
                   labels: raw.labels, classCount: raw.classCount, mean: mean, std: std)
