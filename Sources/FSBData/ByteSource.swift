@@ -29,6 +29,26 @@ extension ByteSource {
         return bytes
     }
 
+    /// Reads up to `count` bytes (fewer only at the end of the stream) into a new array that
+    /// grows with the data actually read, so a corrupt header announcing a huge size cannot
+    /// make the reader allocate more than the file holds.
+    public func readPrefix(count: Int) throws -> [UInt8] {
+        let chunkSize = 16 << 20
+        var bytes = [UInt8](repeating: 0, count: min(count, chunkSize))
+        var filled = 0
+        while filled < count {
+            if filled == bytes.count { bytes += [UInt8](repeating: 0, count: min(count - filled, bytes.count)) }
+            let end = bytes.count
+            let got = try bytes.withUnsafeMutableBytes { buffer in
+                try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<end]))
+            }
+            filled += got
+            if filled < end { break }
+        }
+        if filled < bytes.count { bytes.removeLast(bytes.count - filled) }
+        return bytes
+    }
+
     /// Reads everything that is left into a new array.
     public func readToEnd() throws -> [UInt8] {
         var bytes: [UInt8] = []

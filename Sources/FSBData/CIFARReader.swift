@@ -29,6 +29,9 @@ public enum CIFARReader {
         let chunkRecords = 512
         var chunk = [UInt8](repeating: 0, count: chunkRecords * recordBytes)
         var records = 0
+        // A wrong first record in a file that is not gzip usually means a wrong file entirely.
+        let isRaw = (source as? GzipReader).map { !$0.isCompressed } ?? false
+        func hint(_ record: Int) -> String { isRaw && record == 0 ? " (not gzip and not a CIFAR binary file?)" : "" }
         while limit.map({ records < $0 }) ?? true {
             let wanted = min(chunkRecords, (limit ?? Int.max) - records)
             let chunkStart = source.position
@@ -38,7 +41,7 @@ public enum CIFARReader {
             let whole = got / recordBytes
             if got % recordBytes != 0 {
                 throw DataFileError(file: source.name, offset: chunkStart + whole * recordBytes,
-                                    "file length \(chunkStart + got) is not a multiple of the \(recordBytes)-byte record: last record has \(got % recordBytes) bytes")
+                                    "file length \(chunkStart + got) is not a multiple of the \(recordBytes)-byte record: last record has \(got % recordBytes) bytes\(hint(records + whole))")
             }
             try chunk.withUnsafeBytes { bytes in
                 for r in 0..<whole {
@@ -49,17 +52,17 @@ public enum CIFARReader {
                         label = bytes[base]
                         guard label < 10 else {
                             throw DataFileError(file: source.name, offset: chunkStart + base,
-                                                "label of record \(records + r) is \(label), expected 0...9")
+                                                "label of record \(records + r) is \(label), expected 0...9\(hint(records + r))")
                         }
                     case .cifar100(let kind):
                         let coarse = bytes[base], fine = bytes[base + 1]
                         guard coarse < 20 else {
                             throw DataFileError(file: source.name, offset: chunkStart + base,
-                                                "coarse label of record \(records + r) is \(coarse), expected 0...19")
+                                                "coarse label of record \(records + r) is \(coarse), expected 0...19\(hint(records + r))")
                         }
                         guard fine < 100 else {
                             throw DataFileError(file: source.name, offset: chunkStart + base + 1,
-                                                "fine label of record \(records + r) is \(fine), expected 0...99")
+                                                "fine label of record \(records + r) is \(fine), expected 0...99\(hint(records + r))")
                         }
                         label = kind == .fine ? fine : coarse
                     }

@@ -91,7 +91,8 @@ public enum DatasetLoader {
                 guard member.isRegularFile, wanted.contains(member.fileName), pieces[member.fileName] == nil else { continue }
                 var piecePixels: [UInt8] = []
                 var pieceLabels: [Int32] = []
-                let records = min(member.size / format.recordBytes, limit ?? Int.max)
+                // The header's size only guides the reservation (capped at 1 GiB): a corrupt size cannot over-allocate.
+                let records = min(min(member.size, 1 << 30) / format.recordBytes, limit ?? Int.max)
                 piecePixels.reserveCapacity(records * CIFARReader.imageBytes)
                 pieceLabels.reserveCapacity(records)
                 try CIFARReader.readRecords(from: member, format: format, limit: limit,

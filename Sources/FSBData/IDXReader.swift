@@ -34,13 +34,11 @@ public enum IDXReader {
         }
         let kept = min(count, limit ?? count)
         let imageBytes = rows * columns
-        var pixels = [UInt8](repeating: 0, count: kept * imageBytes)
-        try pixels.withUnsafeMutableBytes { buffer in
-            let got = try source.read(into: buffer)
-            if got < buffer.count {
-                throw DataFileError(file: source.name, offset: 16 + got,
-                                    "file ends after \(got) data bytes; the header announces \(count) images of \(imageBytes) bytes = \(count * imageBytes) data bytes (complete images: \(got / imageBytes))")
-            }
+        let pixels = try source.readPrefix(count: kept * imageBytes)
+        if pixels.count < kept * imageBytes {
+            let got = pixels.count
+            throw DataFileError(file: source.name, offset: 16 + got,
+                                "file ends after \(got) data bytes; the header announces \(count) images of \(imageBytes) bytes = \(count * imageBytes) data bytes (complete images: \(got / imageBytes))")
         }
         if kept == count { try source.expectEnd(after: "\(count) images (\(16 + count * imageBytes) bytes)") }
         return Images(announcedCount: count, count: kept, rows: rows, columns: columns, pixels: pixels)
@@ -59,13 +57,10 @@ public enum IDXReader {
         let sizes = try readHeader(from: source, magic: labelMagic, kind: "label", dimensions: 1)
         let count = sizes[0]
         let kept = min(count, limit ?? count)
-        var bytes = [UInt8](repeating: 0, count: kept)
-        try bytes.withUnsafeMutableBytes { buffer in
-            let got = try source.read(into: buffer)
-            if got < buffer.count {
-                throw DataFileError(file: source.name, offset: 8 + got,
-                                    "file ends after \(got) labels; the header announces \(count) labels")
-            }
+        let bytes = try source.readPrefix(count: kept)
+        if bytes.count < kept {
+            throw DataFileError(file: source.name, offset: 8 + bytes.count,
+                                "file ends after \(bytes.count) labels; the header announces \(count) labels")
         }
         if kept == count { try source.expectEnd(after: "\(count) labels (\(8 + count) bytes)") }
         var labels = [Int32](repeating: 0, count: kept)

@@ -87,3 +87,13 @@ final class CIFARReaderTests: XCTestCase {
         }
     }
 }
+
+final class CIFARWrongFileTests: XCTestCase {
+    func testRawFileThatIsNotCIFARSaysSo() throws {
+        let root = try DataTestFixtures.temporaryFolder()
+        try DataTestFixtures.write(Array(repeating: UInt8(ascii: "x"), count: 3073), to: root.appendingPathComponent("cifar-10"), "test_batch.bin")
+        assertThrowsMessage(["test_batch.bin", "at byte 0", "label of record 0 is 120, expected 0...9", "not gzip and not a CIFAR binary file"]) {
+            try DatasetLoader.load(.cifar10, split: .test, root: root)
+        }
+    }
+}

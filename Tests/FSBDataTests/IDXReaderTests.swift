@@ -96,3 +96,17 @@ final class IDXReaderTests: XCTestCase {
         }
     }
 }
+
+final class IDXHugeHeaderTests: XCTestCase {
+    func testHugeAnnouncedCountFailsWithoutAllocating() throws {
+        let root = try DataTestFixtures.temporaryFolder()
+        var images = DataTestFixtures.idxImages(count: 2)
+        images.replaceSubrange(4..<8, with: DataTestFixtures.bigEndian(2_000_000_000))
+        let folder = root.appendingPathComponent("mnist")
+        try DataTestFixtures.write(DataTestFixtures.gzip(images), to: folder, "train-images-idx3-ubyte.gz")
+        try DataTestFixtures.write(DataTestFixtures.idxLabels([1, 2]), to: folder, "train-labels-idx1-ubyte")
+        assertThrowsMessage(["train-images-idx3-ubyte.gz", "at byte \(16 + 2 * 784)", "header announces 2000000000 images", "complete images: 2"]) {
+            try DatasetLoader.load(.mnist, split: .train, root: root)
+        }
+    }
+}
