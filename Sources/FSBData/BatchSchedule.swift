@@ -18,8 +18,8 @@ public struct BatchSchedule: Equatable, Codable, Sendable {
     public init(batchSize: Int, seed: UInt64, shuffle: Bool = true, augmentation: Augmentation = .none,
                 dropLast: Bool = false) throws {
         guard batchSize >= 1 else { throw FSBError("batch size must be at least 1, found \(batchSize)") }
-        guard augmentation.cropPadding >= 0 else {
-            throw FSBError("crop padding must be at least 0, found \(augmentation.cropPadding)")
+        guard augmentation.randomCropPadding >= 0 else {
+            throw FSBError("crop padding must be at least 0, found \(augmentation.randomCropPadding)")
         }
         self.batchSize = batchSize
         self.seed = seed

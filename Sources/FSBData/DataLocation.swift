@@ -34,6 +34,12 @@ public struct DataLocation: Sendable {
         return (Self.defaultRoot, "default data root")
     }
 
+    /// Resolves `name` from an explicit path (config) or the data root (`--data-root`,
+    /// else `FSB_DATA_ROOT`, else `datasets/`).
+    public static func resolve(_ name: DatasetName, explicitPath: String?, dataRoot: String?) throws -> DatasetSource {
+        try DataLocation(explicitPath: explicitPath, dataRoot: dataRoot).source(for: name)
+    }
+
     /// The source of `name`, or an error listing every place that was checked.
     public func source(for name: DatasetName) throws -> DatasetSource {
         var looked: [String] = []

@@ -18,6 +18,15 @@ public struct EpochBatches: Sequence {
         self.order = schedule.order(epoch: epoch, imageCount: dataset.count)
     }
 
+    /// The batches of `epoch` for a schedule given field by field; throws when
+    /// `batchSize < 1` or the crop padding is negative (see `BatchSchedule`).
+    public init(dataset: ImageDataset, batchSize: Int, seed: UInt64, epoch: Int, shuffle: Bool,
+                augmentation: Augmentation, dropLast: Bool) throws {
+        let schedule = try BatchSchedule(batchSize: batchSize, seed: seed, shuffle: shuffle,
+                                         augmentation: augmentation, dropLast: dropLast)
+        self.init(dataset: dataset, schedule: schedule, epoch: epoch)
+    }
+
     /// Number of batches.
     public var count: Int { schedule.batchCount(imageCount: dataset.count) }
 
@@ -61,10 +70,10 @@ public struct EpochBatches: Sequence {
                         continue
                     }
                     var shiftY = 0, shiftX = 0
-                    if augmentation.cropPadding > 0 {
-                        let span = 2 * augmentation.cropPadding + 1
-                        shiftY = generator.nextInt(below: span) - augmentation.cropPadding
-                        shiftX = generator.nextInt(below: span) - augmentation.cropPadding
+                    if augmentation.randomCropPadding > 0 {
+                        let span = 2 * augmentation.randomCropPadding + 1
+                        shiftY = generator.nextInt(below: span) - augmentation.randomCropPadding
+                        shiftX = generator.nextInt(below: span) - augmentation.randomCropPadding
                     }
                     let flip = augmentation.horizontalFlip && (generator.next() >> 63) == 1
                     Self.transform(source: source, destination: destination, channels: channels, height: height,

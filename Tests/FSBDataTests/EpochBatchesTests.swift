@@ -25,7 +25,7 @@ final class EpochBatchesTests: XCTestCase {
 
     func testSameSeedEpochBatchGivesIdenticalTensorsAndEpochsDiffer() throws {
         let dataset = tinyDataset(count: 40)
-        let schedule = try BatchSchedule(batchSize: 8, seed: 42, shuffle: true, augmentation: Augmentation(cropPadding: 1, horizontalFlip: true))
+        let schedule = try BatchSchedule(batchSize: 8, seed: 42, shuffle: true, augmentation: Augmentation(randomCropPadding: 1, horizontalFlip: true))
         let first = schedule.epoch(3, of: dataset), again = schedule.epoch(3, of: dataset)
         XCTAssertEqual(first.order, again.order)
         XCTAssertEqual(Set(first.order), Set(0..<40))
@@ -80,7 +80,7 @@ final class EpochBatchesTests: XCTestCase {
 
     func testAugmentedBatchesAreCropsOrFlipsOfTheSourceImages() throws {
         let dataset = tinyDataset(count: 16)
-        let epoch = try BatchSchedule(batchSize: 16, seed: 5, shuffle: true, augmentation: Augmentation(cropPadding: 1, horizontalFlip: true)).epoch(0, of: dataset)
+        let epoch = try BatchSchedule(batchSize: 16, seed: 5, shuffle: true, augmentation: Augmentation(randomCropPadding: 1, horizontalFlip: true)).epoch(0, of: dataset)
         let batch = epoch.batch(0)
         var flips = 0, shifted = 0
         for row in 0..<16 {
@@ -103,5 +103,23 @@ final class EpochBatchesTests: XCTestCase {
         XCTAssertGreaterThan(flips, 0)
         XCTAssertLessThan(flips, 16)
         XCTAssertGreaterThan(shifted, 0)
+    }
+}
+
+final class EpochBatchesInitTests: XCTestCase {
+    func testFieldByFieldInitMatchesSchedule() throws {
+        var images = Tensor(shape: [6, 1, 2, 2])
+        for i in 0..<images.count { images[i] = Float(i) }
+        let dataset = ImageDataset(images: images, labels: [0, 1, 0, 1, 0, 1], classCount: 2, mean: [0], std: [1])
+        let direct = try EpochBatches(dataset: dataset, batchSize: 4, seed: 9, epoch: 2, shuffle: true,
+                                      augmentation: Augmentation(randomCropPadding: 1, horizontalFlip: true), dropLast: false)
+        let scheduled = try BatchSchedule(batchSize: 4, seed: 9, shuffle: true, augmentation: .init(randomCropPadding: 1, horizontalFlip: true))
+            .epoch(2, of: dataset)
+        XCTAssertEqual(direct.order, scheduled.order)
+        XCTAssertEqual(direct.batch(1).images, scheduled.batch(1).images)
+        assertThrowsMessage(["crop padding must be at least 0, found -1"]) {
+            try EpochBatches(dataset: dataset, batchSize: 4, seed: 9, epoch: 0, shuffle: false,
+                             augmentation: Augmentation(randomCropPadding: -1), dropLast: false)
+        }
     }
 }
