@@ -7,6 +7,6 @@ struct FSBCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fsb",
         abstract: "Fixed-Sign Binary neural networks: train, evaluate, simulate hardware, compare.",
-        subcommands: [TrainCommand.self, EvalCommand.self]
+        subcommands: [TrainCommand.self, EvalCommand.self, SimulateHWCommand.self, CompareCommand.self, DatasetsCommand.self]
     )
 }

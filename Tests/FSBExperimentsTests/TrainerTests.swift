@@ -1,0 +1,136 @@
+import FSBCore
+@testable import FSBExperiments
+import XCTest
+
+/// Training runs on a tiny slice of the shipped MNIST sample: determinism, interrupt and
+/// bit-exact resume, checkpoints refused with clear messages, eval equal to the run.
+final class TrainerTests: XCTestCase {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private func tinyConfig(method: String = "fsb", epochs: Int = 2, extra: String = "") throws -> ExperimentConfig {
+        let samples = Self.repositoryRoot.appendingPathComponent("datasets/samples/mnist").path
+        return try ExperimentConfig.decode(json: """
+        {"name": "tiny", "seed": 7,
+         "dataset": {"name": "mnist", "path": "\(samples)", "trainLimit": 300, "testLimit": 100},
+         "model": {"architecture": "lenet5", "batchNorm": true, "dropout": 0.2, "method": "\(method)"},
+         "training": {"epochs": \(epochs), "batchSize": 64, "evalBatchSize": 50, "threads": 2,
+                      "optimizer": {"kind": "sgd", "learningRate": 0.05, "momentum": 0.9, "weightDecay": 0.0005},
+                      "schedule": {"kind": "cosine", "warmupEpochs": 1}\(extra)}}
+        """)
+    }
+
+    private func temporaryFolder() -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fsb-test-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url.path
+    }
+
+    /// metrics.csv without the timing columns (the only ones allowed to differ).
+    private func metricsWithoutTiming(_ folder: String) throws -> [String] {
+        let text = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8)
+        return text.split(separator: "\n").map { $0.split(separator: ",").dropLast(2).joined(separator: ",") }
+    }
+
+    func testSameSeedGivesIdenticalMetrics() throws {
+        let config = try tinyConfig()
+        let first = temporaryFolder(), second = temporaryFolder()
+        _ = try Trainer(config: config, options: .init(runDirectory: first, quiet: true)).run()
+        _ = try Trainer(config: config, options: .init(runDirectory: second, quiet: true)).run()
+        XCTAssertEqual(try metricsWithoutTiming(first), try metricsWithoutTiming(second))
+        XCTAssertEqual(try metricsWithoutTiming(first).count, 3)
+    }
+
+    func testInterruptAndResumeEqualsUninterruptedRun() throws {
+        for method in ["fsb", "bwn"] {
+            let config = try tinyConfig(method: method, epochs: 2, extra: #", "labelSmoothing": 0.1"#)
+            let straight = temporaryFolder(), interrupted = temporaryFolder()
+            let reference = try Trainer(config: config, options: .init(runDirectory: straight, quiet: true)).run()
+            // 300 images / 64 = 5 steps per epoch: stop mid-epoch 1 (after step 3) and again mid-epoch 2 (step 7).
+            for stop in [3, 7] {
+                XCTAssertThrowsError(try {
+                    let trainer = FileManager.default.fileExists(atPath: interrupted + "/last.fsbckpt")
+                        ? try Trainer.resuming(options: .init(runDirectory: interrupted, quiet: true, interruptAfterSteps: stop))
+                        : try Trainer(config: config, options: .init(runDirectory: interrupted, quiet: true, interruptAfterSteps: stop))
+                    _ = try trainer.run()
+                }()) { error in XCTAssertTrue(error is TrainingInterrupted, "\(error)") }
+            }
+            InterruptFlag.reset()
+            let resumed = try Trainer.resuming(options: .init(runDirectory: interrupted, quiet: true)).run()
+            XCTAssertEqual(try metricsWithoutTiming(straight), try metricsWithoutTiming(interrupted), method)
+            XCTAssertEqual(resumed.finalTestAccuracy, reference.finalTestAccuracy)
+            XCTAssertEqual(resumed.finalTestLoss, reference.finalTestLoss)
+            let a = try Checkpoint.read(from: URL(fileURLWithPath: straight + "/last.fsbckpt"))
+            let b = try Checkpoint.read(from: URL(fileURLWithPath: interrupted + "/last.fsbckpt"))
+            XCTAssertEqual(a.tensors, b.tensors, "\(method): final weights, buffers and optimizer state must be identical")
+        }
+    }
+
+    func testEvalReproducesTheRecordedFinalAccuracy() throws {
+        let folder = temporaryFolder()
+        let summary = try Trainer(config: try tinyConfig(epochs: 1), options: .init(runDirectory: folder, quiet: true)).run()
+        let evaluation = try CheckpointEvaluation(checkpointPath: folder + "/last.fsbckpt", split: .test, dataRoot: nil)
+        XCTAssertEqual(evaluation.result.accuracy, summary.finalTestAccuracy)
+        XCTAssertEqual(EpochMetrics.format(evaluation.result.loss, 6), EpochMetrics.format(summary.finalTestLoss, 6))
+        XCTAssertEqual(evaluation.result.confusion.flatMap { $0 }.reduce(0, +), 100)
+    }
+
+    func testCheckpointOfWrongVersionIsRefused() throws {
+        let folder = temporaryFolder()
+        _ = try Trainer(config: try tinyConfig(epochs: 1), options: .init(runDirectory: folder, quiet: true)).run()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/last.fsbckpt"))
+        bytes[8] = 9
+        let path = folder + "/v9.fsbckpt"
+        try bytes.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(from: URL(fileURLWithPath: path))) { error in
+            XCTAssertEqual("\(error)", "\(path): byte 8: checkpoint format version 9 is not supported (this fsb reads version 1)")
+        }
+        var garbage = bytes
+        garbage[0] = 0x50
+        try garbage.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(from: URL(fileURLWithPath: path))) { error in
+            XCTAssertTrue("\(error)".contains("not an fsb checkpoint: byte 0 expected magic"), "\(error)")
+        }
+        try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(from: URL(fileURLWithPath: path))) { error in
+            XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
+        }
+    }
+
+    func testCheckpointOfWrongShapeIsRefused() throws {
+        let folder = temporaryFolder()
+        _ = try Trainer(config: try tinyConfig(epochs: 1), options: .init(runDirectory: folder, quiet: true)).run()
+        var checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: folder + "/last.fsbckpt"))
+        checkpoint.header.config.model.widthMultiplier = 2
+        let path = folder + "/wide.fsbckpt"
+        try checkpoint.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try CheckpointEvaluation(checkpointPath: path, split: .test, dataRoot: nil)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.hasPrefix("\(path): checkpoint does not match the model: tensor"), message)
+            XCTAssertTrue(message.contains("the model expects"), message)
+        }
+    }
+
+    func testRefusesToOverwriteARun() throws {
+        let folder = temporaryFolder()
+        let config = try tinyConfig(epochs: 1)
+        _ = try Trainer(config: config, options: .init(runDirectory: folder, quiet: true)).run()
+        XCTAssertThrowsError(try Trainer(config: config, options: .init(runDirectory: folder, quiet: true))) { error in
+            XCTAssertTrue("\(error)".contains("already holds a run"), "\(error)")
+        }
+    }
+
+    func testRunFolderHoldsEveryFile() throws {
+        let folder = temporaryFolder()
+        _ = try Trainer(config: try tinyConfig(epochs: 1), options: .init(runDirectory: folder, quiet: true)).run()
+        for file in ["config.json", "profile.txt", "profile.csv", "metrics.csv", "summary.csv", "summary.json", "last.fsbckpt", "best.fsbckpt"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/" + file), file)
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".tmp") }
+        XCTAssertEqual(leftovers, [])
+        let header = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8).split(separator: "\n")[0]
+        XCTAssertEqual(header, "epoch,lr,train_loss,train_acc,test_loss,test_acc,epoch_seconds,images_per_second")
+        // The resolved config decodes back to the same config.
+        let resolved = try ExperimentConfig.load(path: folder + "/config.json")
+        XCTAssertEqual(resolved, try tinyConfig(epochs: 1))
+    }
+}
