@@ -6,7 +6,7 @@ Setup (its own virtualenv; SCALE-Sim 3.0.0 fails with numpy >= 2.4):
     python3 -m venv /work/venv-scalesim
     /work/venv-scalesim/bin/pip install scalesim 'numpy<2.4'
     /work/venv-scalesim/bin/python scripts/scalesim/run_reference.py \
-        > Tests/FSBHardwareTests/Fixtures/scalesim-reference.csv
+        > scripts/scalesim/scalesim-reference.csv
 
 SCALE-Sim is driven from Python (its command line always writes traces) with
 save_disk_space=True, in CALC bandwidth mode (no stalls). Each case is a one-layer
