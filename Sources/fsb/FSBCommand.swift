@@ -7,6 +7,6 @@ struct FSBCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fsb",
         abstract: "Fixed-Sign Binary neural networks: train, evaluate, simulate hardware, compare.",
-        subcommands: []
+        subcommands: [SimulateHWCommand.self]
     )
 }
