@@ -80,11 +80,11 @@ public enum TopologyCSV {
 
     private static func parseRow(_ line: String, file: String, lineNumber: Int) throws -> LayerShape {
         var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        // Column (1-based character offset) where each field starts.
+        // Column (1-based) of each field's first non-blank character.
         var starts: [Int] = []
         var offset = 1
         for field in fields {
-            starts.append(offset)
+            starts.append(offset + field.prefix(while: { $0 == " " || $0 == "\t" }).count)
             offset += field.count + 1
         }
         guard fields.count >= 2, fields.last?.trimmingCharacters(in: .whitespaces).isEmpty == true else {
