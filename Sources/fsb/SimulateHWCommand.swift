@@ -16,10 +16,13 @@ struct SimulateHWCommand: ParsableCommand {
 
         Examples:
           fsb simulate-hw --topology configs/hw/topologies/resnet20.csv \\
-              --hardware configs/hw/mac-int8-os.json --hardware configs/hw/fsb-int8-os.json
+            --hardware configs/hw/mac-int8-os.json \\
+            --hardware configs/hw/fsb-int8-os.json
           fsb simulate-hw --topology configs/hw/topologies/lenet5.csv \\
-              --hardware configs/hw/mac-fp32-os.json --hardware configs/hw/bwn-int8-os.json \\
-              --hardware configs/hw/fsb-int8-os.json --mode train --batch-size 32 --output results/hw-lenet5
+            --hardware configs/hw/bwn-int8-os.json \\
+            --hardware configs/hw/fsb-int8-os.json \\
+            --mode train --batch-size 32 --output results/hw-lenet5
+
         """
     )
 
