@@ -1,0 +1,196 @@
+import FSBCore
+import Foundation
+
+/// One accelerator: PE kind, array, dataflow, clock, bit widths, buffers, DRAM bandwidth,
+/// sign source and energy table. Decoded strictly from JSON (unknown keys, wrong types and
+/// out-of-range values are `ConfigError`s naming the JSON path), for example:
+///
+/// ```json
+/// { "name": "fsb-int8-os", "kind": "fsb", "arrayRows": 32, "arrayCols": 32,
+///   "dataflow": "os", "clockMHz": 200, "arithmetic": "int8",
+///   "bits": { "activations": 8, "weights": 8, "factors": 8, "accumulators": 32 },
+///   "buffersKiB": { "input": 64, "weight": 64, "output": 64 },
+///   "dramBytesPerCycle": 16, "signSource": "lfsr", "signCodebook": null,
+///   "energyTable": "energy-horowitz-45nm.json" }
+/// ```
+///
+/// `energyTable` is a path resolved relative to the config file's folder first, then to
+/// the working directory.
+public struct HardwareConfig: Equatable, Sendable, Decodable {
+    /// Operand widths in bits.
+    public struct BitWidths: Equatable, Sendable, Decodable {
+        public var activations: Int
+        public var weights: Int
+        /// Scaling factors (`alpha` of bwn, `A` of fsb).
+        public var factors: Int
+        public var accumulators: Int
+
+        public init(activations: Int, weights: Int, factors: Int, accumulators: Int) {
+            self.activations = activations
+            self.weights = weights
+            self.factors = factors
+            self.accumulators = accumulators
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case activations, weights, factors, accumulators }
+
+        /// Decodes with defaults taken from `arithmetic` (its operand width; accumulators 32).
+        init(from decoder: Decoder, arithmetic: Arithmetic) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let limit = arithmetic.maximumOperandBits
+            let operand: (Int) -> String? = { bits in
+                (1...limit).contains(bits) ? nil : "must be in 1...\(limit) for arithmetic \(arithmetic.rawValue)"
+            }
+            activations = try c.decode(Int.self, forKey: .activations, default: limit, check: operand)
+            weights = try c.decode(Int.self, forKey: .weights, default: limit, check: operand)
+            factors = try c.decode(Int.self, forKey: .factors, default: limit, check: operand)
+            accumulators = try c.decode(Int.self, forKey: .accumulators, default: 32) { bits in
+                (1...32).contains(bits) ? nil : "must be in 1...32"
+            }
+        }
+
+        public init(from decoder: Decoder) throws {
+            try self.init(from: decoder, arithmetic: .fp32)
+        }
+    }
+
+    /// On-chip buffer sizes in KiB.
+    public struct BufferSizes: Equatable, Sendable, Decodable {
+        public var input: Double
+        /// Weights, or factors and signs.
+        public var weight: Double
+        /// Outputs and partial sums.
+        public var output: Double
+
+        public init(input: Double, weight: Double, output: Double) {
+            self.input = input
+            self.weight = weight
+            self.output = output
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case input, weight, output }
+
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let positive: (Double) -> String? = { $0 > 0 ? nil : "must be > 0" }
+            input = try c.decodeChecked(Double.self, forKey: .input, check: positive)
+            weight = try c.decodeChecked(Double.self, forKey: .weight, check: positive)
+            output = try c.decodeChecked(Double.self, forKey: .output, check: positive)
+        }
+    }
+
+    /// Short name used in reports (`fsb-int8-os`).
+    public var name: String
+    public var kind: AcceleratorKind
+    public var arrayRows: Int
+    public var arrayCols: Int
+    public var dataflow: Dataflow
+    public var clockMHz: Double
+    public var arithmetic: Arithmetic
+    public var bits: BitWidths
+    public var buffersKiB: BufferSizes
+    /// Off-chip bandwidth in bytes per cycle.
+    public var dramBytesPerCycle: Double
+    /// Sign source for `bwn` (always `stored`) and `fsb`.
+    public var signSource: SignSource
+    /// FSB sign codebook size `N` applied to every layer that does not set its own (optional).
+    public var signCodebook: Int?
+    /// Path of the energy table JSON file, as written in the config.
+    public var energyTable: String
+
+    public static let defaultEnergyTable = "configs/hw/energy-horowitz-45nm.json"
+
+    public init(name: String, kind: AcceleratorKind, arrayRows: Int, arrayCols: Int, dataflow: Dataflow,
+                clockMHz: Double, arithmetic: Arithmetic, bits: BitWidths, buffersKiB: BufferSizes,
+                dramBytesPerCycle: Double, signSource: SignSource, signCodebook: Int? = nil,
+                energyTable: String = HardwareConfig.defaultEnergyTable) {
+        self.name = name
+        self.kind = kind
+        self.arrayRows = arrayRows
+        self.arrayCols = arrayCols
+        self.dataflow = dataflow
+        self.clockMHz = clockMHz
+        self.arithmetic = arithmetic
+        self.bits = bits
+        self.buffersKiB = buffersKiB
+        self.dramBytesPerCycle = dramBytesPerCycle
+        self.signSource = signSource
+        self.signCodebook = signCodebook
+        self.energyTable = energyTable
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, kind, arrayRows, arrayCols, dataflow, clockMHz, arithmetic, bits, buffersKiB
+        case dramBytesPerCycle, signSource, signCodebook, energyTable
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeChecked(String.self, forKey: .name) { $0.isEmpty ? "must not be empty" : nil }
+        kind = try c.decodeChoiceRequired(AcceleratorKind.self, forKey: .kind)
+        let arraySide: (Int) -> String? = { (1...4096).contains($0) ? nil : "must be in 1...4096" }
+        arrayRows = try c.decodeChecked(Int.self, forKey: .arrayRows, check: arraySide)
+        arrayCols = try c.decodeChecked(Int.self, forKey: .arrayCols, check: arraySide)
+        dataflow = try c.decodeChoice(Dataflow.self, forKey: .dataflow, default: .outputStationary)
+        clockMHz = try c.decodeChecked(Double.self, forKey: .clockMHz) { $0 > 0 ? nil : "must be > 0" }
+        arithmetic = try c.decodeChoiceRequired(Arithmetic.self, forKey: .arithmetic)
+        if c.contains(.bits) {
+            bits = try BitWidths(from: c.superDecoder(forKey: .bits), arithmetic: arithmetic)
+        } else {
+            let width = arithmetic.maximumOperandBits
+            bits = BitWidths(activations: width, weights: width, factors: width, accumulators: 32)
+        }
+        buffersKiB = try c.decode(BufferSizes.self, forKey: .buffersKiB)
+        dramBytesPerCycle = try c.decodeChecked(Double.self, forKey: .dramBytesPerCycle) {
+            $0 > 0 ? nil : "must be > 0"
+        }
+        signSource = try c.decodeChoice(SignSource.self, forKey: .signSource, default: .stored)
+        if kind == .bwn && signSource == .lfsr {
+            throw DecodingError.dataCorruptedError(
+                forKey: .signSource, in: c,
+                debugDescription: "must be \"stored\" for kind \"bwn\" (its signs are learned), got \"lfsr\"")
+        }
+        signCodebook = try c.decodeIfPresent(Int.self, forKey: .signCodebook)
+        if let codebook = signCodebook {
+            if codebook < 1 {
+                throw DecodingError.dataCorruptedError(forKey: .signCodebook, in: c,
+                                                       debugDescription: "must be >= 1, got \(codebook)")
+            }
+            if kind != .fsb {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .signCodebook, in: c,
+                    debugDescription: "only applies to kind \"fsb\", got kind \"\(kind.rawValue)\"")
+            }
+        }
+        energyTable = try c.decode(String.self, forKey: .energyTable, default: HardwareConfig.defaultEnergyTable)
+    }
+
+    /// Decodes a config from JSON bytes (`file` names the source in errors).
+    public static func decode(_ data: Data, file: String = "") throws -> HardwareConfig {
+        try StrictJSON.decode(HardwareConfig.self, from: data, file: file)
+    }
+
+    /// The sign-codebook size that applies to `layer` on this accelerator (fsb only):
+    /// the layer's own, else the config's, capped at `Co * Ci`.
+    public func codebook(for layer: LayerShape) -> Int? {
+        guard kind == .fsb, let size = layer.codebook ?? signCodebook else { return nil }
+        return min(size, layer.outputChannels * layer.inputChannels)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes a required string field that must be one of an enum's raw values.
+    func decodeChoiceRequired<T: RawRepresentable & CaseIterable>(_ type: T.Type, forKey key: Key) throws -> T
+    where T.RawValue == String {
+        let raw = try decode(String.self, forKey: key)
+        guard let value = T(rawValue: raw) else {
+            let allowed = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                   debugDescription: "expected one of \(allowed), got \"\(raw)\"")
+        }
+        return value
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import FSBCore
+import FSBHardware
+import Foundation
+
+/// `fsb simulate-hw`: runs a network's layer shapes on one or more accelerator configs and
+/// writes per-layer and total cycles, memory traffic and energy. Argument handling only;
+/// the work is `HardwareSimulation.run`.
+struct SimulateHWCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate-hw",
+        abstract: "Simulate mac / bwn / fsb accelerators on a network: cycles, memory traffic, energy.",
+        discussion: """
+        The network is a SCALE-Sim topology CSV (padding folded into the IFMAP). Each \
+        --hardware config is simulated; with several, a line compares each with the first.
+
+        Examples:
+          fsb simulate-hw --topology configs/hw/topologies/resnet20.csv \\
+            --hardware configs/hw/mac-int8-os.json \\
+            --hardware configs/hw/fsb-int8-os.json
+          fsb simulate-hw --topology configs/hw/topologies/lenet5.csv \\
+            --hardware configs/hw/bwn-int8-os.json \\
+            --hardware configs/hw/fsb-int8-os.json \\
+            --mode train --batch-size 32 --output results/hw-lenet5
+
+        """
+    )
+
+    @Option(name: .long, help: "Network as a SCALE-Sim topology CSV.")
+    var topology: String
+
+    @Option(name: .long, help: "Hardware config JSON (repeat for several accelerators side by side).")
+    var hardware: [String] = []
+
+    @Option(name: .long, help: "inference or train.")
+    var mode: SimulationMode = .inference
+
+    @Option(name: .long, help: "Inputs per inference run, or examples per training step.")
+    var batchSize: Int = 1
+
+    @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (written atomically).")
+    var output: String?
+
+    func validate() throws {
+        if hardware.isEmpty { throw ValidationError("give at least one --hardware config") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
+    }
+
+    func run() throws {
+        do {
+            let layers = try TopologyCSV.read(path: topology)
+            let accelerators = try hardware.map { try Accelerator.load(configPath: $0) }
+            let simulation = try HardwareSimulation.run(layers: layers, accelerators: accelerators,
+                                                        mode: mode, batchSize: batchSize)
+            print(simulation.summary, terminator: "")
+            if let output {
+                try simulation.write(to: URL(fileURLWithPath: output))
+            }
+        } catch let error as UserFacingError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension SimulationMode: ExpressibleByArgument {}
