@@ -76,6 +76,13 @@ public struct ImageDataset: Sendable {
     /// Per channel, the normalised value of a raw 0 pixel: `-mean[c] / std[c]`.
     public var paddingValues: [Float] { zip(mean, std).map { -$0 / $1 } }
 
+    /// Images `range` (in dataset order) and their labels, as one batch tensor `[n, C, H, W]`.
+    public func slice(_ range: Range<Int>) -> (images: Tensor, labels: [Int32]) {
+        let size = imageSize
+        let storage = Array(images.storage[(range.lowerBound * size)..<(range.upperBound * size)])
+        return (Tensor(shape: [range.count, channels, height, width], storage: storage), Array(labels[range]))
+    }
+
     /// The images at `indices`, in that order.
     public func subset(_ indices: [Int]) -> ImageDataset {
         let size = imageSize

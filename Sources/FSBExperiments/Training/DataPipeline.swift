@@ -15,14 +15,14 @@ public struct DataPipeline {
     /// Loads and normalises the configured dataset from `dataRoot` (or the config's explicit path).
     public init(_ config: ExperimentConfig, dataRoot: String?) throws {
         let dataset = config.dataset
-        let location = try DatasetLocation.resolve(dataset.name, explicitPath: dataset.path, dataRoot: dataRoot)
+        let location = try DataLocation.resolve(dataset.name, explicitPath: dataset.path, dataRoot: dataRoot)
         let rawTrain = try DatasetLoader.load(dataset.name, split: .train, from: location,
                                               labels: dataset.cifar100Labels, limit: dataset.trainLimit)
         let rawTest = try DatasetLoader.load(dataset.name, split: .test, from: location,
                                              labels: dataset.cifar100Labels, limit: dataset.testLimit)
         var training = ImageDataset(raw: rawTrain)
         if dataset.validationFraction > 0 {
-            let (kept, heldOut) = training.splitValidation(fraction: dataset.validationFraction, seed: config.seed)
+            let (kept, heldOut) = try training.splitValidation(fraction: dataset.validationFraction, seed: config.seed)
             training = kept
             validation = heldOut
         } else {
@@ -33,9 +33,9 @@ public struct DataPipeline {
     }
 
     /// The batches of one training epoch (shuffled and augmented from the seed).
-    public func trainingBatches(_ config: ExperimentConfig, epoch: Int) -> EpochBatches {
+    public func trainingBatches(_ config: ExperimentConfig, epoch: Int) throws -> EpochBatches {
         let augment = config.dataset.augment
-        return EpochBatches(dataset: train, batchSize: config.training.batchSize, seed: config.seed, epoch: epoch,
+        return try EpochBatches(dataset: train, batchSize: config.training.batchSize, seed: config.seed, epoch: epoch,
                             shuffle: true,
                             augmentation: Augmentation(randomCropPadding: augment.randomCrop ? augment.padding : 0,
                                                        horizontalFlip: augment.horizontalFlip),

@@ -106,14 +106,17 @@ public final class Trainer {
         let wallBefore = progress.wallSeconds
         let epochs = config.training.epochs
         let samples = data.train.labels.count
+        var batchImages = Tensor(shape: [0])
+        var batchLabels: [Int32] = []
         while progress.epoch < epochs {
             let epoch = progress.epoch
-            let batches = data.trainingBatches(config, epoch: epoch)
+            let batches = try data.trainingBatches(config, epoch: epoch)
             let epochStart = Date()
             let secondsBefore = progress.epochSeconds
             var learningRate = 0.0
             while progress.nextBatch < batches.count {
-                let (images, labels) = batches.batch(progress.nextBatch)
+                batches.fill(batch: progress.nextBatch, images: &batchImages, labels: &batchLabels)
+                let (images, labels) = (batchImages, batchLabels)
                 network.zeroGradients()
                 let logits = network.forward(images, training: true)
                 let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels,

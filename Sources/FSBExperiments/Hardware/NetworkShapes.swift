@@ -1,0 +1,67 @@
+import FSBCore
+import FSBData
+import FSBHardware
+import FSBNN
+import Foundation
+
+/// The bridge from the training side to the simulator: a network reaches FSBHardware only
+/// as the list of its Conv2D/Linear layer shapes (with each FSB layer's sign codebook).
+public enum NetworkShapes {
+    /// Layer shapes of a built network.
+    public static func layerShapes(of network: Network) -> [LayerShape] {
+        network.computeLayers.map { layer in
+            var codebook: Int?
+            if case .fsb(let options) = layer.method { codebook = options.signCodebook }
+            switch layer.kind {
+            case .linear:
+                var shape = LayerShape.linear(name: layer.name, inputFeatures: layer.inputChannels, outputFeatures: layer.outputChannels)
+                shape.codebook = codebook
+                return shape
+            case .conv:
+                return LayerShape(name: layer.name, kind: .conv, inputChannels: layer.inputChannels,
+                                  inputHeight: layer.inputHeight, inputWidth: layer.inputWidth,
+                                  outputChannels: layer.outputChannels, kernelHeight: layer.kernelHeight,
+                                  kernelWidth: layer.kernelWidth, stride: layer.stride, padding: layer.padding,
+                                  codebook: codebook)
+            }
+        }
+    }
+
+    /// Builds the experiment's network (without reading any data: the input shape and
+    /// class count follow from the dataset name) and returns its layer shapes.
+    public static func layerShapes(of config: ExperimentConfig) throws -> [LayerShape] {
+        let name = config.dataset.name
+        var model = config
+        // Signs do not change shapes; avoid reading a sign checkpoint just to count cycles.
+        if model.model.fsb.signInit == .checkpoint {
+            model.model.fsb.signInit = .random
+            model.model.fsb.signCheckpoint = nil
+        }
+        let network = try ModelBuilder.build(model, inputShape: [name.channels, name.height, name.width],
+                                             classCount: name.classCount(labels: config.dataset.cifar100Labels))
+        return layerShapes(of: network)
+    }
+
+    /// Layer shapes of a file that is either an experiment config (`.json`) or a checkpoint.
+    public static func layerShapes(ofConfigOrCheckpoint path: String) throws -> (config: ExperimentConfig, layers: [LayerShape]) {
+        let config: ExperimentConfig
+        if path.hasSuffix(".json") {
+            config = try ExperimentConfig.load(path: path)
+        } else {
+            config = try Checkpoint.read(from: URL(fileURLWithPath: path)).header.config
+        }
+        return (config, try layerShapes(of: config))
+    }
+}
+
+/// Simulator totals of one inference of a trained run, for the compare tables.
+public enum HardwareEstimate {
+    /// Total cycles and energy of one inference (batch 1) of the checkpoint's model on one accelerator.
+    public static func totals(checkpoint: String, hardwareConfig: String) throws -> CompareRow.HardwareTotals {
+        let (_, layers) = try NetworkShapes.layerShapes(ofConfigOrCheckpoint: checkpoint)
+        let accelerator = try Accelerator.load(configPath: hardwareConfig)
+        let simulation = try HardwareSimulation.run(layers: layers, accelerators: [accelerator], mode: .inference, batchSize: 1)
+        let total = simulation.reports[0].total
+        return .init(totalCycles: total.totalCycles, energyMicrojoules: total.energyPJ / 1e6)
+    }
+}
