@@ -1,19 +1,10 @@
 import FSBCore
 
-/// What a trainable tensor is, so optimizers can treat groups differently
-/// (for example no weight decay on FSB factors or BatchNorm unless the config says so).
-public enum ParameterRole: String, CaseIterable, Sendable {
-    case weight, bias, normalization, scalingFactor
-}
-
-/// A constraint re-applied after every optimizer step.
-public enum ParameterConstraint: Sendable {
-    case none
-    case nonnegative
-    case clip(Float)
-}
-
-/// A trainable tensor with its gradient (same shape).
+/// A trainable tensor with its gradient, a stable name (`"layer1.0.conv1.weight"`),
+/// its role and the constraint to re-apply after each optimizer step.
+///
+/// `gradient` has the shape of `value`; layers' `backward` ADD into it, so callers
+/// zero it (`zeroGradient()` or `Network.zeroGradients()`) before each step.
 public final class Parameter {
     public let name: String
     public var value: Tensor
@@ -29,17 +20,24 @@ public final class Parameter {
         self.constraint = constraint
     }
 
-    /// Re-imposes the constraint on `value` (clamp at 0, or clip to [-c, c]).
+    /// Number of scalar elements.
+    public var count: Int { value.count }
+
+    /// Sets the gradient to zero in place.
+    public func zeroGradient() { gradient.zero() }
+
+    /// Projects `value` onto the constraint set (in place); a no-op for `.none`.
     public func applyConstraint() {
         switch constraint {
-        case .none: return
+        case .none:
+            return
         case .nonnegative:
-            value.storage.withUnsafeMutableBufferPointer { v in
-                for i in v.indices where v[i] < 0 { v[i] = 0 }
+            value.storage.withUnsafeMutableBufferPointer { buffer in
+                for i in buffer.indices where buffer[i] < 0 { buffer[i] = 0 }
             }
-        case .clip(let limit):
-            value.storage.withUnsafeMutableBufferPointer { v in
-                for i in v.indices { v[i] = min(limit, max(-limit, v[i])) }
+        case .symmetricClip(let bound):
+            value.storage.withUnsafeMutableBufferPointer { buffer in
+                for i in buffer.indices { buffer[i] = min(bound, max(-bound, buffer[i])) }
             }
         }
     }

@@ -1,0 +1,88 @@
+import FSBCore
+
+/// Max pooling over `[N, C, H, W]` with a square window, stride (default = window) and no
+/// padding: `outH = (H - kernel)/stride + 1`. Backward routes `dy` to the first maximum.
+public final class MaxPool2D: Layer {
+    public let name: String
+    public let kernelSize: Int
+    public let stride: Int
+    /// Input shape and, per output element, the flat in-plane index of its maximum.
+    private var cachedInputShape: [Int] = []
+    private var argmax: [Int32] = []
+
+    public init(name: String, kernelSize: Int, stride: Int? = nil) {
+        self.name = name
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == 3, inputShape[1] >= kernelSize, inputShape[2] >= kernelSize else {
+            throw ShapeError(layer: name, expected: "[C, H, W] with H, W >= \(kernelSize)", found: inputShape)
+        }
+        return [inputShape[0], (inputShape[1] - kernelSize) / stride + 1, (inputShape[2] - kernelSize) / stride + 1]
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        precondition(input.rank == 4, "\(name): input \(input.shape)")
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let outH = (h - kernelSize) / stride + 1, outW = (w - kernelSize) / stride + 1
+        cachedInputShape = input.shape
+        var output = Tensor.uninitialized(shape: [n, c, outH, outW])
+        if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
+        let k = kernelSize, s = stride
+        input.storage.withUnsafeBufferPointer { xBuffer in
+            output.storage.withUnsafeMutableBufferPointer { yBuffer in
+                argmax.withUnsafeMutableBufferPointer { indexBuffer in
+                    let x = xBuffer.baseAddress!, y = yBuffer.baseAddress!, index = indexBuffer.baseAddress!
+                    ParallelLoop.run(count: n * c, work: n * c * h * w) { planes in
+                        for plane in planes {
+                            let src = x + plane * h * w
+                            let dst = plane * outH * outW
+                            for oy in 0..<outH {
+                                for ox in 0..<outW {
+                                    var best = -Float.infinity
+                                    var bestIndex = (oy * s) * w + ox * s
+                                    for ky in 0..<k {
+                                        let rowStart = (oy * s + ky) * w + ox * s
+                                        for kx in 0..<k where src[rowStart + kx] > best {
+                                            best = src[rowStart + kx]
+                                            bestIndex = rowStart + kx
+                                        }
+                                    }
+                                    y[dst + oy * outW + ox] = best
+                                    index[dst + oy * outW + ox] = Int32(bestIndex)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ dOutput: Tensor) -> Tensor {
+        precondition(!cachedInputShape.isEmpty, "\(name): backward before forward")
+        precondition(dOutput.count == argmax.count, "\(name): dOutput shape \(dOutput.shape)")
+        let plane = cachedInputShape[2] * cachedInputShape[3]
+        let outPlane = dOutput.shape[2] * dOutput.shape[3]
+        let planes = cachedInputShape[0] * cachedInputShape[1]
+        var dInput = Tensor(shape: cachedInputShape)
+        dOutput.storage.withUnsafeBufferPointer { dyBuffer in
+            argmax.withUnsafeBufferPointer { indexBuffer in
+                dInput.storage.withUnsafeMutableBufferPointer { dxBuffer in
+                    let dy = dyBuffer.baseAddress!, index = indexBuffer.baseAddress!, dx = dxBuffer.baseAddress!
+                    ParallelLoop.run(count: planes, work: planes * plane) { range in
+                        for p in range {
+                            for j in 0..<outPlane {
+                                dx[p * plane + Int(index[p * outPlane + j])] += dy[p * outPlane + j]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dInput
+    }
+}

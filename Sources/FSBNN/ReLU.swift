@@ -1,0 +1,45 @@
+import FSBCore
+
+/// Rectified linear unit, `max(0, x)`, any shape; backward passes `dy` where the output is positive.
+public final class ReLU: Layer {
+    public let name: String
+    /// Output of the last forward (its sign is the mask).
+    private var cachedOutput: Tensor?
+
+    public init(name: String) { self.name = name }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        var output = Tensor.uninitialized(shape: input.shape)
+        input.storage.withUnsafeBufferPointer { x in
+            output.storage.withUnsafeMutableBufferPointer { y in
+                let xp = x.baseAddress!, yp = y.baseAddress!
+                let count = x.count
+                ParallelLoop.run(count: count, work: count, minimumWork: 1 << 18) { range in
+                    for i in range { yp[i] = max(xp[i], 0) }
+                }
+            }
+        }
+        cachedOutput = output
+        return output
+    }
+
+    public func backward(_ dOutput: Tensor) -> Tensor {
+        guard let output = cachedOutput else { preconditionFailure("\(name): backward before forward") }
+        precondition(dOutput.shape == output.shape, "\(name): dOutput shape \(dOutput.shape)")
+        var dInput = Tensor.uninitialized(shape: output.shape)
+        output.storage.withUnsafeBufferPointer { y in
+            dOutput.storage.withUnsafeBufferPointer { dy in
+                dInput.storage.withUnsafeMutableBufferPointer { dx in
+                    let yp = y.baseAddress!, dyp = dy.baseAddress!, dxp = dx.baseAddress!
+                    let count = y.count
+                    ParallelLoop.run(count: count, work: count, minimumWork: 1 << 18) { range in
+                        for i in range { dxp[i] = yp[i] > 0 ? dyp[i] : 0 }
+                    }
+                }
+            }
+        }
+        return dInput
+    }
+}

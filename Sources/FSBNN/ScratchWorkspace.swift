@@ -1,0 +1,31 @@
+/// Reusable scratch memory for convolutions (im2col columns, transposed outputs), shared by
+/// all layers of one network because layers run one after the other. Buffers grow when a
+/// larger request comes and are never shrunk; their content does not survive a layer call.
+public final class ScratchWorkspace {
+    private var slots: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
+
+    public init() {}
+
+    deinit {
+        for slot in slots { slot.pointer.deallocate() }
+    }
+
+    /// A buffer of at least `count` floats in slot `index` (uninitialised content).
+    func buffer(_ index: Int, count: Int) -> UnsafeMutablePointer<Float> {
+        while slots.count <= index {
+            slots.append((UnsafeMutablePointer<Float>.allocate(capacity: 1), 1))
+        }
+        if slots[index].capacity < count {
+            slots[index].pointer.deallocate()
+            slots[index] = (UnsafeMutablePointer<Float>.allocate(capacity: count), count)
+        }
+        return slots[index].pointer
+    }
+
+    /// Slot numbers used by the layers of this module.
+    enum Slot {
+        static let columns = 0
+        static let transposed = 1
+        static let weightGradient = 2
+    }
+}

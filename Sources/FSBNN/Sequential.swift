@@ -1,0 +1,37 @@
+import FSBCore
+
+/// Runs its layers in order; backward runs them in reverse.
+public final class Sequential: Layer {
+    public let name: String
+    public let layers: [Layer]
+
+    public init(name: String, layers: [Layer]) {
+        self.name = name
+        self.layers = layers
+    }
+
+    public var sublayers: [Layer] { layers }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        var records: [LayerShapeRecord] = []
+        return try traceShapes(inputShape: inputShape, into: &records)
+    }
+
+    public func traceShapes(inputShape: [Int], into records: inout [LayerShapeRecord]) throws -> [Int] {
+        var shape = inputShape
+        for layer in layers { shape = try layer.traceShapes(inputShape: shape, into: &records) }
+        return shape
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        var x = input
+        for layer in layers { x = layer.forward(x, training: training) }
+        return x
+    }
+
+    public func backward(_ dOutput: Tensor) -> Tensor {
+        var d = dOutput
+        for layer in layers.reversed() { d = layer.backward(d) }
+        return d
+    }
+}
