@@ -79,13 +79,17 @@ static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, fl
                     memset(panel + p * nr + cols, 0, sizeof(float) * (nr - cols));
                 }
             }
-        } else {            // element (p, j) at b[j*ldb + p]: read rows of B, scatter with stride nr
-            for (long col = 0; col < cols; col++) {
-                const float *src = g->b + (j0 + jr + col) * g->ldb + p0;
-                for (long p = 0; p < kc; p++) panel[p * nr + col] = src[p];
+        } else {            // element (p, j) at b[j*ldb + p]: transpose in chunks of 16 p that stay in L1
+            const float *src = g->b + (j0 + jr) * g->ldb + p0;
+            for (long p_start = 0; p_start < kc; p_start += 16) {
+                long p_end = kc - p_start < 16 ? kc : p_start + 16;
+                for (long col = 0; col < cols; col++) {
+                    const float *row = src + col * g->ldb;
+                    for (long p = p_start; p < p_end; p++) panel[p * nr + col] = row[p];
+                }
+                for (long col = cols; col < nr; col++)
+                    for (long p = p_start; p < p_end; p++) panel[p * nr + col] = 0.0f;
             }
-            for (long col = cols; col < nr; col++)
-                for (long p = 0; p < kc; p++) panel[p * nr + col] = 0.0f;
         }
     }
 }
