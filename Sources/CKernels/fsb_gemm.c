@@ -66,30 +66,39 @@ static void pack_a(const gemm_problem *g, long i0, long mc, long p0, long kc, fl
 /// consecutive column values; columns beyond nc are zero.
 static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, float *out) {
     const int nr = g->kernel->nr;
+    if (!g->trans_b) {  // element (p, j) at b[p*ldb + j]: walk each source row once, left to right
+        long full = nc / nr * nr;
+        for (long p = 0; p < kc; p++) {
+            const float *src = g->b + (p0 + p) * g->ldb + j0;
+            for (long jr = 0; jr < full; jr += nr)
+                memcpy(out + jr * kc + p * nr, src + jr, sizeof(float) * (size_t)nr);
+            if (full < nc) {
+                float *dst = out + full * kc + p * nr;
+                memcpy(dst, src + full, sizeof(float) * (size_t)(nc - full));
+                memset(dst + (nc - full), 0, sizeof(float) * (size_t)(nr - (nc - full)));
+            }
+        }
+        return;
+    }
     for (long jr = 0; jr < nc; jr += nr) {
         long cols = nc - jr < nr ? nc - jr : nr;
         float *panel = out + jr * kc;
-        if (!g->trans_b) {  // element (p, j) at b[p*ldb + j]: rows are contiguous
-            const float *src = g->b + p0 * g->ldb + j0 + jr;
-            if (cols == nr) {
-                for (long p = 0; p < kc; p++) memcpy(panel + p * nr, src + p * g->ldb, sizeof(float) * nr);
-            } else {
-                for (long p = 0; p < kc; p++) {
-                    memcpy(panel + p * nr, src + p * g->ldb, sizeof(float) * cols);
-                    memset(panel + p * nr + cols, 0, sizeof(float) * (nr - cols));
-                }
+        // element (p, j) at b[j*ldb + p]: transpose in chunks of 16 p that stay in L1
+        const float *src = g->b + (j0 + jr) * g->ldb + p0;
+        long p_fast = 0;
+        if (g->kernel->transpose16 && cols == nr && nr % 16 == 0) {
+            for (; p_fast + 16 <= kc; p_fast += 16)
+                for (long col = 0; col < nr; col += 16)
+                    g->kernel->transpose16(src + col * g->ldb + p_fast, g->ldb, panel + p_fast * nr + col, nr);
+        }
+        for (long p_start = p_fast; p_start < kc; p_start += 16) {
+            long p_end = kc - p_start < 16 ? kc : p_start + 16;
+            for (long col = 0; col < cols; col++) {
+                const float *row = src + col * g->ldb;
+                for (long p = p_start; p < p_end; p++) panel[p * nr + col] = row[p];
             }
-        } else {            // element (p, j) at b[j*ldb + p]: transpose in chunks of 16 p that stay in L1
-            const float *src = g->b + (j0 + jr) * g->ldb + p0;
-            for (long p_start = 0; p_start < kc; p_start += 16) {
-                long p_end = kc - p_start < 16 ? kc : p_start + 16;
-                for (long col = 0; col < cols; col++) {
-                    const float *row = src + col * g->ldb;
-                    for (long p = p_start; p < p_end; p++) panel[p * nr + col] = row[p];
-                }
-                for (long col = cols; col < nr; col++)
-                    for (long p = p_start; p < p_end; p++) panel[p * nr + col] = 0.0f;
-            }
+            for (long col = cols; col < nr; col++)
+                for (long p = p_start; p < p_end; p++) panel[p * nr + col] = 0.0f;
         }
     }
 }

@@ -47,6 +47,33 @@ static void micro_kernel_avx512_8x32(long kc, const float *a, const float *b,
     }
 }
 
+/// 16x16 transpose in registers: unpack pairs, then pairs of pairs, then 128-bit lanes twice.
+__attribute__((target("avx512f")))
+static void transpose16_avx512(const float *src, long lds, float *dst, long ldd) {
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * lds);
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);      // per lane: r_i[0] r_i+1[0] r_i[1] r_i+1[1]
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);  // per lane: r_i[2] r_i+1[2] r_i[3] r_i+1[3]
+    }
+    for (int i = 0; i < 16; i += 4) {                  // r[i+e]: rows i..i+3, element e of each lane
+        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    }
+    for (int e = 0; e < 4; e++) {
+        __m512 ac_even = _mm512_shuffle_f32x4(r[e], r[4 + e], 0x88);      // A0 A2 B0 B2
+        __m512 ac_odd = _mm512_shuffle_f32x4(r[e], r[4 + e], 0xDD);       // A1 A3 B1 B3
+        __m512 cd_even = _mm512_shuffle_f32x4(r[8 + e], r[12 + e], 0x88); // C0 C2 D0 D2
+        __m512 cd_odd = _mm512_shuffle_f32x4(r[8 + e], r[12 + e], 0xDD);  // C1 C3 D1 D3
+        _mm512_storeu_ps(dst + (0 + e) * ldd, _mm512_shuffle_f32x4(ac_even, cd_even, 0x88));
+        _mm512_storeu_ps(dst + (8 + e) * ldd, _mm512_shuffle_f32x4(ac_even, cd_even, 0xDD));
+        _mm512_storeu_ps(dst + (4 + e) * ldd, _mm512_shuffle_f32x4(ac_odd, cd_odd, 0x88));
+        _mm512_storeu_ps(dst + (12 + e) * ldd, _mm512_shuffle_f32x4(ac_odd, cd_odd, 0xDD));
+    }
+}
+
 __attribute__((target("avx2,fma")))
 static void micro_kernel_avx2_6x16(long kc, const float *a, const float *b,
                                    float *c, long ldc, float alpha, float beta) {
@@ -113,10 +140,10 @@ static void micro_kernel_portable_4x16(long kc, const float *a, const float *b,
 
 static const fsb_micro_kernel kernels[] = {
 #if defined(__x86_64__)
-    {"avx512", 8, 32, micro_kernel_avx512_8x32},
-    {"avx2", 6, 16, micro_kernel_avx2_6x16},
+    {"avx512", 8, 32, micro_kernel_avx512_8x32, transpose16_avx512},
+    {"avx2", 6, 16, micro_kernel_avx2_6x16, NULL},
 #endif
-    {"portable", 4, 16, micro_kernel_portable_4x16},
+    {"portable", 4, 16, micro_kernel_portable_4x16, NULL},
 };
 static const int kernel_count = (int)(sizeof kernels / sizeof kernels[0]);
 

@@ -24,11 +24,15 @@ float *fsb_thread_scratch(int slot, size_t floats);
 typedef void (*fsb_micro_kernel_fn)(long kc, const float *a_panel, const float *b_panel,
                                     float *c, long ldc, float alpha, float beta);
 
-/// A micro-kernel with its tile shape.
+/// Optional fast transpose of a 16 x 16 block: dst[j*ldd + i] = src[i*lds + j].
+typedef void (*fsb_transpose16_fn)(const float *src, long lds, float *dst, long ldd);
+
+/// A micro-kernel with its tile shape (and, if the CPU has one, a 16x16 transpose for packing).
 typedef struct {
     const char *name;
     int mr, nr;
     fsb_micro_kernel_fn run;
+    fsb_transpose16_fn transpose16;
 } fsb_micro_kernel;
 
 /// The micro-kernel selected for this CPU (or forced with fsb_set_gemm_kernel).

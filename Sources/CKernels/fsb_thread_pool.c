@@ -44,43 +44,64 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+// Job protocol. `ticket` packs (generation << 32) | next unclaimed part. The caller publishes
+// a job by writing its fields and then storing ticket = (generation + 1) << 32. Anyone — the
+// caller or a worker — claims a part with a compare-and-swap on ticket; a successful CAS
+// proves the job fields it read beforehand belong to that generation (a new job cannot be
+// published before every part of the current one is claimed and finished). Because the caller
+// also claims parts, a worker that the OS does not schedule (busy machine) only delays the
+// parts it actually claimed. Each part writes a fixed region, so who runs it never changes
+// the results.
 static struct {
     pthread_mutex_t mutex;
     pthread_cond_t wake;
-    atomic_uint generation;      // bumped once per published job
-    atomic_int remaining;        // workers that have not yet finished the current job
+    _Atomic unsigned long long ticket;
+    atomic_int finished;         // parts of the current job that are done
     atomic_flag busy;            // set while a caller owns the pool
-    int worker_count;            // workers created so far (indices 1...worker_count)
-    fsb_task_fn task;
-    void *context;
-    int parts;
-    unsigned start_generation[FSB_MAX_THREADS];
+    int worker_count;            // workers created so far
+    _Atomic(fsb_task_fn) task;
+    _Atomic(void *) context;
+    atomic_int parts;
 } pool = {
     .mutex = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER,
     .busy = ATOMIC_FLAG_INIT,
 };
 
+/// Claims and runs parts of the job of `generation` until none is left unclaimed.
+static void run_claimed_parts(unsigned generation) {
+    for (;;) {
+        unsigned long long ticket = atomic_load_explicit(&pool.ticket, memory_order_acquire);
+        if ((unsigned)(ticket >> 32) != generation) return;
+        fsb_task_fn task = atomic_load_explicit(&pool.task, memory_order_relaxed);
+        void *context = atomic_load_explicit(&pool.context, memory_order_relaxed);
+        int parts = atomic_load_explicit(&pool.parts, memory_order_relaxed);
+        int part = (int)(ticket & 0xffffffffu);
+        if (part >= parts) return;
+        if (!atomic_compare_exchange_weak_explicit(&pool.ticket, &ticket, ticket + 1,
+                                                   memory_order_acq_rel, memory_order_acquire))
+            continue;
+        task(context, part, parts);
+        atomic_fetch_add_explicit(&pool.finished, 1, memory_order_release);
+    }
+}
+
 static void *worker_main(void *argument) {
-    int index = (int)(size_t)argument;
-    // The generation current when this worker was created: a job published before the
-    // thread got to run is then still seen as new.
-    unsigned seen = pool.start_generation[index];
+    (void)argument;
+    unsigned seen = 0;  // generations start at 1
     for (;;) {
         unsigned now;
         int spins = 0;
-        while ((now = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
+        while ((now = (unsigned)(atomic_load_explicit(&pool.ticket, memory_order_acquire) >> 32)) == seen) {
             if (++spins < FSB_SPIN_ITERATIONS) { cpu_relax(); continue; }
             pthread_mutex_lock(&pool.mutex);
-            while ((now = atomic_load(&pool.generation)) == seen)
+            while ((now = (unsigned)(atomic_load(&pool.ticket) >> 32)) == seen)
                 pthread_cond_wait(&pool.wake, &pool.mutex);
             pthread_mutex_unlock(&pool.mutex);
             break;
         }
         seen = now;
-        if (index < pool.parts) pool.task(pool.context, index, pool.parts);
-        // Every worker acknowledges every job, so none can read the next job's fields early.
-        atomic_fetch_sub_explicit(&pool.remaining, 1, memory_order_release);
+        run_claimed_parts(now);
     }
     return NULL;
 }
@@ -91,9 +112,7 @@ static int ensure_workers(int wanted) {
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-        pool.start_generation[pool.worker_count + 1] = atomic_load(&pool.generation);
-        int failed = pthread_create(&thread, &attributes, worker_main,
-                                    (void *)(size_t)(pool.worker_count + 1));
+        int failed = pthread_create(&thread, &attributes, worker_main, NULL);
         pthread_attr_destroy(&attributes);
         if (failed) break;
         pool.worker_count++;
@@ -106,25 +125,22 @@ void fsb_parallel_run(int parts, fsb_task_fn task, void *context) {
         for (int part = 0; part < parts; part++) task(context, part, parts);
         return;
     }
-    int workers = ensure_workers(parts - 1);
-    if (workers < parts - 1) {  // thread creation failed: run serially, same results
-        atomic_flag_clear(&pool.busy);
-        for (int part = 0; part < parts; part++) task(context, part, parts);
-        return;
-    }
-    pool.task = task;
-    pool.context = context;
-    pool.parts = parts;
-    atomic_store(&pool.remaining, workers);
+    ensure_workers(parts - 1);  // if creation failed, the caller simply runs more parts itself
+    atomic_store_explicit(&pool.task, task, memory_order_relaxed);
+    atomic_store_explicit(&pool.context, context, memory_order_relaxed);
+    atomic_store_explicit(&pool.parts, parts, memory_order_relaxed);
+    atomic_store_explicit(&pool.finished, 0, memory_order_relaxed);
+    unsigned generation = (unsigned)(atomic_load(&pool.ticket) >> 32) + 1;
+    if (generation == 0) generation = 1;  // 0 is the workers' initial "seen" value
     pthread_mutex_lock(&pool.mutex);
-    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    atomic_store_explicit(&pool.ticket, (unsigned long long)generation << 32, memory_order_release);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.mutex);
 
-    task(context, 0, parts);
+    run_claimed_parts(generation);
 
     int spins = 0;
-    while (atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0) {
+    while (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts) {
         if (++spins < FSB_SPIN_ITERATIONS) cpu_relax();
         else sched_yield();
     }
