@@ -86,15 +86,17 @@ static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, fl
         float *panel = out + jr * kc;
         // element (p, j) at b[j*ldb + p]: transpose in chunks of 16 p that stay in L1
         const float *src = g->b + (j0 + jr) * g->ldb + p0;
-        long p_fast = 0;
-        if (g->kernel->transpose16 && cols == nr && nr % 16 == 0) {
+        long p_fast = 0, col_fast = 0;
+        if (g->kernel->transpose16 && cols >= 16) {
+            col_fast = cols / 16 * 16;
             for (; p_fast + 16 <= kc; p_fast += 16)
-                for (long col = 0; col < nr; col += 16)
+                for (long col = 0; col < col_fast; col += 16)
                     g->kernel->transpose16(src + col * g->ldb + p_fast, g->ldb, panel + p_fast * nr + col, nr);
         }
-        for (long p_start = p_fast; p_start < kc; p_start += 16) {
+        for (long p_start = 0; p_start < kc; p_start += 16) {
             long p_end = kc - p_start < 16 ? kc : p_start + 16;
-            for (long col = 0; col < cols; col++) {
+            // columns [0, col_fast) of rows below p_fast were written by the transposes
+            for (long col = p_start < p_fast ? col_fast : 0; col < cols; col++) {
                 const float *row = src + col * g->ldb;
                 for (long p = p_start; p < p_end; p++) panel[p * nr + col] = row[p];
             }
