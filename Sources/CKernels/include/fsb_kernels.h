@@ -1,7 +1,13 @@
 // Hot loops of fsb: GEMM, im2col/col2im, threading control.
-// All matrices are row-major float32. Results are deterministic for a given
-// thread count (work is split over output rows/columns, never over the
-// reduction dimension).
+//
+// All matrices are row-major float32. Results are deterministic and bit-identical for ANY
+// thread count: work is split over blocks of output rows/columns, never over the reduction
+// dimension, and the reduction blocking depends only on the problem shape.
+//
+// Threading: the kernels share one persistent worker pool. They are meant to be called from
+// one thread at a time (the layers run sequentially); a call made while another thread is
+// inside a kernel is still correct — it runs single-threaded on its caller with its own
+// packing buffers — just not parallel.
 #ifndef FSB_KERNELS_H
 #define FSB_KERNELS_H
 
@@ -13,30 +19,64 @@ extern "C" {
 /// op(A) is A (m x k, leading dimension lda) when trans_a == 0, else A^T with A stored k x m.
 /// op(B) is B (k x n, leading dimension ldb) when trans_b == 0, else B^T with B stored n x k.
 /// beta == 0 overwrites C without reading it (NaNs in C are not propagated).
+/// alpha == 0 or k == 0 only scales C by beta (A and B are not read).
+/// Cache-blocked and packed (Goto/BLIS); micro-kernel chosen at run time (fsb_gemm_kernel_name);
+/// multi-threaded over output blocks when the problem has at least ~2^18 multiply-adds.
 void fsb_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
                const float *a, long lda, const float *b, long ldb, float beta,
                float *c, long ldc);
 
 /// Unfolds one image [channels, height, width] into columns
 /// [channels * kernel_h * kernel_w, out_h * out_w] with zero padding.
-/// out_h = (height + 2*pad_h - kernel_h) / stride_h + 1 (likewise out_w).
+/// out_h = (height + 2*pad_h - kernel_h) / stride_h + 1 (likewise out_w); 0 when the kernel
+/// is larger than the padded image.
+/// Row r = (c * kernel_h + ky) * kernel_w + kx; column oy * out_w + ox holds
+/// image[c, oy*stride_h - pad_h + ky, ox*stride_w - pad_w + kx] (0 outside the image).
 void fsb_im2col(const float *image, long channels, long height, long width,
                 long kernel_h, long kernel_w, long pad_h, long pad_w,
                 long stride_h, long stride_w, float *columns);
 
 /// Inverse scatter of fsb_im2col: ADDS every column entry back into
 /// image [channels, height, width] (entries that fell in the padding are dropped).
+/// It is the adjoint of fsb_im2col: <im2col(x), y> == <x, col2im(y)>.
 void fsb_col2im_add(const float *columns, long channels, long height, long width,
                     long kernel_h, long kernel_w, long pad_h, long pad_w,
                     long stride_h, long stride_w, float *image);
 
+/// Batched im2col: images [batch, channels, height, width] (NCHW, contiguous) are unfolded
+/// into ONE column matrix [channels * kernel_h * kernel_w, batch * out_h * out_w], so a whole
+/// batch's convolution is one GEMM:  out[Co, batch*out_h*out_w] = W[Co, Ci*kh*kw] * columns.
+/// Row r = (c * kernel_h + ky) * kernel_w + kx; column (b * out_h + oy) * out_w + ox holds
+/// images[b, c, oy*stride_h - pad_h + ky, ox*stride_w - pad_w + kx] (0 outside the image).
+/// Note the GEMM output is then [Co, batch, out_h, out_w] (channel-major), not NCHW.
+/// With batch == 1 this is exactly fsb_im2col. Multi-threaded over rows.
+void fsb_im2col_batched(const float *images, long batch, long channels, long height, long width,
+                        long kernel_h, long kernel_w, long pad_h, long pad_w,
+                        long stride_h, long stride_w, float *columns);
+
+/// Adjoint of fsb_im2col_batched: ADDS every entry of columns
+/// [channels * kernel_h * kernel_w, batch * out_h * out_w] back into
+/// images [batch, channels, height, width]. Multi-threaded over (image, channel) planes;
+/// each image element is summed over the taps (ky, kx) in increasing order whatever the
+/// thread count.
+void fsb_col2im_add_batched(const float *columns, long batch, long channels, long height, long width,
+                            long kernel_h, long kernel_w, long pad_h, long pad_w,
+                            long stride_h, long stride_w, float *images);
+
 /// Number of worker threads the kernels use (default: number of online CPUs).
+/// Values below 1 are treated as 1.
 void fsb_set_num_threads(int threads);
 int fsb_get_num_threads(void);
 
-/// Name of the GEMM micro-kernel selected at run time for this CPU
-/// (for example "avx512", "avx2", "portable").
+/// Name of the GEMM micro-kernel selected at run time for this CPU:
+/// "avx512" (8x32 tile), "avx2" (AVX2+FMA, 6x16 tile) or "portable" (plain C, 4x16 tile).
 const char *fsb_gemm_kernel_name(void);
+
+/// Forces the GEMM micro-kernel by name (for tests and benchmarks); NULL restores the
+/// automatic choice. Returns 1 on success, 0 when the name is unknown or this CPU lacks
+/// the instructions (the selection is then unchanged). Not to be called while a GEMM runs.
+/// Different kernels may round differently (the SIMD ones use fused multiply-add).
+int fsb_set_gemm_kernel(const char *name);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,234 @@
+// Cache-blocked, packed, multi-threaded SGEMM (Goto / BLIS structure).
+//
+// Loop nest for one thread's block of C (rows [i0,i1), columns [j0,j1)):
+//   jc: columns in steps of NC          -> B block (KC x NC) packed into NR-wide panels (L2)
+//    pc: reduction in steps of KC       -> first step applies the caller's beta, later ones add
+//     ic: rows in steps of MC           -> A block (MC x KC) packed into MR-tall panels
+//      ir: MR rows, jr: NR columns      -> micro-kernel on one MR x NR tile of C
+// Reference: K. Goto, R. van de Geijn, "Anatomy of high-performance matrix multiplication",
+// ACM TOMS 34(3), 2008; F. Van Zee, R. van de Geijn, "BLIS", ACM TOMS 41(3), 2015.
+//
+// Determinism: the KC split depends only on k and every C element is produced by the same
+// micro-kernel arithmetic whatever tile or thread it falls in (edge tiles are zero padded and
+// go through the same kernel), so results are bit-identical for any thread count.
+#include "fsb_internal.h"
+#include "fsb_kernels.h"
+
+#include <string.h>
+
+enum {
+    KC_MAX = 256,        // reduction depth per packed block
+    MC_ROWS = 120,       // rows of A per packed block (multiple of 8 and 6 and 4)
+    NC_COLUMNS = 1024,   // columns of B per packed block (multiple of 32 and 16)
+    OVERSPLIT = 4,       // parts per thread along the split dimension
+    SINGLE_THREAD_MACS = 1 << 18,  // below this many multiply-adds, threads cost more than they save
+};
+
+typedef struct {
+    int trans_a, trans_b;
+    long m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    long lda, ldb, ldc;
+    float *c;
+    const fsb_micro_kernel *kernel;
+    long kc_block;
+    int thread_rows, thread_columns;
+} gemm_problem;
+
+/// Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into MR-tall panels: panel r holds kc groups of mr
+/// consecutive row values; rows beyond mc are zero.
+static void pack_a(const gemm_problem *g, long i0, long mc, long p0, long kc, float *out) {
+    const int mr = g->kernel->mr;
+    for (long ir = 0; ir < mc; ir += mr) {
+        long rows = mc - ir < mr ? mc - ir : mr;
+        float *panel = out + ir * kc;
+        if (g->trans_a) {  // element (i, p) at a[p*lda + i]: each p gives mr contiguous values
+            const float *src = g->a + p0 * g->lda + i0 + ir;
+            for (long p = 0; p < kc; p++) {
+                const float *row = src + p * g->lda;
+                float *dst = panel + p * mr;
+                long r = 0;
+                for (; r < rows; r++) dst[r] = row[r];
+                for (; r < mr; r++) dst[r] = 0.0f;
+            }
+        } else {           // element (i, p) at a[i*lda + p]: read rows, scatter with stride mr
+            for (long r = 0; r < rows; r++) {
+                const float *src = g->a + (i0 + ir + r) * g->lda + p0;
+                for (long p = 0; p < kc; p++) panel[p * mr + r] = src[p];
+            }
+            for (long r = rows; r < mr; r++)
+                for (long p = 0; p < kc; p++) panel[p * mr + r] = 0.0f;
+        }
+    }
+}
+
+/// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into NR-wide panels: panel j holds kc groups of nr
+/// consecutive column values; columns beyond nc are zero.
+static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, float *out) {
+    const int nr = g->kernel->nr;
+    if (!g->trans_b) {  // element (p, j) at b[p*ldb + j]: walk each source row once, left to right
+        long full = nc / nr * nr;
+        for (long p = 0; p < kc; p++) {
+            const float *src = g->b + (p0 + p) * g->ldb + j0;
+            for (long jr = 0; jr < full; jr += nr)
+                memcpy(out + jr * kc + p * nr, src + jr, sizeof(float) * (size_t)nr);
+            if (full < nc) {
+                float *dst = out + full * kc + p * nr;
+                memcpy(dst, src + full, sizeof(float) * (size_t)(nc - full));
+                memset(dst + (nc - full), 0, sizeof(float) * (size_t)(nr - (nc - full)));
+            }
+        }
+        return;
+    }
+    for (long jr = 0; jr < nc; jr += nr) {
+        long cols = nc - jr < nr ? nc - jr : nr;
+        float *panel = out + jr * kc;
+        // element (p, j) at b[j*ldb + p]: transpose in chunks of 16 p that stay in L1
+        const float *src = g->b + (j0 + jr) * g->ldb + p0;
+        long p_fast = 0, col_fast = 0;
+        if (g->kernel->transpose16 && cols >= 16) {
+            col_fast = cols / 16 * 16;
+            for (; p_fast + 16 <= kc; p_fast += 16)
+                for (long col = 0; col < col_fast; col += 16)
+                    g->kernel->transpose16(src + col * g->ldb + p_fast, g->ldb, panel + p_fast * nr + col, nr);
+        }
+        for (long p_start = 0; p_start < kc; p_start += 16) {
+            long p_end = kc - p_start < 16 ? kc : p_start + 16;
+            // columns [0, col_fast) of rows below p_fast were written by the transposes
+            for (long col = p_start < p_fast ? col_fast : 0; col < cols; col++) {
+                const float *row = src + col * g->ldb;
+                for (long p = p_start; p < p_end; p++) panel[p * nr + col] = row[p];
+            }
+            for (long col = cols; col < nr; col++)
+                for (long p = p_start; p < p_end; p++) panel[p * nr + col] = 0.0f;
+        }
+    }
+}
+
+/// Runs the micro-kernel on an edge tile through a scratch tile, then merges the valid part
+/// with exactly the arithmetic the kernel uses for full tiles (t, or beta*c + t).
+static void edge_tile(const fsb_micro_kernel *kernel, long kc, const float *a_panel,
+                      const float *b_panel, float *c, long ldc, long rows, long cols,
+                      float alpha, float beta) {
+    _Alignas(64) float tile[16 * 64];
+    kernel->run(kc, a_panel, b_panel, tile, kernel->nr, alpha, 0.0f);
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++) {
+            float t = tile[i * kernel->nr + j];
+            if (beta == 0.0f) {
+                c[i * ldc + j] = t;
+            } else {
+                float scaled = beta * c[i * ldc + j];  // separate statements: never fused
+                c[i * ldc + j] = scaled + t;
+            }
+        }
+}
+
+static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1) {
+    if (i0 >= i1 || j0 >= j1) return;
+    const fsb_micro_kernel *kernel = g->kernel;
+    const long mr = kernel->mr, nr = kernel->nr;
+    const long kc_block = g->kc_block;
+    const long nc_max = j1 - j0 < NC_COLUMNS ? j1 - j0 : NC_COLUMNS;
+    const long mc_max = i1 - i0 < MC_ROWS ? i1 - i0 : MC_ROWS;
+    float *packed_b = fsb_thread_scratch(1, (size_t)kc_block * (size_t)((nc_max + nr - 1) / nr * nr));
+    float *packed_a = fsb_thread_scratch(0, (size_t)kc_block * (size_t)((mc_max + mr - 1) / mr * mr));
+
+    for (long jc = j0; jc < j1; jc += NC_COLUMNS) {
+        long nc = j1 - jc < NC_COLUMNS ? j1 - jc : NC_COLUMNS;
+        for (long pc = 0; pc < g->k; pc += kc_block) {
+            long kc = g->k - pc < kc_block ? g->k - pc : kc_block;
+            float beta = pc == 0 ? g->beta : 1.0f;
+            pack_b(g, pc, kc, jc, nc, packed_b);
+            for (long ic = i0; ic < i1; ic += MC_ROWS) {
+                long mc = i1 - ic < MC_ROWS ? i1 - ic : MC_ROWS;
+                pack_a(g, ic, mc, pc, kc, packed_a);
+                for (long ir = 0; ir < mc; ir += mr) {
+                    long rows = mc - ir < mr ? mc - ir : mr;
+                    const float *a_panel = packed_a + ir * kc;
+                    for (long jr = 0; jr < nc; jr += nr) {
+                        long cols = nc - jr < nr ? nc - jr : nr;
+                        float *c = g->c + (ic + ir) * g->ldc + jc + jr;
+                        const float *b_panel = packed_b + jr * kc;
+                        if (rows == mr && cols == nr)
+                            kernel->run(kc, a_panel, b_panel, c, g->ldc, g->alpha, beta);
+                        else
+                            edge_tile(kernel, kc, a_panel, b_panel, c, g->ldc, rows, cols, g->alpha, beta);
+                    }
+                }
+            }
+        }
+    }
+}
+
+static void gemm_part(void *context, int part, int parts) {
+    (void)parts;
+    const gemm_problem *g = context;
+    const long mr = g->kernel->mr, nr = g->kernel->nr;
+    const long row_tiles = (g->m + mr - 1) / mr, column_tiles = (g->n + nr - 1) / nr;
+    const int pi = part / g->thread_columns, pj = part % g->thread_columns;
+    long i0 = row_tiles * pi / g->thread_rows * mr, i1 = row_tiles * (pi + 1) / g->thread_rows * mr;
+    long j0 = column_tiles * pj / g->thread_columns * nr, j1 = column_tiles * (pj + 1) / g->thread_columns * nr;
+    gemm_block(g, i0, i1 < g->m ? i1 : g->m, j0, j1 < g->n ? j1 : g->n);
+}
+
+/// Picks a thread_rows x thread_columns grid (product <= threads) with the least estimated
+/// per-thread cost: multiply-adds of its tiles plus the packing it repeats.
+static void choose_thread_grid(gemm_problem *g, int threads) {
+    const long mr = g->kernel->mr, nr = g->kernel->nr;
+    const long row_tiles = (g->m + mr - 1) / mr, column_tiles = (g->n + nr - 1) / nr;
+    double best = -1;
+    for (int total = 1; total <= threads; total++)
+    for (int rows = 1; rows <= total; rows++) {
+        if (total % rows) continue;
+        int columns = total / rows;
+        if (rows > row_tiles || columns > column_tiles) continue;
+        double my_rows = (double)((row_tiles + rows - 1) / rows * mr);
+        double my_columns = (double)((column_tiles + columns - 1) / columns * nr);
+        double macs = my_rows * my_columns * (double)g->k;
+        double column_blocks = (double)((long)my_columns + NC_COLUMNS - 1) / NC_COLUMNS;
+        // Packing streams operands from memory: one packed float costs about as much time as
+        // 16 multiply-adds (measured: the kernel does 16 per cycle, packing ~1 float per cycle).
+        double packing = 16.0 * (double)g->k * (my_rows * column_blocks + my_columns);
+        double cost = macs + packing;
+        if (best < 0 || cost < best) { best = cost; g->thread_rows = rows; g->thread_columns = columns; }
+    }
+    if (best < 0) { g->thread_rows = 1; g->thread_columns = 1; }
+    // Over-split the divided dimension into up to OVERSPLIT parts per thread: parts are claimed
+    // dynamically, so when the OS gives a thread less CPU (busy machine) the others take over
+    // its remaining parts. Part boundaries never change results (see the file comment).
+    if (g->thread_columns > 1)
+        g->thread_columns = (int)(column_tiles < g->thread_columns * OVERSPLIT ? column_tiles : g->thread_columns * OVERSPLIT);
+    else if (g->thread_rows > 1)
+        g->thread_rows = (int)(row_tiles < g->thread_rows * OVERSPLIT ? row_tiles : g->thread_rows * OVERSPLIT);
+}
+
+/// Scales C by beta (beta == 0 writes zeros without reading C).
+static void scale_c(long m, long n, float beta, float *c, long ldc) {
+    for (long i = 0; i < m; i++) {
+        float *row = c + i * ldc;
+        if (beta == 0.0f) memset(row, 0, sizeof(float) * (size_t)n);
+        else if (beta != 1.0f) for (long j = 0; j < n; j++) row[j] *= beta;
+    }
+}
+
+void fsb_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
+               const float *a, long lda, const float *b, long ldb, float beta,
+               float *c, long ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0.0f) { scale_c(m, n, beta, c, ldc); return; }
+    gemm_problem g = {
+        .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k,
+        .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = ldc, .c = c,
+        .kernel = fsb_selected_micro_kernel(),
+    };
+    long k_blocks = (k + KC_MAX - 1) / KC_MAX;
+    g.kc_block = (k + k_blocks - 1) / k_blocks;  // balanced split that depends on k only
+    int threads = fsb_get_num_threads();
+    double macs = (double)m * (double)n * (double)k;
+    if (macs < SINGLE_THREAD_MACS) threads = 1;
+    choose_thread_grid(&g, threads);
+    int parts = g.thread_rows * g.thread_columns;
+    fsb_parallel_run(parts, gemm_part, &g);
+}

@@ -1,0 +1,164 @@
+// Persistent pthread pool used by the GEMM and im2col kernels.
+//
+// Workers are created lazily (up to fsb_get_num_threads() - 1 of them) and live for the
+// whole process. A job is published by bumping a generation counter; workers spin briefly
+// on it and then sleep on a condition variable, so back-to-back small jobs (LeNet-sized
+// GEMMs) avoid the cost of a futex wake-up while an idle process does not burn CPU.
+#include "fsb_internal.h"
+#include "fsb_kernels.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FSB_MAX_THREADS 256
+#define FSB_SPIN_ITERATIONS 20000
+
+static atomic_int requested_threads = 0;
+
+void fsb_set_num_threads(int threads) {
+    if (threads < 1) threads = 1;
+    if (threads > FSB_MAX_THREADS) threads = FSB_MAX_THREADS;
+    atomic_store(&requested_threads, threads);
+}
+
+int fsb_get_num_threads(void) {
+    int threads = atomic_load(&requested_threads);
+    if (threads <= 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = online > 0 ? (int)(online < FSB_MAX_THREADS ? online : FSB_MAX_THREADS) : 1;
+        int expected = 0;
+        atomic_compare_exchange_strong(&requested_threads, &expected, threads);
+        threads = atomic_load(&requested_threads);
+    }
+    return threads;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+// Job protocol. `ticket` packs (generation << 32) | next unclaimed part. The caller publishes
+// a job by writing its fields and then storing ticket = (generation + 1) << 32. Anyone — the
+// caller or a worker — claims a part with a compare-and-swap on ticket; a successful CAS
+// proves the job fields it read beforehand belong to that generation (a new job cannot be
+// published before every part of the current one is claimed and finished). Because the caller
+// also claims parts, a worker that the OS does not schedule (busy machine) only delays the
+// parts it actually claimed. Each part writes a fixed region, so who runs it never changes
+// the results.
+static struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t wake;
+    _Atomic unsigned long long ticket;
+    atomic_int finished;         // parts of the current job that are done
+    atomic_flag busy;            // set while a caller owns the pool
+    int worker_count;            // workers created so far
+    _Atomic(fsb_task_fn) task;
+    _Atomic(void *) context;
+    atomic_int parts;
+} pool = {
+    .mutex = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+    .busy = ATOMIC_FLAG_INIT,
+};
+
+/// Claims and runs parts of the job of `generation` until none is left unclaimed.
+static void run_claimed_parts(unsigned generation) {
+    for (;;) {
+        unsigned long long ticket = atomic_load_explicit(&pool.ticket, memory_order_acquire);
+        if ((unsigned)(ticket >> 32) != generation) return;
+        fsb_task_fn task = atomic_load_explicit(&pool.task, memory_order_relaxed);
+        void *context = atomic_load_explicit(&pool.context, memory_order_relaxed);
+        int parts = atomic_load_explicit(&pool.parts, memory_order_relaxed);
+        int part = (int)(ticket & 0xffffffffu);
+        if (part >= parts) return;
+        if (!atomic_compare_exchange_weak_explicit(&pool.ticket, &ticket, ticket + 1,
+                                                   memory_order_acq_rel, memory_order_acquire))
+            continue;
+        task(context, part, parts);
+        atomic_fetch_add_explicit(&pool.finished, 1, memory_order_release);
+    }
+}
+
+static void *worker_main(void *argument) {
+    (void)argument;
+    unsigned seen = 0;  // generations start at 1
+    for (;;) {
+        unsigned now;
+        int spins = 0;
+        while ((now = (unsigned)(atomic_load_explicit(&pool.ticket, memory_order_acquire) >> 32)) == seen) {
+            if (++spins < FSB_SPIN_ITERATIONS) { cpu_relax(); continue; }
+            pthread_mutex_lock(&pool.mutex);
+            while ((now = (unsigned)(atomic_load(&pool.ticket) >> 32)) == seen)
+                pthread_cond_wait(&pool.wake, &pool.mutex);
+            pthread_mutex_unlock(&pool.mutex);
+            break;
+        }
+        seen = now;
+        run_claimed_parts(now);
+    }
+    return NULL;
+}
+
+static int ensure_workers(int wanted) {
+    while (pool.worker_count < wanted) {
+        pthread_t thread;
+        pthread_attr_t attributes;
+        pthread_attr_init(&attributes);
+        pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        int failed = pthread_create(&thread, &attributes, worker_main, NULL);
+        pthread_attr_destroy(&attributes);
+        if (failed) break;
+        pool.worker_count++;
+    }
+    return pool.worker_count;
+}
+
+void fsb_parallel_run(int parts, fsb_task_fn task, void *context) {
+    if (parts <= 1 || atomic_flag_test_and_set(&pool.busy)) {
+        for (int part = 0; part < parts; part++) task(context, part, parts);
+        return;
+    }
+    ensure_workers(parts - 1);  // if creation failed, the caller simply runs more parts itself
+    atomic_store_explicit(&pool.task, task, memory_order_relaxed);
+    atomic_store_explicit(&pool.context, context, memory_order_relaxed);
+    atomic_store_explicit(&pool.parts, parts, memory_order_relaxed);
+    atomic_store_explicit(&pool.finished, 0, memory_order_relaxed);
+    unsigned generation = (unsigned)(atomic_load(&pool.ticket) >> 32) + 1;
+    if (generation == 0) generation = 1;  // 0 is the workers' initial "seen" value
+    pthread_mutex_lock(&pool.mutex);
+    atomic_store_explicit(&pool.ticket, (unsigned long long)generation << 32, memory_order_release);
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.mutex);
+
+    run_claimed_parts(generation);
+
+    int spins = 0;
+    while (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts) {
+        if (++spins < FSB_SPIN_ITERATIONS) cpu_relax();
+        else sched_yield();
+    }
+    atomic_flag_clear(&pool.busy);
+}
+
+static _Thread_local struct { float *data; size_t capacity; } scratch[2];
+
+float *fsb_thread_scratch(int slot, size_t floats) {
+    if (scratch[slot].capacity < floats) {
+        free(scratch[slot].data);
+        size_t bytes = ((floats * sizeof(float)) + 63) & ~(size_t)63;
+        scratch[slot].data = aligned_alloc(64, bytes);
+        if (!scratch[slot].data) {
+            fputs("fsb kernels: out of memory for GEMM packing buffers\n", stderr);
+            abort();
+        }
+        scratch[slot].capacity = floats;
+    }
+    return scratch[slot].data;
+}
