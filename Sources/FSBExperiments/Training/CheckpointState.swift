@@ -13,18 +13,14 @@ public enum CheckpointState {
         let parameterNames = Set(network.parameters.map(\.name))
         for (name, tensor) in network.stateTensors() {
             tensors[name] = tensor
-            kinds[name] = parameterNames.contains(name) ? .parameter : .buffer
+            // Signs that cannot be regenerated from the seed (signInit: checkpoint) are buffers
+            // named "<layer>.signs"; they are stored bit-packed.
+            kinds[name] = parameterNames.contains(name) ? .parameter : (name.hasSuffix(".signs") ? .signs : .buffer)
         }
         if let optimizer {
             for (name, tensor) in optimizer.stateTensors() {
                 tensors["optimizer/" + name] = tensor
                 kinds["optimizer/" + name] = .optimizer
-            }
-        }
-        if config.model.fsb.signInit == .checkpoint {
-            for (name, signs) in network.fixedSigns() {
-                tensors["signs/" + name] = signs
-                kinds["signs/" + name] = .signs
             }
         }
         let header = CheckpointHeader(config: config, progress: progress, randomState: network.randomState, tensorKinds: kinds)
@@ -41,12 +37,10 @@ public enum CheckpointState {
         }
         var state: [String: Tensor] = [:]
         var optimizerState: [String: Tensor] = [:]
-        var signs: [String: Tensor] = [:]
         for (name, tensor) in checkpoint.tensors {
             switch checkpoint.header.tensorEntries.first(where: { $0.name == name })?.kind ?? .parameter {
-            case .parameter, .buffer: state[name] = tensor
+            case .parameter, .buffer, .signs: state[name] = tensor
             case .optimizer: optimizerState[String(name.dropFirst("optimizer/".count))] = tensor
-            case .signs: signs[String(name.dropFirst("signs/".count))] = tensor
             }
         }
         let expected = network.stateTensors()
@@ -62,7 +56,6 @@ public enum CheckpointState {
         if let extra = state.keys.sorted().first(where: { !expectedNames.contains($0) }) {
             throw FSBError("\(file): checkpoint does not match the model: it holds tensor \"\(extra)\" that the model does not have")
         }
-        if !signs.isEmpty { try network.setFixedSigns(signs) }
         try network.loadState(state)
         network.randomState = checkpoint.header.randomState
         if let optimizer {

@@ -28,7 +28,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var wallSeconds: Double
 
     /// The columns of `summary.csv`, declared once.
-    public static let table = CSVTable<RunSummary>(columns: [
+    public static var table: CSVTable<RunSummary> { CSVTable<RunSummary>(columns: [
         .init("name") { $0.name },
         .init("dataset") { $0.dataset },
         .init("model") { $0.model },
@@ -50,5 +50,5 @@ public struct RunSummary: Codable, Equatable, Sendable {
         .init("final_test_acc") { EpochMetrics.format($0.finalTestAccuracy, 4) },
         .init("final_test_loss") { EpochMetrics.format($0.finalTestLoss, 6) },
         .init("wall_seconds") { EpochMetrics.format($0.wallSeconds, 1) },
-    ])
+    ]) }
 }

@@ -213,8 +213,8 @@ public final class Trainer {
                           signCodebook: model.fsb.signCodebook.map(String.init) ?? "none",
                           firstLayerMethod: model.firstLayerMethod.rawValue, lastLayerMethod: model.lastLayerMethod.rawValue,
                           seed: config.seed, epochs: config.training.epochs,
-                          params: profile.totalParameters, trainableParams: profile.trainableParameters,
-                          modelBits: profile.modelBits, updateBits: profile.updateBits,
+                          params: profile.totalParams, trainableParams: profile.trainableParams,
+                          modelBits: profile.modelSizeBits, updateBits: profile.updateSizeBits,
                           bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: progress.bestEpoch,
                           finalTestAccuracy: last?.testAccuracy ?? 0, finalTestLoss: last?.testLoss ?? 0,
                           wallSeconds: progress.wallSeconds)
