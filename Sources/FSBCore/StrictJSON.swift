@@ -84,10 +84,13 @@ public enum StrictJSON {
             return ConfigError(file: file, path: render(context.codingPath + [key]),
                                message: "missing (\(reason))")
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty, let underlying = context.underlyingError {
-                let text = (underlying as NSError).userInfo["NSDebugDescription"] as? String
-                    ?? underlying.localizedDescription
-                return ConfigError(file: file, path: "", message: "not valid JSON: \(text)")
+            if context.codingPath.isEmpty {
+                var message = "not valid JSON"
+                if let underlying = context.underlyingError {
+                    let text = (underlying as NSError).userInfo["NSDebugDescription"] as? String ?? underlying.localizedDescription
+                    message += ": \(text)"
+                }
+                return ConfigError(file: file, path: "", message: message)
             }
             return ConfigError(file: file, path: render(context.codingPath), message: context.debugDescription)
         @unknown default:

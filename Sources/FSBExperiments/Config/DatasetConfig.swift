@@ -69,7 +69,7 @@ public struct DatasetConfig: Codable, Equatable, Sendable {
         try c.encode(validationFraction, forKey: .validationFraction)
         try c.encode(trainLimit, forKey: .trainLimit)
         try c.encode(testLimit, forKey: .testLimit)
-        try c.encode(cifar100Labels.rawValue, forKey: .cifar100Labels)
+        if name == .cifar100 { try c.encode(cifar100Labels.rawValue, forKey: .cifar100Labels) }
         try c.encode(augment, forKey: .augment)
     }
 }

@@ -113,7 +113,8 @@ public final class Trainer {
             let batches = try data.trainingBatches(config, epoch: epoch)
             let epochStart = Date()
             let secondsBefore = progress.epochSeconds
-            var learningRate = 0.0
+            // The rate reported for the epoch is the one of its first step.
+            let learningRate = schedule.rate(step: epoch * stepsPerEpoch, stepsPerEpoch: stepsPerEpoch, totalEpochs: epochs)
             while progress.nextBatch < batches.count {
                 batches.fill(batch: progress.nextBatch, images: &batchImages, labels: &batchLabels)
                 let (images, labels) = (batchImages, batchLabels)
@@ -130,8 +131,8 @@ public final class Trainer {
                 if let clip = config.training.gradientClipNorm {
                     GradientClipping.clipGlobalNorm(parameters, maxNorm: Float(clip))
                 }
-                learningRate = schedule.rate(step: progress.globalStep, stepsPerEpoch: stepsPerEpoch, totalEpochs: epochs)
-                optimizer.step(parameters, learningRate: Float(learningRate))
+                let rate = schedule.rate(step: progress.globalStep, stepsPerEpoch: stepsPerEpoch, totalEpochs: epochs)
+                optimizer.step(parameters, learningRate: Float(rate))
                 progress.globalStep += 1
                 progress.nextBatch += 1
                 progress.epochLossSum += result.loss * Double(labels.count)
