@@ -72,7 +72,12 @@ public final class Conv2D: Layer {
                             stride: stride, padding: padding)
     }
 
+    /// When set, inference (`training == false`) calls this instead of the float path; used
+    /// by the simulator's bit-accurate check to run the layer on an integer datapath model.
+    public var inferenceOverride: ((Tensor) -> Tensor)?
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        if !training, let override = inferenceOverride { return override(input) }
         precondition(input.rank == 4 && input.shape[1] == inputChannels,
                      "\(name): expected [N, \(inputChannels), H, W], got \(input.shape)")
         let g = geometry(batch: input.shape[0], height: input.shape[2], width: input.shape[3])

@@ -44,7 +44,12 @@ public final class Linear: Layer {
         return [outputFeatures]
     }
 
+    /// When set, inference (`training == false`) calls this instead of the float path; used
+    /// by the simulator's bit-accurate check to run the layer on an integer datapath model.
+    public var inferenceOverride: ((Tensor) -> Tensor)?
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        if !training, let override = inferenceOverride { return override(input) }
         precondition(input.rank == 2 && input.shape[1] == inputFeatures,
                      "\(name): expected [N, \(inputFeatures)], got \(input.shape)")
         cachedInput = input

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FSBCore
+import FSBExperiments
 import FSBHardware
 import Foundation
 
@@ -11,10 +12,14 @@ struct SimulateHWCommand: ParsableCommand {
         commandName: "simulate-hw",
         abstract: "Simulate mac / bwn / fsb accelerators on a network: cycles, memory traffic, energy.",
         discussion: """
-        The network is a SCALE-Sim topology CSV (padding folded into the IFMAP). Each \
-        --hardware config is simulated; with several, a line compares each with the first.
+        The network is an experiment config or a checkpoint (--config; its Conv2D/Linear \
+        shapes, with FSB sign codebooks) or a SCALE-Sim topology CSV (--topology, padding \
+        folded into the IFMAP). Each --hardware config is simulated; with several, a line \
+        compares each with the first.
 
         Examples:
+          fsb simulate-hw --config configs/cifar10-resnet20-fsb.json \\
+            --hardware configs/hw/mac-int8-os.json --hardware configs/hw/fsb-int8-os.json
           fsb simulate-hw --topology configs/hw/topologies/resnet20.csv \\
             --hardware configs/hw/mac-int8-os.json \\
             --hardware configs/hw/fsb-int8-os.json
@@ -27,7 +32,10 @@ struct SimulateHWCommand: ParsableCommand {
     )
 
     @Option(name: .long, help: "Network as a SCALE-Sim topology CSV.")
-    var topology: String
+    var topology: String?
+
+    @Option(name: .long, help: "Network from an experiment config (.json) or a checkpoint (.fsbckpt).")
+    var config: String?
 
     @Option(name: .long, help: "Hardware config JSON (repeat for several accelerators side by side).")
     var hardware: [String] = []
@@ -38,23 +46,44 @@ struct SimulateHWCommand: ParsableCommand {
     @Option(name: .long, help: "Inputs per inference run, or examples per training step.")
     var batchSize: Int = 1
 
+    @Option(name: .long, help: "With a checkpoint as --config: run N test images through the bit-accurate FSB datapath of the first --hardware config.")
+    var verify: Int?
+
+    @OptionGroup var data: DataRootOption
+
     @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (written atomically).")
     var output: String?
 
     func validate() throws {
         if hardware.isEmpty { throw ValidationError("give at least one --hardware config") }
+        if let verify, verify < 1 { throw ValidationError("--verify must be >= 1, got \(verify)") }
+        if verify != nil && (config == nil || config?.hasSuffix(".json") == true) {
+            throw ValidationError("--verify needs a trained checkpoint as --config")
+        }
+        if (topology == nil) == (config == nil) { throw ValidationError("give exactly one of --topology FILE or --config FILE") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
     }
 
     func run() throws {
         do {
-            let layers = try TopologyCSV.read(path: topology)
+            let layers = try topology.map { try TopologyCSV.read(path: $0) }
+                ?? NetworkShapes.layerShapes(ofConfigOrCheckpoint: config ?? "").layers
             let accelerators = try hardware.map { try Accelerator.load(configPath: $0) }
             let simulation = try HardwareSimulation.run(layers: layers, accelerators: accelerators,
                                                         mode: mode, batchSize: batchSize)
             print(simulation.summary, terminator: "")
             if let output {
                 try simulation.write(to: URL(fileURLWithPath: output))
+            }
+            if let verify, let config {
+                let check = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
+                                                     dataRoot: data.dataRoot)
+                print("")
+                print(check.render(), terminator: "")
+                if let output {
+                    try AtomicFile.write(check.render(), to: URL(fileURLWithPath: output).appendingPathComponent("verify.txt"))
+                }
+                if !check.bitExact { throw ExitCode.failure }
             }
         } catch let error as UserFacingError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))

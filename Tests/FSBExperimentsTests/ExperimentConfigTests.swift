@@ -97,7 +97,8 @@ final class ExperimentConfigTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
         XCTAssertGreaterThan(files.count, 10)
         for file in files {
-            XCTAssertNoThrow(try ExperimentConfig.load(path: folder.appendingPathComponent(file).path), file)
+            let config = try ExperimentConfig.load(path: folder.appendingPathComponent(file).path)
+            XCTAssertEqual(try ExperimentConfig.decode(json: try config.resolvedJSON()), config, "\(file): resolved config must decode back")
         }
     }
 

@@ -103,6 +103,9 @@ public struct Checkpoint {
         let header: CheckpointHeader
         do {
             header = try JSONDecoder().decode(CheckpointHeader.self, from: headerData)
+        } catch let error as DecodingError {
+            let problem = StrictJSON.configError(from: error, file: "")
+            throw FSBError("\(file): byte 20: checkpoint header is not valid: \(problem.description)")
         } catch {
             throw FSBError("\(file): byte 20: checkpoint header is not valid: \(error)")
         }

@@ -137,6 +137,21 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
         epsilon = try c.decode(Double.self, forKey: .epsilon, default: 1e-8) { $0 > 0 ? nil : "must be > 0" }
     }
 
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(learningRate, forKey: .learningRate)
+        if kind == .sgd {
+            try c.encode(momentum, forKey: .momentum)
+            try c.encode(nesterov, forKey: .nesterov)
+        }
+        try c.encode(weightDecay, forKey: .weightDecay)
+        try c.encode(weightDecayOn, forKey: .weightDecayOn)
+        try c.encode(beta1, forKey: .beta1)
+        try c.encode(beta2, forKey: .beta2)
+        try c.encode(epsilon, forKey: .epsilon)
+    }
+
     /// Builds the engine's optimizer.
     public func makeOptimizer() -> Optimizer {
         let roles = Set(weightDecayOn.compactMap(ParameterRole.init(rawValue:)))

@@ -1,0 +1,130 @@
+import FSBCore
+import FSBData
+import FSBHardware
+import FSBNN
+import Foundation
+
+/// `fsb simulate-hw --verify N`: runs N test images through a trained checkpoint twice —
+/// in float, and with every FSB convolution computed by the integer model of the FSB
+/// datapath (activations and factors quantized to the hardware config's widths; sign
+/// add/sub, factor multiply, accumulate; codebook sharing when the layer has a codebook) —
+/// and checks, image by image, that the FSB datapath's integers equal those of a plain
+/// integer convolution with the same quantized weights `A_q * S`.
+///
+/// Everything between FSB convolutions (BatchNorm, ReLU, pooling, the fp first and last
+/// layers) stays in float: this measures the effect of the FSB layers' fixed-point
+/// arithmetic, which is what the accelerator replaces.
+public struct DatapathVerification {
+    /// What one FSB layer's integer runs showed.
+    public struct LayerCheck: Sendable {
+        public var layer: String
+        public var images = 0
+        public var outputs = 0
+        /// Accumulators where the FSB path and the plain integer convolution differ.
+        public var mismatches = 0
+        /// Saturations of the accumulator (after one, the paths may legitimately differ).
+        public var overflows = 0
+        public var sharedCodebook = false
+    }
+
+    public var layers: [LayerCheck]
+    public var images: Int
+    public var floatAccuracy: Double
+    public var fixedPointAccuracy: Double
+    public var widths: FixedPointDatapath.Widths
+
+    /// True when every FSB layer gave identical integers on both paths.
+    public var bitExact: Bool { layers.allSatisfy { $0.mismatches == 0 } && !layers.isEmpty }
+
+    /// Runs the check for `checkpointPath` on the first `count` test images.
+    public init(checkpointPath: String, hardwareConfig: String, count: Int, dataRoot: String?) throws {
+        let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: checkpointPath))
+        var config = checkpoint.header.config
+        config.dataset.testLimit = min(count, config.dataset.testLimit ?? count)
+        let accelerator = try Accelerator.load(configPath: hardwareConfig)
+        widths = .init(activationBits: accelerator.config.bits.activations, factorBits: accelerator.config.bits.factors,
+                       accumulatorBits: accelerator.config.bits.accumulators)
+        let data = try DataPipeline(config, dataRoot: dataRoot)
+        let network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
+        try CheckpointState.restore(checkpoint, into: network, optimizer: nil, file: checkpointPath)
+        images = data.test.count
+        floatAccuracy = Evaluator.evaluate(network, on: data.test, batchSize: 100).accuracy
+
+        var checks: [LayerCheck] = []
+        var failure: Error?
+        for layer in network.allLayers {
+            let target: (weight: WeightParameterization, bias: Parameter?, stride: Int, padding: Int)
+            if let conv = layer as? Conv2D {
+                target = (conv.weight, conv.bias, conv.stride, conv.padding)
+            } else if let linear = layer as? Linear {
+                target = (linear.weight, linear.bias, 1, 0)
+            } else {
+                continue
+            }
+            guard let options = target.weight.fsbOptions, let signs = target.weight.signs, let scale = target.weight.scale else { continue }
+            let (outputs, inputs) = (target.weight.outputChannels, target.weight.inputChannels)
+            let factors: Tensor
+            switch options.granularity {
+            case .kernel:
+                factors = scale.value.reshaped([outputs, inputs])
+            case .filter:
+                factors = Tensor(shape: [outputs, inputs], storage: (0..<(outputs * inputs)).map { scale.value[$0 / inputs] })
+            case .element where target.weight.kernelSize == 1:
+                factors = scale.value.reshaped([outputs, inputs])
+            case .element:
+                throw FSBError("\(checkpointPath): layer \(layer.name) has element granularity; the FSB datapath needs one factor per kernel slice (kernel or filter granularity)")
+            }
+            let signShape = signs.rank == 4 ? signs.shape : [outputs, inputs, 1, 1]
+            let datapath = try FixedPointDatapath(signs: signs.reshaped(signShape), factors: factors, bias: target.bias?.value,
+                                                  stride: target.stride, padding: target.padding, widths: widths)
+            let index = checks.count
+            let shared = options.signCodebook != nil
+            checks.append(LayerCheck(layer: layer.name, sharedCodebook: shared))
+            let override: (Tensor) -> Tensor = { input in
+                // A linear layer's input [N, Ci] is a 1x1 image per example.
+                let batch = input.shape[0]
+                let imageShape = input.rank == 4 ? Array(input.shape.dropFirst()) : [input.shape[1], 1, 1]
+                let imageSize = imageShape.reduce(1, *)
+                var values: [Float] = []
+                var outputShape: [Int] = []
+                for b in 0..<batch {
+                    let image = Tensor(shape: imageShape, storage: Array(input.storage[(b * imageSize)..<((b + 1) * imageSize)]))
+                    let quantized = datapath.quantizeInput(image)
+                    do {
+                        let fsb = shared ? try datapath.runFSBShared(quantized) : try datapath.runFSB(quantized)
+                        let plain = try datapath.runPlain(quantized)
+                        checks[index].images += 1
+                        checks[index].outputs += fsb.accumulators.count
+                        checks[index].overflows += fsb.overflows
+                        checks[index].mismatches += zip(fsb.accumulators, plain.accumulators).filter { $0 != $1 }.count
+                        outputShape = fsb.shape
+                        values += fsb.accumulators.map { Float($0) * fsb.scale }
+                    } catch {
+                        failure = error
+                        return Tensor(shape: input.rank == 4 ? [batch, outputs, 1, 1] : [batch, outputs])
+                    }
+                }
+                return Tensor(shape: input.rank == 4 ? [batch] + outputShape : [batch, outputs], storage: values)
+            }
+            if let conv = layer as? Conv2D { conv.inferenceOverride = override } else if let linear = layer as? Linear { linear.inferenceOverride = override }
+        }
+        guard !checks.isEmpty else {
+            throw FSBError("\(checkpointPath): the model has no fsb convolution to verify (method \(config.model.method.rawValue))")
+        }
+        fixedPointAccuracy = Evaluator.evaluate(network, on: data.test, batchSize: 100).accuracy
+        if let failure { throw failure }
+        layers = checks
+    }
+
+    /// The report printed by `fsb simulate-hw --verify`.
+    public func render() -> String {
+        var text = "bit-accurate FSB datapath check: \(images) test images, activations \(widths.activationBits)-bit, factors \(widths.factorBits)-bit, accumulators \(widths.accumulatorBits)-bit\n"
+        text += TextTable.render(header: ["layer", "images", "outputs", "mismatches", "overflows", "codebook_shared"], rows: layers.map {
+            [$0.layer, String($0.images), String($0.outputs), String($0.mismatches), String($0.overflows), $0.sharedCodebook ? "yes" : "no"]
+        })
+        text += bitExact ? "fsb datapath == plain integer convolution: identical integers in every layer\n"
+                         : "fsb datapath != plain integer convolution in some layer (see mismatches)\n"
+        text += String(format: "accuracy on these images: float %.2f%%, fixed-point fsb layers %.2f%%\n", floatAccuracy, fixedPointAccuracy)
+        return text
+    }
+}

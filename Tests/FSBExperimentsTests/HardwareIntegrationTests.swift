@@ -1,0 +1,55 @@
+import FSBCore
+@testable import FSBExperiments
+import FSBHardware
+import XCTest
+
+/// The simulator fed from experiment configs and trained checkpoints.
+final class HardwareIntegrationTests: XCTestCase {
+    static let root = TrainerTests.repositoryRoot
+
+    private func train(codebook: Int?) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fsb-hw-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
+        let samples = Self.root.appendingPathComponent("datasets/samples/mnist").path
+        let config = try ExperimentConfig.decode(json: """
+        {"seed": 3, "dataset": {"name": "mnist", "path": "\(samples)", "trainLimit": 256, "testLimit": 40},
+         "model": {"architecture": "lenet5", "batchNorm": true, "method": "fsb", "fsb": {"signCodebook": \(codebook.map(String.init) ?? "null")}},
+         "training": {"epochs": 1, "batchSize": 64, "threads": 2, "optimizer": {"kind": "adam", "learningRate": 0.002}}}
+        """)
+        _ = try Trainer(config: config, options: .init(runDirectory: folder, quiet: true)).run()
+        return folder + "/last.fsbckpt"
+    }
+
+    func testBitAccurateDatapathOnATinyTrainedNetwork() throws {
+        for codebook in [nil, 4] {
+            let checkpoint = try train(codebook: codebook)
+            let check = try DatapathVerification(checkpointPath: checkpoint,
+                                                 hardwareConfig: Self.root.appendingPathComponent("configs/hw/fsb-int8-os.json").path,
+                                                 count: 20, dataRoot: nil)
+            XCTAssertEqual(check.layers.map(\.layer), ["conv2", "fc1", "fc2"])
+            XCTAssertTrue(check.bitExact, check.render())
+            XCTAssertEqual(check.layers.map(\.images), [20, 20, 20])
+            XCTAssertEqual(check.layers[0].outputs, 20 * 16 * 10 * 10)
+            XCTAssertEqual(check.layers[0].sharedCodebook, codebook != nil)
+            XCTAssertEqual(check.images, 20)
+            // 8-bit activations and factors cost at most a few images of 20.
+            XCTAssertLessThanOrEqual(abs(check.fixedPointAccuracy - check.floatAccuracy), 15, check.render())
+        }
+    }
+
+    func testLayerShapesOfAConfig() throws {
+        let shapes = try NetworkShapes.layerShapes(ofConfigOrCheckpoint: Self.root.appendingPathComponent("configs/mnist-lenet5-fsb.json").path).layers
+        XCTAssertEqual(shapes.map(\.name), ["conv1", "conv2", "fc1", "fc2", "fc"])
+        // conv1: 1 -> 6, 5x5, pad 2 on 28x28; conv2: 6 -> 16, 5x5 on 14x14; fc1: 400 -> 120.
+        XCTAssertEqual(shapes[0].outputHeight, 28)
+        XCTAssertEqual(shapes[0].padding, 2)
+        XCTAssertEqual(shapes[1].inputHeight, 14)
+        XCTAssertEqual(shapes[1].outputHeight, 10)
+        XCTAssertEqual(shapes[1].macs, 16 * 6 * 25 * 100)
+        XCTAssertEqual(shapes[2].kind, .linear)
+        XCTAssertEqual(shapes[2].inputChannels, 400)
+        let resnet = try NetworkShapes.layerShapes(ofConfigOrCheckpoint: Self.root.appendingPathComponent("configs/cifar10-resnet20-fsb.json").path).layers
+        XCTAssertEqual(resnet.count, 20) // 19 convolutions (option A has no shortcut convs) + fc
+        XCTAssertEqual(resnet.reduce(0) { $0 + $1.macs }, 40_551_040) // same as the shipped SCALE-Sim-style topology
+    }
+}
