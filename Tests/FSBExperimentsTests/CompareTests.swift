@@ -1,0 +1,108 @@
+import FSBCore
+@testable import FSBExperiments
+import XCTest
+
+/// A tiny grid (two methods x two seeds, one epoch on the shipped sample) end to end.
+final class CompareTests: XCTestCase {
+    private func writeSpec(in folder: String) throws -> String {
+        let samples = TrainerTests.repositoryRoot.appendingPathComponent("datasets/samples/mnist").path
+        let spec = """
+        {"name": "tiny",
+         "base": {"dataset": {"name": "mnist", "path": "\(samples)", "trainLimit": 200, "testLimit": 50},
+                  "model": {"architecture": "lenet5", "batchNorm": true},
+                  "training": {"epochs": 1, "batchSize": 50, "threads": 2, "optimizer": {"kind": "adam", "learningRate": 0.002}}},
+         "axes": [{"path": "model.method", "values": ["bwn", "fsb"]}, {"path": "seed", "values": [1, 2]}],
+         "hardware": ["\(TrainerTests.repositoryRoot.appendingPathComponent("configs/hw/fsb-int8-os.json").path)"]}
+        """
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/spec.json"
+        try spec.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private func temporaryFolder() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fsb-compare-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// runs.csv without the wall-time column, the only one that differs between two trainings.
+    private func runsWithoutWallTime(_ folder: String) throws -> [String] {
+        let lines = try String(contentsOfFile: folder + "/runs.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
+        let wall = try XCTUnwrap(header.firstIndex(of: "wall_seconds"))
+        return lines.map { line in
+            var cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            cells.remove(at: wall)
+            return cells.joined(separator: ",")
+        }
+    }
+
+    func testGridTablesResumeAndShards() throws {
+        let folder = temporaryFolder()
+        let spec = try writeSpec(in: folder)
+        let output = folder + "/out"
+        let runner = try CompareRunner(specFile: spec, output: output, dataRoot: nil, quiet: true)
+        let cells = try runner.cells()
+        XCTAssertEqual(cells.map(\.folderName), ["model.method-bwn__seed-1", "model.method-bwn__seed-2",
+                                                 "model.method-fsb__seed-1", "model.method-fsb__seed-2"])
+        XCTAssertEqual(cells[2].config.model.method, .fsb)
+        XCTAssertEqual(cells[3].config.seed, 2)
+
+        let rows = try runner.run()
+        XCTAssertEqual(rows.map(\.status), ["done", "done", "done", "done"])
+        let runs = try String(contentsOfFile: output + "/runs.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(runs.count, 5)
+        XCTAssertTrue(runs[0].hasPrefix("model.method,seed,folder,status,error,name,dataset,model,method,"), String(runs[0]))
+        XCTAssertTrue(runs[0].hasSuffix("fsb-int8-os_total_cycles,fsb-int8-os_energy_uj"), String(runs[0]))
+        let table = try String(contentsOfFile: output + "/table.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(table.count, 3) // header + bwn + fsb, grouped over seeds
+        XCTAssertTrue(table[0].hasPrefix("model.method,runs,best_test_acc,final_test_acc,params,trainable_params,model_kib,update_kib"))
+        XCTAssertTrue(table[1].hasPrefix("bwn,2,"))
+        let markdown = try String(contentsOfFile: output + "/table.md", encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| fsb | 2 |"), markdown)
+        let verdicts = try String(contentsOfFile: output + "/verdicts.txt", encoding: .utf8)
+        XCTAssertTrue(verdicts.hasPrefix("model.method=fsb vs bwn: "), verdicts)
+        XCTAssertTrue(verdicts.contains("(2 seeds)"), verdicts)
+
+        // Re-running does not repeat finished cells: their summaries stay byte-identical.
+        let before = try String(contentsOfFile: output + "/runs/model.method-fsb__seed-2/summary.json", encoding: .utf8)
+        try FileManager.default.removeItem(atPath: output + "/runs/model.method-bwn__seed-1")
+        let again = try runner.run()
+        XCTAssertEqual(again.map(\.status), ["done", "done", "done", "done"])
+        XCTAssertEqual(try String(contentsOfFile: output + "/runs/model.method-fsb__seed-2/summary.json", encoding: .utf8), before)
+
+        // Two shards, then collect: the same runs.csv (but for wall time).
+        let sharded = folder + "/sharded"
+        for index in 1...2 {
+            try CompareRunner(specFile: spec, output: sharded + "-\(index)", dataRoot: nil, quiet: true).run(shard: (index, 2))
+        }
+        try CompareRunner(specFile: spec, output: sharded, dataRoot: nil, quiet: true).writeTables(from: [sharded + "-1", sharded + "-2"])
+        XCTAssertEqual(try runsWithoutWallTime(sharded), try runsWithoutWallTime(output))
+    }
+
+    func testFailedCellIsRecordedAndTheGridGoesOn() throws {
+        let folder = temporaryFolder()
+        let spec = try writeSpec(in: folder)
+        var text = try String(contentsOfFile: spec, encoding: .utf8)
+        text = text.replacingOccurrences(of: #""values": [1, 2]"#, with: #""values": [1]"#)
+            .replacingOccurrences(of: #""learningRate": 0.002"#, with: #""learningRate": 1e30"#)
+        try text.write(toFile: spec, atomically: true, encoding: .utf8)
+        let rows = try CompareRunner(specFile: spec, output: folder + "/out", dataRoot: nil, quiet: true).run()
+        XCTAssertEqual(rows.count, 2)
+        for row in rows {
+            XCTAssertEqual(row.status, "failed")
+            XCTAssertTrue(row.error.contains("training diverged"), row.error)
+        }
+    }
+
+    func testInvalidAxisValueNamesTheCell() throws {
+        let folder = temporaryFolder()
+        let spec = try writeSpec(in: folder)
+        let text = try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: #"["bwn", "fsb"]"#, with: #"["bwn", "xnor"]"#)
+        try text.write(toFile: spec, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CompareRunner(specFile: spec, output: folder + "/out", dataRoot: nil, quiet: true).cells()) { error in
+            XCTAssertTrue("\(error)".contains("cell model.method=xnor,seed=1 is not a valid config: model.method: expected one of"), "\(error)")
+        }
+    }
+}
