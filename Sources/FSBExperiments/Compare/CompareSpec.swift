@@ -10,6 +10,7 @@ import Foundation
 ///       "axes": [ {"path": "model.method", "values": ["fp", "bwn", "fsb"]},
 ///                 {"path": "seed", "values": [1, 2, 3]} ],
 ///       "hardware": ["configs/hw/fsb-int8-os.json"],       // optional: simulate every trained model
+///                                                          // (paths beside the spec, else from the working directory)
 ///       "output": "results/mnist-methods"                  // optional (default runs/compare/<name>)
 ///     }
 public struct CompareSpec: Decodable, Sendable {
@@ -70,8 +71,13 @@ public struct CompareSpec: Decodable, Sendable {
         guard case .object = spec.base else {
             throw ConfigError(file: path, path: "base", message: "expected an object or a path to a config file")
         }
-        for hardwarePath in spec.hardware where !FileManager.default.fileExists(atPath: hardwarePath) {
-            throw ConfigError(file: path, path: "hardware", message: "no such hardware config \"\(hardwarePath)\"")
+        let specFolder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        spec.hardware = try spec.hardware.enumerated().map { index, hardwarePath in
+            let candidates = hardwarePath.hasPrefix("/") ? [hardwarePath] : [specFolder.appendingPathComponent(hardwarePath).path, hardwarePath]
+            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+                throw ConfigError(file: path, path: "hardware[\(index)]", message: "no such hardware config \"\(hardwarePath)\" (looked beside the spec and in the working directory)")
+            }
+            return found
         }
         return spec
     }
