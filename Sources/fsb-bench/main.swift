@@ -7,6 +7,9 @@ import Foundation
 let subcommands: [String: (summary: String, usage: String, run: ([String]) throws -> Void)] = [
     "gemm": ("GFLOP/s of the SGEMM on square and conv-shaped problems", GEMMBenchmark.usage,
              GEMMBenchmark.run(arguments:)),
+    "data": ("CIFAR-10 training set load time against zcat", DataBenchmark.usage, DataBenchmark.run(arguments:)),
+    "train": ("training and inference images/s and peak memory of LeNet-5, ResNet-20, VGG-small", TrainBenchmark.usage,
+              TrainBenchmark.run(arguments:)),
 ]
 
 @MainActor func printOverview() {
