@@ -1,5 +1,5 @@
 import FSBCore
-@testable import FSBNN
+import FSBNN
 import TestSupport
 import XCTest
 
@@ -50,6 +50,8 @@ final class ConvolutionReferenceTests: XCTestCase {
             Case(n: 2, ci: 2, h: 11, w: 9, co: 3, k: 5, stride: 1, padding: 2, bias: true),  // 5x5 pad 2
             Case(n: 1, ci: 3, h: 12, w: 10, co: 2, k: 5, stride: 2, padding: 0, bias: false), // 5x5 stride 2
             Case(n: 2, ci: 1, h: 3, w: 3, co: 2, k: 3, stride: 1, padding: 2, bias: true),   // padding > needed
+            Case(n: 2, ci: 2, h: 2, w: 3, co: 2, k: 5, stride: 1, padding: 2, bias: false),  // kernel wider than input
+            Case(n: 3, ci: 2, h: 1, w: 1, co: 3, k: 3, stride: 1, padding: 1, bias: true),   // 1x1 image, 3x3 same
         ]
         for (index, c) in cases.enumerated() {
             let conv = try Conv2D(name: "conv", inputChannels: c.ci, outputChannels: c.co, kernelSize: c.k,
