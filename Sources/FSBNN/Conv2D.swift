@@ -5,9 +5,12 @@ import FSBCore
 /// `outH = (H + 2*padding - kh)/stride + 1`. The weight `[Co, Ci, kh, kw]` comes from a
 /// `WeightParameterization` (fp, binaryconnect, bwn or fsb); the optional bias is `[Co]`.
 ///
-/// The whole batch is unfolded into one column matrix `[Ci*kh*kw, N*outH*outW]` and
-/// multiplied in ONE GEMM by `What[Co, Ci*K]`; backward recomputes the columns from the
-/// cached input (memory stays at one shared workspace instead of one per layer).
+/// Images are unfolded together into one column matrix `[Ci*kh*kw, n*outH*outW]` and
+/// multiplied in ONE GEMM by `What[Co, Ci*K]`, where `n` is the whole batch unless the
+/// columns would exceed `ScratchWorkspace.columnBudget` floats: then the batch goes in
+/// chunks of images that keep the columns cache-sized (still wide GEMMs: n*outH*outW >=
+/// budget / (Ci*K) columns). Backward recomputes the columns from the cached input, so
+/// memory stays at one shared workspace instead of one column matrix per layer.
 public final class Conv2D: Layer {
     public let name: String
     public let inputChannels: Int
@@ -76,37 +79,56 @@ public final class Conv2D: Layer {
     /// by the simulator's bit-accurate check to run the layer on an integer datapath model.
     public var inferenceOverride: ((Tensor) -> Tensor)?
 
+    /// Images per GEMM: as many as keep the column matrix within the workspace's budget
+    /// (so the columns stay in cache between im2col and the GEMM), at least one.
+    func imagesPerChunk(batch: Int, rows: Int, pixels: Int) -> Int {
+        max(1, min(batch, workspace.columnBudget / max(1, rows * pixels)))
+    }
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         if !training, let override = inferenceOverride { return override(input) }
         precondition(input.rank == 4 && input.shape[1] == inputChannels,
                      "\(name): expected [N, \(inputChannels), H, W], got \(input.shape)")
-        let g = geometry(batch: input.shape[0], height: input.shape[2], width: input.shape[3])
+        let batch = input.shape[0], height = input.shape[2], width = input.shape[3]
+        let full = geometry(batch: batch, height: height, width: width)
         cachedInput = input
         weight.refresh()
-        let rows = g.rows, columnCount = g.columnCount, pixels = g.outputPixels
-        let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * columnCount)
-        let product = workspace.buffer(ScratchWorkspace.Slot.transposed, count: outputChannels * columnCount)
-        input.storage.withUnsafeBufferPointer { g.im2col($0.baseAddress!, columns) }
-        weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
-            fsb_sgemm(0, 0, outputChannels, columnCount, rows, 1, w.baseAddress!, rows,
-                      columns, columnCount, 0, product, columnCount)
-        }
-        var output = Tensor.uninitialized(shape: [g.batch, outputChannels, g.outputHeight, g.outputWidth])
-        let batch = g.batch, channels = outputChannels
+        let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
+        let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
+        let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * chunk * pixels)
+        let product = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)
+        var output = Tensor.uninitialized(shape: [batch, channels, full.outputHeight, full.outputWidth])
         let biasValues = bias?.value.storage
-        output.storage.withUnsafeMutableBufferPointer { out in
-            let outBase = out.baseAddress!
-            ParallelLoop.run(count: channels, work: channels * columnCount) { channelRange in
-                for o in channelRange {
-                    let shift = biasValues?[o] ?? 0
-                    for b in 0..<batch {
-                        let src = product + o * columnCount + b * pixels
-                        let dst = outBase + (b * channels + o) * pixels
-                        if shift == 0 {
-                            dst.update(from: src, count: pixels)
-                        } else {
-                            for p in 0..<pixels { dst[p] = src[p] + shift }
+        let inputPlaneSize = inputChannels * height * width
+        input.storage.withUnsafeBufferPointer { x in
+            weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
+                output.storage.withUnsafeMutableBufferPointer { out in
+                    let outBase = out.baseAddress!
+                    var first = 0
+                    while first < batch {
+                        let count = min(chunk, batch - first)
+                        let g = geometry(batch: count, height: height, width: width)
+                        let columnCount = count * pixels
+                        g.im2col(x.baseAddress! + first * inputPlaneSize, columns)
+                        fsb_sgemm(0, 0, channels, columnCount, rows, 1, w.baseAddress!, rows,
+                                  columns, columnCount, 0, product, columnCount)
+                        // product [Co, count*P] -> output [first..<first+count, Co, P] (+ bias).
+                        let imageBase = first
+                        ParallelLoop.run(count: channels, work: channels * columnCount) { channelRange in
+                            for o in channelRange {
+                                let shift = biasValues?[o] ?? 0
+                                for b in 0..<count {
+                                    let src = product + o * columnCount + b * pixels
+                                    let dst = outBase + ((imageBase + b) * channels + o) * pixels
+                                    if shift == 0 {
+                                        dst.update(from: src, count: pixels)
+                                    } else {
+                                        for p in 0..<pixels { dst[p] = src[p] + shift }
+                                    }
+                                }
+                            }
                         }
+                        first += count
                     }
                 }
             }
@@ -116,56 +138,64 @@ public final class Conv2D: Layer {
 
     public func backward(_ dOutput: Tensor) -> Tensor {
         guard let input = cachedInput else { preconditionFailure("\(name): backward before forward") }
-        let g = geometry(batch: input.shape[0], height: input.shape[2], width: input.shape[3])
-        precondition(dOutput.shape == [g.batch, outputChannels, g.outputHeight, g.outputWidth],
+        let batch = input.shape[0], height = input.shape[2], width = input.shape[3]
+        let full = geometry(batch: batch, height: height, width: width)
+        precondition(dOutput.shape == [batch, outputChannels, full.outputHeight, full.outputWidth],
                      "\(name): dOutput shape \(dOutput.shape)")
-        let rows = g.rows, columnCount = g.columnCount, pixels = g.outputPixels
-        let batch = g.batch, channels = outputChannels
-        // dOutput [N, Co, P] -> dProduct [Co, N*P], and the bias gradient per channel.
-        let dProduct = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * columnCount)
-        var biasGradient = [Float](repeating: 0, count: bias == nil ? 0 : channels)
+        let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
+        let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
+        let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * chunk * pixels)
+        let dProduct = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)
+        let dWeight = workspace.buffer(ScratchWorkspace.Slot.weightGradient, count: channels * rows)
         let wantsBias = bias != nil
-        dOutput.storage.withUnsafeBufferPointer { dOut in
-            let dOutBase = dOut.baseAddress!
-            biasGradient.withUnsafeMutableBufferPointer { biasSums in
-                let sums = biasSums.baseAddress
-                ParallelLoop.run(count: channels, work: channels * columnCount) { channelRange in
-                    for o in channelRange {
-                        var total: Double = 0
-                        for b in 0..<batch {
-                            let src = dOutBase + (b * channels + o) * pixels
-                            let dst = dProduct + o * columnCount + b * pixels
-                            dst.update(from: src, count: pixels)
-                            if wantsBias {
-                                var s: Float = 0
-                                for p in 0..<pixels { s += src[p] }
-                                total += Double(s)
+        var biasTotals = [Double](repeating: 0, count: wantsBias ? channels : 0)
+        var dInput = Tensor(shape: input.shape)
+        let inputPlaneSize = inputChannels * height * width
+        input.storage.withUnsafeBufferPointer { x in
+            dOutput.storage.withUnsafeBufferPointer { dOut in
+                weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
+                    dInput.storage.withUnsafeMutableBufferPointer { dX in
+                        biasTotals.withUnsafeMutableBufferPointer { totals in
+                            let dOutBase = dOut.baseAddress!, totalsBase = totals.baseAddress
+                            var first = 0
+                            while first < batch {
+                                let count = min(chunk, batch - first)
+                                let g = geometry(batch: count, height: height, width: width)
+                                let columnCount = count * pixels
+                                let imageBase = first
+                                // dOutput [count, Co, P] -> dProduct [Co, count*P]; bias sums per channel.
+                                ParallelLoop.run(count: channels, work: channels * columnCount) { channelRange in
+                                    for o in channelRange {
+                                        var total: Double = 0
+                                        for b in 0..<count {
+                                            let src = dOutBase + ((imageBase + b) * channels + o) * pixels
+                                            (dProduct + o * columnCount + b * pixels).update(from: src, count: pixels)
+                                            if wantsBias { total += Double(VectorMath.sum(src, pixels)) }
+                                        }
+                                        if wantsBias { totalsBase![o] += total }
+                                    }
+                                }
+                                // dWhat (+)= dProduct x columns^T  ([Co, Ci*K]).
+                                g.im2col(x.baseAddress! + first * inputPlaneSize, columns)
+                                fsb_sgemm(0, 1, channels, rows, columnCount, 1, dProduct, columnCount, columns,
+                                          columnCount, first == 0 ? 0 : 1, dWeight, rows)
+                                // dColumns = What^T x dProduct ([Ci*K, count*P]), over the columns.
+                                fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct,
+                                          columnCount, 0, columns, columnCount)
+                                g.col2imAdd(columns, dX.baseAddress! + first * inputPlaneSize)
+                                first += count
                             }
                         }
-                        if wantsBias { sums![o] = Float(total) }
                     }
                 }
             }
         }
+        weight.accumulateGradient(dEffectiveWeight: dWeight)
         if let bias {
             bias.gradient.storage.withUnsafeMutableBufferPointer { dB in
-                for o in 0..<channels { dB[o] += biasGradient[o] }
+                for o in 0..<channels { dB[o] += Float(biasTotals[o]) }
             }
         }
-        // dWhat = dProduct x columns^T  ([Co, Ci*K]).
-        let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * columnCount)
-        input.storage.withUnsafeBufferPointer { g.im2col($0.baseAddress!, columns) }
-        let dWeight = workspace.buffer(ScratchWorkspace.Slot.weightGradient, count: channels * rows)
-        fsb_sgemm(0, 1, channels, rows, columnCount, 1, dProduct, columnCount, columns, columnCount,
-                  0, dWeight, rows)
-        weight.accumulateGradient(dEffectiveWeight: dWeight)
-        // dColumns = What^T x dProduct ([Ci*K, N*P]), written over the columns.
-        weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
-            fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct, columnCount,
-                      0, columns, columnCount)
-        }
-        var dInput = Tensor(shape: input.shape)
-        dInput.storage.withUnsafeMutableBufferPointer { g.col2imAdd(columns, $0.baseAddress!) }
         return dInput
     }
 }

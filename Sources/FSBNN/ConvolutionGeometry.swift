@@ -31,8 +31,34 @@ struct ConvolutionGeometry {
         return first <= last ? first..<(last + 1) : 0..<0
     }
 
+    /// Stride 1 with "same" padding (`outH == H`, `outW == W`): a kernel row of the columns is
+    /// the input plane shifted by `(ky - padding)*W + (kx - padding)`, so it is one contiguous
+    /// copy plus zeroed borders.
+    var isSameShapeStrideOne: Bool {
+        stride == 1 && outputHeight == height && outputWidth == width
+    }
+
+    /// For a kernel offset in the same-shape case: the flat shift, the flat span of the
+    /// output plane to copy (every output outside it, or in `badColumns`, is padding), and
+    /// the output columns `ox` whose source falls outside the input row.
+    @inline(__always)
+    private func shiftedSpan(ky: Int, kx: Int) -> (shift: Int, span: Range<Int>, badColumns: Range<Int>) {
+        let dy = ky - padding, dx = kx - padding
+        let firstRow = max(0, -dy), endRow = min(height, height - dy)
+        // Trimmed by |dx| at the start (dx < 0) or end (dx > 0): those entries are padding
+        // columns anyway, and the trim keeps every source index inside the plane.
+        let start = firstRow * width + max(0, -dx), end = endRow * width - max(0, dx)
+        let span = firstRow < endRow && start < end ? start..<end : 0..<0
+        let badColumns = dx < 0 ? 0..<min(width, -dx) : max(0, width - dx)..<width
+        return (dy * width + dx, span, badColumns)
+    }
+
     /// Fills `columns` (rows x columnCount) from `image` ([batch, channels, height, width]).
     func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
+        if isSameShapeStrideOne {
+            im2colSameShape(image, columns)
+            return
+        }
         let outH = outputHeight, outW = outputWidth, pixels = outputPixels
         let total = columnCount
         let kernelArea = kernelHeight * kernelWidth
@@ -57,7 +83,8 @@ struct ConvolutionGeometry {
                         if xRange.lowerBound > 0 { dst.update(repeating: 0, count: xRange.lowerBound) }
                         let src = plane + iy * width - padding + kx
                         if stride == 1 {
-                            (dst + xRange.lowerBound).update(from: src + xRange.lowerBound, count: xRange.count)
+                            // Rows are short (often < 32 floats): an inline loop beats a memmove call.
+                            for ox in xRange { dst[ox] = src[ox] }
                         } else {
                             for ox in xRange { dst[ox] = src[ox * stride] }
                         }
@@ -70,8 +97,68 @@ struct ConvolutionGeometry {
         }
     }
 
+    private func im2colSameShape(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
+        let pixels = outputPixels, total = columnCount, plane = height * width
+        let kernelArea = kernelHeight * kernelWidth
+        ParallelLoop.run(count: rows, work: rows * total) { rowRange in
+            for row in rowRange {
+                let c = row / kernelArea
+                let (shift, span, badColumns) = shiftedSpan(ky: (row / kernelWidth) % kernelHeight, kx: row % kernelWidth)
+                for b in 0..<batch {
+                    let src = image + (b * channels + c) * plane
+                    let dst = columns + row * total + b * pixels
+                    if span.isEmpty { dst.update(repeating: 0, count: pixels); continue }
+                    if span.lowerBound > 0 { dst.update(repeating: 0, count: span.lowerBound) }
+                    (dst + span.lowerBound).update(from: src + span.lowerBound + shift, count: span.count)
+                    if span.upperBound < pixels { (dst + span.upperBound).update(repeating: 0, count: pixels - span.upperBound) }
+                    if !badColumns.isEmpty {
+                        var y = 0
+                        while y < height {
+                            for x in badColumns { dst[y * width + x] = 0 }
+                            y += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Same-shape col2im: zero the entries that fell into the padding, then add the whole
+    /// valid span with one vectorisable loop. Overwrites those padding entries of `columns`.
+    private func col2imAddSameShape(_ columns: UnsafeMutablePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+        let pixels = outputPixels, total = columnCount, plane = height * width
+        ParallelLoop.run(count: channels, work: rows * total) { channelRange in
+            for c in channelRange {
+                for ky in 0..<kernelHeight {
+                    for kx in 0..<kernelWidth {
+                        let row = (c * kernelHeight + ky) * kernelWidth + kx
+                        let (shift, span, badColumns) = shiftedSpan(ky: ky, kx: kx)
+                        if span.isEmpty { continue }
+                        for b in 0..<batch {
+                            let src = columns + row * total + b * pixels
+                            if !badColumns.isEmpty {
+                                var y = 0
+                                while y < height {
+                                    for x in badColumns { src[y * width + x] = 0 }
+                                    y += 1
+                                }
+                            }
+                            let dst = image + (b * channels + c) * plane + shift
+                            for p in span { dst[p] += src[p] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// ADDS every column entry back into `image` ([batch, channels, height, width]).
-    func col2imAdd(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+    /// In the same-shape case the padding entries of `columns` are overwritten with zeros.
+    func col2imAdd(_ columns: UnsafeMutablePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+        if isSameShapeStrideOne {
+            col2imAddSameShape(columns, image)
+            return
+        }
         let outH = outputHeight, outW = outputWidth, pixels = outputPixels
         let total = columnCount
         ParallelLoop.run(count: channels, work: rows * total) { channelRange in

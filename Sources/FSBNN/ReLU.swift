@@ -35,7 +35,10 @@ public final class ReLU: Layer {
                     let yp = y.baseAddress!, dyp = dy.baseAddress!, dxp = dx.baseAddress!
                     let count = y.count
                     ParallelLoop.run(count: count, work: count, minimumWork: 1 << 18) { range in
-                        for i in range { dxp[i] = yp[i] > 0 ? dyp[i] : 0 }
+                        for i in range {
+                            let upstream = dyp[i]  // unconditional load so the select vectorises
+                            dxp[i] = yp[i] > 0 ? upstream : 0
+                        }
                     }
                 }
             }

@@ -4,7 +4,14 @@
 public final class ScratchWorkspace {
     private var slots: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
 
-    public init() {}
+    /// Largest column matrix (in floats) a convolution builds at once; larger batches are
+    /// processed in chunks of images. The default, 2^20 floats (4 MiB), keeps the columns in
+    /// cache between im2col and the GEMM.
+    public var columnBudget: Int
+
+    public init(columnBudget: Int = 1 << 20) {
+        self.columnBudget = max(1, columnBudget)
+    }
 
     deinit {
         for slot in slots { slot.pointer.deallocate() }

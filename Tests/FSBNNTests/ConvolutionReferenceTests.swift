@@ -1,5 +1,5 @@
 import FSBCore
-@testable import FSBNN
+import FSBNN
 import TestSupport
 import XCTest
 
@@ -43,30 +43,38 @@ final class ConvolutionReferenceTests: XCTestCase {
 
     func testMatchesDirectConvolution() throws {
         let cases = [
-            Case(n: 2, ci: 3, h: 7, w: 5, co: 4, k: 3, stride: 1, padding: 1, bias: true),   // odd sizes
+            Case(n: 3, ci: 3, h: 7, w: 5, co: 4, k: 3, stride: 1, padding: 1, bias: true),   // odd sizes
             Case(n: 3, ci: 2, h: 9, w: 8, co: 5, k: 3, stride: 2, padding: 1, bias: false),  // stride 2
             Case(n: 2, ci: 4, h: 6, w: 6, co: 3, k: 1, stride: 1, padding: 0, bias: true),   // 1x1
             Case(n: 2, ci: 4, h: 8, w: 8, co: 6, k: 1, stride: 2, padding: 0, bias: false),  // 1x1 stride 2
             Case(n: 2, ci: 2, h: 11, w: 9, co: 3, k: 5, stride: 1, padding: 2, bias: true),  // 5x5 pad 2
             Case(n: 1, ci: 3, h: 12, w: 10, co: 2, k: 5, stride: 2, padding: 0, bias: false), // 5x5 stride 2
             Case(n: 2, ci: 1, h: 3, w: 3, co: 2, k: 3, stride: 1, padding: 2, bias: true),   // padding > needed
+            Case(n: 2, ci: 2, h: 2, w: 3, co: 2, k: 5, stride: 1, padding: 2, bias: false),  // kernel wider than input
+            Case(n: 3, ci: 2, h: 1, w: 1, co: 3, k: 3, stride: 1, padding: 1, bias: true),   // 1x1 image, 3x3 same
         ]
         for (index, c) in cases.enumerated() {
+          // Whole batch in one GEMM, and chunks of one and two images (columns budget).
+          let outH = (c.h + 2 * c.padding - c.k) / c.stride + 1, outW = (c.w + 2 * c.padding - c.k) / c.stride + 1
+          let perImage = c.ci * c.k * c.k * outH * outW
+          for budget in [1 << 20, perImage, 2 * perImage] {
             let conv = try Conv2D(name: "conv", inputChannels: c.ci, outputChannels: c.co, kernelSize: c.k,
-                                  stride: c.stride, padding: c.padding, bias: c.bias, method: .fp, seed: UInt64(index))
+                                  stride: c.stride, padding: c.padding, bias: c.bias, method: .fp, seed: UInt64(index),
+                                  workspace: ScratchWorkspace(columnBudget: budget))
             if let bias = conv.bias { bias.value = randomTensor([c.co], seed: 50 + UInt64(index)) }
             let weight = try XCTUnwrap(conv.weight.latentWeight).value
             let x = randomTensor([c.n, c.ci, c.h, c.w], seed: 10 + UInt64(index))
             let y = conv.forward(x, training: true)
             let expected = directForward(x, weight, conv.bias?.value, c)
-            assertTensorsClose(y, expected, tolerance: 1e-5, "case \(index) forward")
+            assertTensorsClose(y, expected, tolerance: 1e-5, "case \(index) budget \(budget) forward")
             XCTAssertEqual(try conv.outputShape(for: [c.ci, c.h, c.w]), Array(expected.shape.dropFirst()))
             let dY = randomTensor(y.shape, seed: 20 + UInt64(index))
             let dX = conv.backward(dY)
             let (refX, refW, refB) = directBackward(x, weight, dY, c)
-            assertTensorsClose(dX, refX, tolerance: 1e-5, "case \(index) dInput")
-            assertTensorsClose(try XCTUnwrap(conv.weight.latentWeight).gradient, refW, tolerance: 1e-4, "case \(index) dWeight")
-            if let bias = conv.bias { assertTensorsClose(bias.gradient, refB, tolerance: 1e-4, "case \(index) dBias") }
+            assertTensorsClose(dX, refX, tolerance: 1e-5, "case \(index) budget \(budget) dInput")
+            assertTensorsClose(try XCTUnwrap(conv.weight.latentWeight).gradient, refW, tolerance: 1e-4, "case \(index) budget \(budget) dWeight")
+            if let bias = conv.bias { assertTensorsClose(bias.gradient, refB, tolerance: 1e-4, "case \(index) budget \(budget) dBias") }
+          }
         }
     }
 

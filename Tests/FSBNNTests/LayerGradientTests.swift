@@ -1,5 +1,5 @@
 import FSBCore
-@testable import FSBNN
+import FSBNN
 import TestSupport
 import XCTest
 

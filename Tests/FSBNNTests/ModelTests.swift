@@ -1,5 +1,5 @@
 import FSBCore
-@testable import FSBNN
+import FSBNN
 import TestSupport
 import XCTest
 
@@ -103,6 +103,24 @@ final class ModelTests: XCTestCase {
         LayerGradientHarness.check(lenet.root, input: randomTensor([3, 1, 12, 12], seed: 2), step: 1e-3, limit: 12,
                                    relative: 3e-2, absolute: 3e-3, kinkAware: true,
                                    prepare: { lenet.randomState = saved })
+    }
+
+    /// Same seed -> the same logits and gradients, bit for bit (threaded loops included).
+    func testTrainingStepIsDeterministic() throws {
+        let plan = MethodPlan(default: .fsb(FSBOptions(granularity: .element)), firstLayer: .fp, lastLayer: .bwn)
+        let spec = ModelSpec(architecture: .resnet(depth: 8), widthMultiplier: 0.5, shortcut: .optionB, dropout: 0.2, methods: plan)
+        func run() throws -> (Tensor, [Tensor]) {
+            let network = try ModelFactory.build(spec, inputShape: [3, 12, 12], classCount: 10, seed: 77)
+            let x = randomTensor([16, 3, 12, 12], seed: 5)
+            network.zeroGradients()
+            let logits = network.forward(x, training: true)
+            network.backward(randomTensor(logits.shape, seed: 6))
+            return (logits, network.parameters.map(\.gradient))
+        }
+        let (logitsA, gradientsA) = try run()
+        let (logitsB, gradientsB) = try run()
+        XCTAssertEqual(logitsA, logitsB)
+        XCTAssertEqual(gradientsA, gradientsB)
     }
 
     func testStateRoundTripAndErrors() throws {
