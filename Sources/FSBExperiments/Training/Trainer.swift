@@ -206,12 +206,13 @@ public final class Trainer {
     private func makeSummary() -> RunSummary {
         let profile = network.profile()
         let model = config.model
+        let fsbOption = { (value: String) in model.usesFSB ? value : "-" }
         let last = progress.metrics.last
         let best = progress.metrics.first { $0.epoch == progress.bestEpoch } ?? last
         return RunSummary(name: config.name, dataset: config.dataset.name.rawValue, model: model.architecture.rawValue,
-                          method: model.method.rawValue, granularity: model.fsb.granularity.rawValue,
-                          alphaSign: model.fsb.alphaSign.rawValue, signInit: model.fsb.signInit.rawValue,
-                          signCodebook: model.fsb.signCodebook.map(String.init) ?? "none",
+                          method: model.method.rawValue, granularity: fsbOption(model.fsb.granularity.rawValue),
+                          alphaSign: fsbOption(model.fsb.alphaSign.rawValue), signInit: fsbOption(model.fsb.signInit.rawValue),
+                          signCodebook: fsbOption(model.fsb.signCodebook.map(String.init) ?? "none"),
                           firstLayerMethod: model.firstLayerMethod.rawValue, lastLayerMethod: model.lastLayerMethod.rawValue,
                           seed: config.seed, epochs: config.training.epochs,
                           params: profile.totalParams, trainableParams: profile.trainableParams,
