@@ -87,6 +87,8 @@ final class ModelTests: XCTestCase {
             ModelSpec(architecture: .lenet5, methods: MethodPlan(default: .fp, overrides: ["conv9": .bwn])),
             inputShape: mnist, classCount: 10, seed: 1)) { XCTAssertTrue("\($0)".contains("conv9")) }
         XCTAssertThrowsError(try ModelFactory.build(ModelSpec(architecture: .resnet(depth: 21)), inputShape: cifar, classCount: 10, seed: 1))
+        XCTAssertNoThrow(try lenet.checkInput(shape: [5, 1, 28, 28]))
+        XCTAssertThrowsError(try lenet.checkInput(shape: [5, 3, 32, 32])) { XCTAssertTrue("\($0)".contains("[5, 3, 32, 32]")) }
         XCTAssertThrowsError(try ModelFactory.build(ModelSpec(architecture: .lenet5), inputShape: [1, 8, 8], classCount: 10, seed: 1))
     }
 
