@@ -57,14 +57,18 @@ final class BatchNormalization {
                             let meanPtr = meanOut.baseAddress!, invPtr = invOut.baseAddress!, varPtr = varOut.baseAddress!
                             ParallelLoop.run(count: channels, work: channels * m * 2) { range in
                                 for c in range {
-                                    var total: Double = 0
-                                    for n in 0..<batch { total += Double(VectorMath.sum(x + (n * channels + c) * plane, plane)) }
-                                    let mu = Float(total / Double(m))
-                                    var squares: Double = 0
+                                    // One pass: sums of (x - shift) and its square, shift = the
+                                    // channel's first element (keeps the variance free of cancellation).
+                                    let shift = x[c * plane]
+                                    var total: Double = 0, squares: Double = 0
                                     for n in 0..<batch {
-                                        squares += Double(VectorMath.sumSquaredDeviation(x + (n * channels + c) * plane, plane, center: mu))
+                                        let (s1, s2) = VectorMath.shiftedSums(x + (n * channels + c) * plane, plane, shift: shift)
+                                        total += Double(s1)
+                                        squares += Double(s2)
                                     }
-                                    let variance = Float(squares / Double(m))
+                                    let meanShifted = total / Double(m)
+                                    let mu = Float(Double(shift) + meanShifted)
+                                    let variance = Float(max(0, squares / Double(m) - meanShifted * meanShifted))
                                     meanPtr[c] = mu
                                     varPtr[c] = variance
                                     invPtr[c] = 1 / (variance + eps).squareRoot()
@@ -134,8 +138,9 @@ final class BatchNormalization {
                                         var sumDy: Double = 0, sumDyXc: Double = 0
                                         for n in 0..<batch {
                                             let offset = (n * channels + c) * plane
-                                            sumDy += Double(VectorMath.sum(dy + offset, plane))
-                                            sumDyXc += Double(VectorMath.dotCentered(dy + offset, x + offset, plane, center: mu))
+                                            let (s, d) = VectorMath.sumAndDotCentered(dy + offset, x + offset, plane, center: mu)
+                                            sumDy += Double(s)
+                                            sumDyXc += Double(d)
                                         }
                                         // dgamma = sum(dy * xhat), dbeta = sum(dy).
                                         let dGammaC = Float(sumDyXc) * inv

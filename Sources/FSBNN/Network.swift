@@ -27,6 +27,14 @@ public final class Network {
         shapeRecords = records
     }
 
+    /// Throws a one-line error unless `shape` is `[N] + inputShape` with `N >= 1`; call it
+    /// once per dataset before training, since `forward` treats a wrong shape as a bug.
+    public func checkInput(shape: [Int]) throws {
+        guard shape.count == inputShape.count + 1, shape[0] >= 1, Array(shape.dropFirst()) == inputShape else {
+            throw FSBError("model input: expected batches shaped [N, \(inputShape.map(String.init).joined(separator: ", "))], found \(shape)")
+        }
+    }
+
     /// Logits `[N, classCount]` for input `[N] + inputShape`.
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         root.forward(input, training: training)

@@ -16,37 +16,40 @@ enum VectorMath {
         return total
     }
 
-    /// `sum((x - center)^2)`.
+    /// `(sum(x - shift), sum((x - shift)^2))` in one pass (the shifted-data variance algorithm).
     @inline(__always)
-    static func sumSquaredDeviation(_ x: UnsafePointer<Float>, _ count: Int, center: Float) -> Float {
-        var lanes = SIMD16<Float>()
-        let c = SIMD16<Float>(repeating: center)
+    static func shiftedSums(_ x: UnsafePointer<Float>, _ count: Int, shift: Float) -> (Float, Float) {
+        var first = SIMD16<Float>(), second = SIMD16<Float>()
+        let k = SIMD16<Float>(repeating: shift)
         var i = 0
         let raw = UnsafeRawPointer(x)
         while i + 16 <= count {
-            let d = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - c
-            lanes += d * d
+            let d = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - k
+            first += d
+            second += d * d
             i += 16
         }
-        var total = lanes.sum()
-        while i < count { let d = x[i] - center; total += d * d; i += 1 }
-        return total
+        var s1 = first.sum(), s2 = second.sum()
+        while i < count { let d = x[i] - shift; s1 += d; s2 += d * d; i += 1 }
+        return (s1, s2)
     }
 
-    /// `sum(y * (x - center))`.
+    /// `(sum(y), sum(y * (x - center)))` in one pass.
     @inline(__always)
-    static func dotCentered(_ y: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, center: Float) -> Float {
-        var lanes = SIMD16<Float>()
+    static func sumAndDotCentered(_ y: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
+                                  center: Float) -> (Float, Float) {
+        var sums = SIMD16<Float>(), dots = SIMD16<Float>()
         let c = SIMD16<Float>(repeating: center)
         var i = 0
         let rawX = UnsafeRawPointer(x), rawY = UnsafeRawPointer(y)
         while i + 16 <= count {
-            let d = rawX.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - c
-            lanes += d * rawY.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let yv = rawY.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            sums += yv
+            dots += yv * (rawX.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - c)
             i += 16
         }
-        var total = lanes.sum()
-        while i < count { total += y[i] * (x[i] - center); i += 1 }
-        return total
+        var s = sums.sum(), d = dots.sum()
+        while i < count { s += y[i]; d += y[i] * (x[i] - center); i += 1 }
+        return (s, d)
     }
 }

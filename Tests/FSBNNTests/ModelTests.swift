@@ -87,6 +87,8 @@ final class ModelTests: XCTestCase {
             ModelSpec(architecture: .lenet5, methods: MethodPlan(default: .fp, overrides: ["conv9": .bwn])),
             inputShape: mnist, classCount: 10, seed: 1)) { XCTAssertTrue("\($0)".contains("conv9")) }
         XCTAssertThrowsError(try ModelFactory.build(ModelSpec(architecture: .resnet(depth: 21)), inputShape: cifar, classCount: 10, seed: 1))
+        XCTAssertNoThrow(try lenet.checkInput(shape: [5, 1, 28, 28]))
+        XCTAssertThrowsError(try lenet.checkInput(shape: [5, 3, 32, 32])) { XCTAssertTrue("\($0)".contains("[5, 3, 32, 32]")) }
         XCTAssertThrowsError(try ModelFactory.build(ModelSpec(architecture: .lenet5), inputShape: [1, 8, 8], classCount: 10, seed: 1))
     }
 
@@ -103,6 +105,28 @@ final class ModelTests: XCTestCase {
         LayerGradientHarness.check(lenet.root, input: randomTensor([3, 1, 12, 12], seed: 2), step: 1e-3, limit: 12,
                                    relative: 3e-2, absolute: 3e-3, kinkAware: true,
                                    prepare: { lenet.randomState = saved })
+    }
+
+    /// Smoke test that the pieces train together: an FSB LeNet (fp first/last layers) fits a
+    /// fixed batch of random images with random labels under plain SGD.
+    func testFSBLeNetFitsAFixedBatch() throws {
+        let plan = MethodPlan(default: .fsb(FSBOptions()), firstLayer: .fp, lastLayer: .fp)
+        let network = try ModelFactory.build(ModelSpec(architecture: .lenet5, batchNorm: true, methods: plan),
+                                             inputShape: [1, 16, 16], classCount: 4, seed: 9)
+        let x = randomTensor([16, 1, 16, 16], seed: 1)
+        let labels = (0..<16).map { ($0 * 7) % 4 }
+        var losses: [Double] = []
+        for _ in 0..<60 {
+            network.zeroGradients()
+            let (loss, dLogits) = TestLoss.softmaxCrossEntropy(network.forward(x, training: true), labels: labels)
+            losses.append(loss)
+            network.backward(dLogits)
+            for p in network.parameters {
+                for i in 0..<p.count { p.value[i] -= 0.1 * p.gradient[i] }
+                p.applyConstraint()
+            }
+        }
+        XCTAssertLessThan(losses.last!, 0.5 * losses.first!, "losses \(losses.first!) -> \(losses.last!)")
     }
 
     /// Same seed -> the same logits and gradients, bit for bit (threaded loops included).

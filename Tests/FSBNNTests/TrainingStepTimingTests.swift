@@ -12,20 +12,6 @@ import XCTest
 /// It also times the step's GEMMs alone (same shapes), to separate kernel time from the
 /// layers' own loops.
 final class TrainingStepTimingTests: XCTestCase {
-    /// Mean softmax cross-entropy gradient w.r.t. the logits `[N, C]`.
-    func crossEntropyGradient(_ logits: Tensor, labels: [Int]) -> Tensor {
-        let n = logits.shape[0], c = logits.shape[1]
-        var d = Tensor(shape: logits.shape)
-        for i in 0..<n {
-            var maxLogit = -Float.infinity
-            for j in 0..<c { maxLogit = max(maxLogit, logits[i * c + j]) }
-            var total: Float = 0
-            for j in 0..<c { let e = expf(logits[i * c + j] - maxLogit); d[i * c + j] = e; total += e }
-            for j in 0..<c { d[i * c + j] = (d[i * c + j] / total - (j == labels[i] ? 1 : 0)) / Float(n) }
-        }
-        return d
-    }
-
     func seconds(_ body: () -> Void) -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
         body()
@@ -42,7 +28,7 @@ final class TrainingStepTimingTests: XCTestCase {
             times.append(seconds {
                 network.zeroGradients()
                 let logits = network.forward(x, training: true)
-                network.backward(crossEntropyGradient(logits, labels: labels))
+                network.backward(TestLoss.softmaxCrossEntropy(logits, labels: labels).dLogits)
                 for p in network.parameters {
                     p.value.storage.withUnsafeMutableBufferPointer { v in
                         p.gradient.storage.withUnsafeBufferPointer { g in for i in 0..<v.count { v[i] -= 0.01 * g[i] } }
