@@ -7,8 +7,9 @@
 /// One slice of a parallel job: `task(context, part, parts)` for part in [0, parts).
 typedef void (*fsb_task_fn)(void *context, int part, int parts);
 
-/// Runs `task` for every part in [0, parts) on the persistent thread pool (part 0 on the
-/// calling thread) and returns when all parts are done. Falls back to running every part on
+/// Runs `task` for every part in [0, parts) on the persistent thread pool (the calling thread
+/// runs parts too) and returns only when every part is done and no pool thread will touch
+/// `context` or the memory the parts write any more. Falls back to running every part on
 /// the caller when the pool is busy (another thread is inside a parallel call) or parts == 1.
 void fsb_parallel_run(int parts, fsb_task_fn task, void *context);
 

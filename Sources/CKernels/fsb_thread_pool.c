@@ -44,45 +44,57 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-// Job protocol. `ticket` packs (generation << 32) | next unclaimed part. The caller publishes
-// a job by writing its fields and then storing ticket = (generation + 1) << 32. Anyone — the
-// caller or a worker — claims a part with a compare-and-swap on ticket; a successful CAS
-// proves the job fields it read beforehand belong to that generation (a new job cannot be
-// published before every part of the current one is claimed and finished). Because the caller
-// also claims parts, a worker that the OS does not schedule (busy machine) only delays the
-// parts it actually claimed. Each part writes a fixed region, so who runs it never changes
-// the results.
+// Job protocol. `ticket` packs (generation << 32) | (parts << 16) | next unclaimed part, so
+// everything needed to decide whether a part can be claimed is in ONE word. Anyone — the
+// caller or a worker — claims part `next` with a compare-and-swap of ticket to next + 1, and
+// only AFTER that successful claim reads the job's task and context: while a claimed part is
+// unfinished the job cannot complete, so no caller can overwrite those fields. A worker that
+// looked at the ticket of an old (fully claimed) job and was then descheduled can therefore
+// never run a part with another job's task, context or part count: its CAS either fails, or
+// succeeds on the ticket of the job that is current at that instant and then reads that job.
+// Every successful claim is reported once in `finished` after the part's last memory access,
+// and exactly `parts` claims exist per job, so when the caller sees finished == parts no
+// thread touches the job's data any more. The caller resets `finished` before publishing a
+// job; all reports of the previous job happened before its caller returned.
+// Because the caller also claims parts, a worker that the OS does not schedule (busy
+// machine) only delays the parts it actually claimed. Each part writes a fixed region, so who
+// runs it never changes the results.
+#define FSB_MAX_PARTS 0xffff
+
 static struct {
     pthread_mutex_t mutex;
     pthread_cond_t wake;
     _Atomic unsigned long long ticket;
-    atomic_int finished;         // parts of the current job that are done
+    atomic_int finished;         // claimed parts of the current job that are done
     atomic_flag busy;            // set while a caller owns the pool
-    int worker_count;            // workers created so far
-    _Atomic(fsb_task_fn) task;
+    int worker_count;            // workers created so far (changed only by the busy owner)
+    _Atomic(fsb_task_fn) task;   // written only while no part of any job is claimed
     _Atomic(void *) context;
-    atomic_int parts;
 } pool = {
     .mutex = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER,
     .busy = ATOMIC_FLAG_INIT,
 };
 
-/// Claims and runs parts of the job of `generation` until none is left unclaimed.
-static void run_claimed_parts(unsigned generation) {
+static inline unsigned ticket_generation(unsigned long long ticket) { return (unsigned)(ticket >> 32); }
+static inline unsigned ticket_parts(unsigned long long ticket) { return (unsigned)(ticket >> 16) & FSB_MAX_PARTS; }
+static inline unsigned ticket_next(unsigned long long ticket) { return (unsigned)ticket & FSB_MAX_PARTS; }
+
+/// Claims and runs parts of the current job until none is left unclaimed.
+static void run_claimed_parts(void) {
+    unsigned long long ticket = atomic_load_explicit(&pool.ticket, memory_order_acquire);
     for (;;) {
-        unsigned long long ticket = atomic_load_explicit(&pool.ticket, memory_order_acquire);
-        if ((unsigned)(ticket >> 32) != generation) return;
-        fsb_task_fn task = atomic_load_explicit(&pool.task, memory_order_relaxed);
-        void *context = atomic_load_explicit(&pool.context, memory_order_relaxed);
-        int parts = atomic_load_explicit(&pool.parts, memory_order_relaxed);
-        int part = (int)(ticket & 0xffffffffu);
+        unsigned part = ticket_next(ticket), parts = ticket_parts(ticket);
         if (part >= parts) return;
         if (!atomic_compare_exchange_weak_explicit(&pool.ticket, &ticket, ticket + 1,
                                                    memory_order_acq_rel, memory_order_acquire))
-            continue;
-        task(context, part, parts);
-        atomic_fetch_add_explicit(&pool.finished, 1, memory_order_release);
+            continue;  // `ticket` now holds the current value
+        // Claimed: the job stays current until this part is reported, so these are its fields.
+        fsb_task_fn task = atomic_load_explicit(&pool.task, memory_order_relaxed);
+        void *context = atomic_load_explicit(&pool.context, memory_order_relaxed);
+        task(context, (int)part, (int)parts);
+        atomic_fetch_add_explicit(&pool.finished, 1, memory_order_release);  // last touch of the job
+        ticket = atomic_load_explicit(&pool.ticket, memory_order_acquire);
     }
 }
 
@@ -92,16 +104,16 @@ static void *worker_main(void *argument) {
     for (;;) {
         unsigned now;
         int spins = 0;
-        while ((now = (unsigned)(atomic_load_explicit(&pool.ticket, memory_order_acquire) >> 32)) == seen) {
+        while ((now = ticket_generation(atomic_load_explicit(&pool.ticket, memory_order_acquire))) == seen) {
             if (++spins < FSB_SPIN_ITERATIONS) { cpu_relax(); continue; }
             pthread_mutex_lock(&pool.mutex);
-            while ((now = (unsigned)(atomic_load(&pool.ticket) >> 32)) == seen)
+            while ((now = ticket_generation(atomic_load(&pool.ticket))) == seen)
                 pthread_cond_wait(&pool.wake, &pool.mutex);
             pthread_mutex_unlock(&pool.mutex);
             break;
         }
         seen = now;
-        run_claimed_parts(now);
+        run_claimed_parts();
     }
     return NULL;
 }
@@ -121,23 +133,28 @@ static int ensure_workers(int wanted) {
 }
 
 void fsb_parallel_run(int parts, fsb_task_fn task, void *context) {
-    if (parts <= 1 || atomic_flag_test_and_set(&pool.busy)) {
+    if (parts <= 1 || parts > FSB_MAX_PARTS || atomic_flag_test_and_set(&pool.busy)) {
         for (int part = 0; part < parts; part++) task(context, part, parts);
         return;
     }
-    ensure_workers(parts - 1);  // if creation failed, the caller simply runs more parts itself
+    // Parts may outnumber threads (over-splitting for load balance); more workers than
+    // threads - 1 would only compete for the same cores.
+    int threads = fsb_get_num_threads();
+    ensure_workers((parts < threads ? parts : threads) - 1);  // on failure the caller runs more parts
+    // No part of the previous job is claimed or running (its caller saw finished == parts).
     atomic_store_explicit(&pool.task, task, memory_order_relaxed);
     atomic_store_explicit(&pool.context, context, memory_order_relaxed);
-    atomic_store_explicit(&pool.parts, parts, memory_order_relaxed);
     atomic_store_explicit(&pool.finished, 0, memory_order_relaxed);
-    unsigned generation = (unsigned)(atomic_load(&pool.ticket) >> 32) + 1;
+    unsigned generation = ticket_generation(atomic_load(&pool.ticket)) + 1;
     if (generation == 0) generation = 1;  // 0 is the workers' initial "seen" value
     pthread_mutex_lock(&pool.mutex);
-    atomic_store_explicit(&pool.ticket, (unsigned long long)generation << 32, memory_order_release);
+    atomic_store_explicit(&pool.ticket,
+                          ((unsigned long long)generation << 32) | ((unsigned long long)parts << 16),
+                          memory_order_release);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.mutex);
 
-    run_claimed_parts(generation);
+    run_claimed_parts();
 
     int spins = 0;
     while (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts) {

@@ -1,4 +1,6 @@
+import Dispatch
 import FSBCore
+import Foundation
 import XCTest
 
 /// Checks `Kernels.gemm` against a double-precision triple loop on awkward shapes, every
@@ -153,6 +155,50 @@ final class GEMMTests: XCTestCase {
                 let first = problem.run()
                 XCTAssertEqual(first.map(\.bitPattern), problem.run().map(\.bitPattern), "\(threads) threads, twice")
                 XCTAssertEqual(first.map(\.bitPattern), single.map(\.bitPattern), "\(threads) threads vs 1")
+            }
+        }
+    }
+
+    /// Regression for a pool race seen in training: a worker that read the ticket of a finished
+    /// job could claim a part of the NEXT job (more parts) with a stale context, or let the
+    /// caller return while that part still wrote into C. Back-to-back jobs with different part
+    /// counts (an over-split GEMM, then a 2-part im2col) must give exact results, and a
+    /// returned C must never be written again (it is poisoned right after the call returns).
+    /// Probabilistic: the window is small, but the loop also runs from two threads at once.
+    func testBackToBackJobsWithDifferentPartCountsAreExactAndFinishBeforeReturning() {
+        let savedThreads = Kernels.threadCount
+        defer { Kernels.threadCount = savedThreads }
+        let problem = Problem(transposeA: true, transposeB: false, m: 96, n: 256, k: 16,
+                              alpha: 1, beta: 0, padding: 0, seed: 21)
+        Kernels.threadCount = 1
+        let expected = problem.run().map(\.bitPattern)
+        var rng = SeededGenerator(seed: 22, stream: "im2col")
+        let images = (0..<(8 * 6 * 14 * 14)).map { _ in rng.nextGaussian() }
+        let poison = Float.nan.bitPattern
+        for threads in [2, 3] {
+            Kernels.threadCount = threads
+            let deadline = Date().addingTimeInterval(0.6)
+            DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                var columns = [Float](repeating: 0, count: 150 * 8 * 100)
+                var previous = [Float](repeating: .nan, count: problem.m * problem.n)
+                var failures = 0
+                while Date() < deadline && failures == 0 {
+                    var result = problem.run()
+                    if result.map(\.bitPattern) != expected { failures += 1 }
+                    // Poison the returned C, run a job with another part count, check the poison.
+                    for index in result.indices { result[index] = .nan }
+                    images.withUnsafeBufferPointer { image in
+                        columns.withUnsafeMutableBufferPointer { column in
+                            Kernels.im2colBatched(images: image.baseAddress!, batch: 8, channels: 6,
+                                                  height: 14, width: 14, kernelH: 5, kernelW: 5, padH: 0,
+                                                  padW: 0, strideH: 1, strideW: 1, columns: column.baseAddress!)
+                        }
+                    }
+                    if result.contains(where: { $0.bitPattern != poison }) { failures += 1 }
+                    if previous.contains(where: { $0.bitPattern != poison }) { failures += 1 }
+                    previous = result
+                }
+                XCTAssertEqual(failures, 0, "\(threads) threads: a parallel job leaked into a later one")
             }
         }
     }
