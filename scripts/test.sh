@@ -1,5 +1,16 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (the README's test command).
-set -euo pipefail
+# Runs the whole test suite (the README's test command) and ends with one summary line
+# "N passed, M failed". Extra arguments go to `swift test` (e.g. --filter FSBNNTests).
+set -uo pipefail
 cd "$(dirname "$0")/.."
-swift test --parallel "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+swift test "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+summary="$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1)"
+if [ -n "$summary" ]; then
+  executed="$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')"
+  failed="$(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')"
+  echo "$((executed - failed)) passed, $failed failed"
+fi
+exit "$status"
