@@ -7,10 +7,15 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 swift test "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-summary="$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1)"
+# XCTest's last "Executed N tests, with [S tests skipped and] F failures" line is the whole run.
+summary="$(grep -E "Executed [0-9]+ tests?, with .*failures?" "$log" | tail -1)"
 if [ -n "$summary" ]; then
   executed="$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')"
-  failed="$(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')"
-  echo "$((executed - failed)) passed, $failed failed"
+  failed="$(echo "$summary" | sed -E 's/.* ([0-9]+) failures?.*/\1/')"
+  skipped=0
+  if echo "$summary" | grep -qE "[0-9]+ tests? skipped"; then
+    skipped="$(echo "$summary" | sed -E 's/.* ([0-9]+) tests? skipped.*/\1/')"
+  fi
+  echo "$((executed - failed - skipped)) passed, $failed failed, $skipped skipped"
 fi
 exit "$status"
