@@ -171,6 +171,18 @@ extension KeyedDecodingContainer {
         return value
     }
 
+    /// Decodes an optional field (nil when absent or null), then runs `check` on a present value.
+    public func decodeOptional<T: Decodable & CustomStringConvertible>(
+        _ type: T.Type, forKey key: Key, check: (T) -> String?
+    ) throws -> T? {
+        guard let value = try decodeIfPresent(T.self, forKey: key) else { return nil }
+        if let problem = check(value) {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                   debugDescription: "\(problem), got \(StrictJSON.describe(value))")
+        }
+        return value
+    }
+
     /// Decodes a string field that must be one of an enum's raw values.
     public func decodeChoice<T: RawRepresentable & CaseIterable>(
         _ type: T.Type, forKey key: Key, default defaultValue: T

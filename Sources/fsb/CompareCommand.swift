@@ -44,6 +44,13 @@ struct CompareCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress output.")
     var quiet = false
 
+    /// This executable's absolute path (cells run with `--jobs N` are `fsb train` processes).
+    static var executablePath: String {
+        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        if link != "/proc/self/exe", FileManager.default.isExecutableFile(atPath: link) { return link }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+    }
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be >= 1, got \(jobs)") }
         if let shard, parsedShard(shard) == nil {
@@ -62,14 +69,14 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         let runner = try CompareRunner(specFile: spec, output: output, dataRoot: data.dataRoot, quiet: quiet)
         if emit != nil {
-            print(runner.slurmScript(shards: shards, executable: CommandLine.arguments[0]), terminator: "")
+            print(runner.slurmScript(shards: shards, executable: Self.executablePath), terminator: "")
             return
         }
         let rows: [CompareRow]
         if !collect.isEmpty {
             rows = try runner.writeTables(from: collect)
         } else {
-            rows = try runner.run(shard: shard.flatMap(parsedShard), jobs: jobs, executable: ProcessInfo.processInfo.arguments.first)
+            rows = try runner.run(shard: shard.flatMap(parsedShard), jobs: jobs, executable: Self.executablePath)
         }
         let failed = rows.filter { $0.status != "done" }.count
         print("\(rows.count) runs (\(failed) failed or not run) -> \(runner.outputDirectory)/table.md")

@@ -46,14 +46,8 @@ public struct DatasetConfig: Codable, Equatable, Sendable {
         validationFraction = try c.decode(Double.self, forKey: .validationFraction, default: 0) {
             (0...0.5).contains($0) ? nil : "must be in [0, 0.5]"
         }
-        trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
-        if let limit = trainLimit, limit < 1 {
-            throw DecodingError.dataCorruptedError(forKey: .trainLimit, in: c, debugDescription: "must be >= 1, got \(limit)")
-        }
-        testLimit = try c.decodeIfPresent(Int.self, forKey: .testLimit)
-        if let limit = testLimit, limit < 1 {
-            throw DecodingError.dataCorruptedError(forKey: .testLimit, in: c, debugDescription: "must be >= 1, got \(limit)")
-        }
+        trainLimit = try c.decodeOptional(Int.self, forKey: .trainLimit) { $0 >= 1 ? nil : "must be >= 1" }
+        testLimit = try c.decodeOptional(Int.self, forKey: .testLimit) { $0 >= 1 ? nil : "must be >= 1" }
         cifar100Labels = try c.decodeChoice(CIFAR100LabelKind.self, forKey: .cifar100Labels, default: .fine)
         if c.contains(.cifar100Labels) && parsed != .cifar100 {
             throw DecodingError.dataCorruptedError(forKey: .cifar100Labels, in: c,

@@ -175,10 +175,7 @@ public struct FSBConfig: Codable, Equatable, Sendable {
         alphaSign = try c.decodeChoice(FSBOptions.AlphaSign.self, forKey: .alphaSign, default: .nonnegative)
         signInit = try c.decodeChoice(FSBOptions.SignInit.self, forKey: .signInit, default: .random)
         signCheckpoint = try c.decodeIfPresent(String.self, forKey: .signCheckpoint)
-        signCodebook = try c.decodeIfPresent(Int.self, forKey: .signCodebook)
-        if let size = signCodebook, size < 1 {
-            throw DecodingError.dataCorruptedError(forKey: .signCodebook, in: c, debugDescription: "must be >= 1, got \(size)")
-        }
+        signCodebook = try c.decodeOptional(Int.self, forKey: .signCodebook) { $0 >= 1 ? nil : "must be >= 1" }
         if signInit == .checkpoint && signCheckpoint == nil {
             throw DecodingError.keyNotFound(CodingKeys.signCheckpoint, .init(codingPath: c.codingPath,
                 debugDescription: "required when signInit is \"checkpoint\""))

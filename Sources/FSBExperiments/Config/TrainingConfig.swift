@@ -49,14 +49,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         optimizer = try c.decodeIfPresent(OptimizerConfig.self, forKey: .optimizer) ?? OptimizerConfig()
         schedule = try c.decodeIfPresent(ScheduleConfig.self, forKey: .schedule) ?? ScheduleConfig()
         labelSmoothing = try c.decode(Double.self, forKey: .labelSmoothing, default: 0) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
-        gradientClipNorm = try c.decodeIfPresent(Double.self, forKey: .gradientClipNorm)
-        if let norm = gradientClipNorm, !(norm > 0) {
-            throw DecodingError.dataCorruptedError(forKey: .gradientClipNorm, in: c, debugDescription: "must be > 0, got \(norm)")
-        }
-        threads = try c.decodeIfPresent(Int.self, forKey: .threads)
-        if let count = threads, !(1...256).contains(count) {
-            throw DecodingError.dataCorruptedError(forKey: .threads, in: c, debugDescription: "must be in 1...256, got \(count)")
-        }
+        gradientClipNorm = try c.decodeOptional(Double.self, forKey: .gradientClipNorm) { $0 > 0 ? nil : "must be > 0" }
+        threads = try c.decodeOptional(Int.self, forKey: .threads) { (1...256).contains($0) ? nil : "must be in 1...256" }
     }
 
     public func encode(to encoder: Encoder) throws {
