@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Trains the shipped LeNet-5 configs on the full MNIST and copies each run's record
 # (resolved config, profile, metrics, summary) into results/mnist-lenet5/<method>/.
-#   scripts/reproduce-mnist.sh [--data-root DIR] [methods...]   (default methods: fp fsb)
+#   scripts/reproduce-mnist.sh [--data-root DIR] [methods...]   (default methods: fp binaryconnect bwn fsb)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="${FSB_DATA_ROOT:-datasets}"
 if [ "${1:-}" = "--data-root" ]; then root="$2"; shift 2; fi
-methods=("$@"); [ ${#methods[@]} -eq 0 ] && methods=(fp fsb)
+methods=("$@"); [ ${#methods[@]} -eq 0 ] && methods=(fp binaryconnect bwn fsb)
 swift build -c release --product fsb >/dev/null
 for method in "${methods[@]}"; do
   run="runs/mnist-lenet5-$method"
