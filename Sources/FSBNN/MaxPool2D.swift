@@ -39,6 +39,11 @@ public final class MaxPool2D: Layer {
                         for plane in planes {
                             let src = x + plane * h * w
                             let dst = plane * outH * outW
+                            if k == 2 && s == 2 {
+                                MaxPool2D.forwardTwoByTwo(src, width: w, outH: outH, outW: outW,
+                                                          y + dst, index + dst)
+                                continue
+                            }
                             for oy in 0..<outH {
                                 for ox in 0..<outW {
                                     var best = -Float.infinity
@@ -60,6 +65,28 @@ public final class MaxPool2D: Layer {
             }
         }
         return output
+    }
+
+    /// The common 2x2 window with stride 2 over one plane, unrolled: same result and same
+    /// first-maximum tie rule (scan order, strict `>` from `-inf`) as the general loop.
+    @inline(__always)
+    private static func forwardTwoByTwo(_ src: UnsafePointer<Float>, width w: Int, outH: Int, outW: Int,
+                                        _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>) {
+        for oy in 0..<outH {
+            let top = 2 * oy * w, bottom = top + w
+            let outRow = oy * outW
+            for ox in 0..<outW {
+                let a = top + 2 * ox, c = bottom + 2 * ox
+                var best = -Float.infinity, bestIndex = a
+                let v0 = src[a], v1 = src[a + 1], v2 = src[c], v3 = src[c + 1]
+                if v0 > best { best = v0; bestIndex = a }
+                if v1 > best { best = v1; bestIndex = a + 1 }
+                if v2 > best { best = v2; bestIndex = c }
+                if v3 > best { best = v3; bestIndex = c + 1 }
+                y[outRow + ox] = best
+                index[outRow + ox] = Int32(truncatingIfNeeded: bestIndex)
+            }
+        }
     }
 
     public func backward(_ dOutput: Tensor) -> Tensor {

@@ -63,6 +63,14 @@ void fsb_col2im_add_batched(const float *columns, long batch, long channels, lon
                             long kernel_h, long kernel_w, long pad_h, long pad_w,
                             long stride_h, long stride_w, float *images);
 
+/// Runs `body(context, part, parts)` for every part in [0, parts) on the kernels' persistent
+/// thread pool (the calling thread runs parts too) and returns when all parts are done.
+/// Each part must write memory disjoint from the others, so the results do not depend on
+/// which thread runs which part. Runs every part on the caller when parts <= 1 or another
+/// thread is already inside a parallel call. Lets callers (the Swift layers) share ONE set of
+/// threads with the GEMM instead of a second pool competing for the same cores.
+void fsb_parallel_for(int parts, void (*body)(void *context, int part, int parts), void *context);
+
 /// Number of worker threads the kernels use (default: number of online CPUs).
 /// Values below 1 are treated as 1.
 void fsb_set_num_threads(int threads);
