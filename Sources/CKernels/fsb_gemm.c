@@ -34,7 +34,13 @@ typedef struct {
     const fsb_micro_kernel *kernel;
     long kc_block;
     int thread_rows, thread_columns;
+    long c_group, c_group_stride;  // column j of C at c + (j / c_group) * c_group_stride + j % c_group
 } gemm_problem;
+
+/// Address of C[i, j] (row i, column j) in the possibly column-grouped layout.
+static inline float *c_address(const gemm_problem *g, long i, long j) {
+    return g->c + i * g->ldc + (j / g->c_group) * g->c_group_stride + j % g->c_group;
+}
 
 /// Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into MR-tall panels: panel r holds kc groups of mr
 /// consecutive row values; rows beyond mc are zero.
@@ -125,6 +131,26 @@ static void edge_tile(const fsb_micro_kernel *kernel, long kc, const float *a_pa
         }
 }
 
+/// A tile whose columns fall into two (or more) column groups of C: computed into a scratch
+/// tile like an edge tile, then merged element by element at each column's own address.
+static void straddling_tile(const gemm_problem *g, long kc, const float *a_panel, const float *b_panel,
+                            long row0, long column0, long rows, long cols, float beta) {
+    const fsb_micro_kernel *kernel = g->kernel;
+    _Alignas(64) float tile[16 * 64];
+    kernel->run(kc, a_panel, b_panel, tile, kernel->nr, g->alpha, 0.0f);
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++) {
+            float t = tile[i * kernel->nr + j];
+            float *c = c_address(g, row0 + i, column0 + j);
+            if (beta == 0.0f) {
+                *c = t;
+            } else {
+                float scaled = beta * *c;  // separate statements: never fused
+                *c = scaled + t;
+            }
+        }
+}
+
 static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1) {
     if (i0 >= i1 || j0 >= j1) return;
     const fsb_micro_kernel *kernel = g->kernel;
@@ -149,9 +175,13 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
                     const float *a_panel = packed_a + ir * kc;
                     for (long jr = 0; jr < nc; jr += nr) {
                         long cols = nc - jr < nr ? nc - jr : nr;
-                        float *c = g->c + (ic + ir) * g->ldc + jc + jr;
+                        const long column = jc + jr;
+                        float *c = c_address(g, ic + ir, column);
                         const float *b_panel = packed_b + jr * kc;
-                        if (rows == mr && cols == nr)
+                        const long group_left = g->c_group - column % g->c_group;  // columns before the next group
+                        if (cols > group_left)  // the tile straddles two column groups: two scatters
+                            straddling_tile(g, kc, a_panel, b_panel, ic + ir, column, rows, cols, beta);
+                        else if (rows == mr && cols == nr)
                             kernel->run(kc, a_panel, b_panel, c, g->ldc, g->alpha, beta);
                         else
                             edge_tile(kernel, kc, a_panel, b_panel, c, g->ldc, rows, cols, g->alpha, beta);
@@ -216,12 +246,25 @@ static void scale_c(long m, long n, float beta, float *c, long ldc) {
 void fsb_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
                const float *a, long lda, const float *b, long ldb, float beta,
                float *c, long ldc) {
+    fsb_sgemm_grouped_c(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, n, 0);
+}
+
+void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb, float beta,
+                         float *c, long ldc, long group_columns, long group_stride) {
     if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha == 0.0f) { scale_c(m, n, beta, c, ldc); return; }
+    if (group_columns <= 0 || group_columns > n) { group_columns = n; group_stride = 0; }
+    if (k <= 0 || alpha == 0.0f) {
+        for (long first = 0; first < n; first += group_columns) {
+            long width = n - first < group_columns ? n - first : group_columns;
+            scale_c(m, width, beta, c + (first / group_columns) * group_stride, ldc);
+        }
+        return;
+    }
     gemm_problem g = {
         .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k,
         .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = ldc, .c = c,
-        .kernel = fsb_selected_micro_kernel(),
+        .kernel = fsb_selected_micro_kernel(), .c_group = group_columns, .c_group_stride = group_stride,
     };
     long k_blocks = (k + KC_MAX - 1) / KC_MAX;
     g.kc_block = (k + k_blocks - 1) / k_blocks;  // balanced split that depends on k only

@@ -96,9 +96,7 @@ public final class Conv2D: Layer {
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
         let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
         let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * chunk * pixels)
-        let product = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)
         var output = Tensor.uninitialized(shape: [batch, channels, full.outputHeight, full.outputWidth])
-        let biasValues = bias?.value.storage
         let inputPlaneSize = inputChannels * height * width
         input.storage.withUnsafeBufferPointer { x in
             weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
@@ -110,25 +108,24 @@ public final class Conv2D: Layer {
                         let g = geometry(batch: count, height: height, width: width)
                         let columnCount = count * pixels
                         g.im2col(x.baseAddress! + first * inputPlaneSize, columns)
-                        fsb_sgemm(0, 0, channels, columnCount, rows, 1, w.baseAddress!, rows,
-                                  columns, columnCount, 0, product, columnCount)
-                        // product [Co, count*P] -> output [first..<first+count, Co, P] (+ bias).
-                        let imageBase = first
-                        ParallelLoop.run(count: channels, work: channels * columnCount) { channelRange in
-                            for o in channelRange {
-                                let shift = biasValues?[o] ?? 0
-                                for b in 0..<count {
-                                    let src = product + o * columnCount + b * pixels
-                                    let dst = outBase + ((imageBase + b) * channels + o) * pixels
-                                    if shift == 0 {
-                                        dst.update(from: src, count: pixels)
-                                    } else {
-                                        for p in 0..<pixels { dst[p] = src[p] + shift }
-                                    }
+                        // out[Co, count*P] written straight into NCHW: column b*P + p of the
+                        // product is output[first + b, :, p].
+                        fsb_sgemm_grouped_c(0, 0, channels, columnCount, rows, 1, w.baseAddress!, rows,
+                                            columns, columnCount, 0, outBase + first * channels * pixels, pixels,
+                                            pixels, channels * pixels)
+                        first += count
+                    }
+                    if let bias {
+                        bias.value.storage.withUnsafeBufferPointer { b in
+                            let shifts = b.baseAddress!
+                            ParallelLoop.run(count: batch * channels, work: batch * channels * pixels) { planes in
+                                for plane in planes {
+                                    let shift = shifts[plane % channels]
+                                    let dst = outBase + plane * pixels
+                                    for p in 0..<pixels { dst[p] += shift }
                                 }
                             }
                         }
-                        first += count
                     }
                 }
             }

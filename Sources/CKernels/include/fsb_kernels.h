@@ -26,6 +26,16 @@ void fsb_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
                const float *a, long lda, const float *b, long ldb, float beta,
                float *c, long ldc);
 
+/// fsb_sgemm with C's columns stored in groups: column j of C (0 <= j < n) lives at
+/// c + (j / group_columns) * group_stride + (j % group_columns), row i at + i * ldc.
+/// A batched convolution uses it to write out[Co, batch*P] straight into NCHW
+/// ([batch, Co, P]: group_columns = P, ldc = P, group_stride = Co*P) without a transposing
+/// copy. group_columns <= 0 or >= n means one group (plain fsb_sgemm). Same arithmetic, so
+/// the same bits, as fsb_sgemm on the equivalent contiguous C.
+void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb, float beta,
+                         float *c, long ldc, long group_columns, long group_stride);
+
 /// Unfolds one image [channels, height, width] into columns
 /// [channels * kernel_h * kernel_w, out_h * out_w] with zero padding.
 /// out_h = (height + 2*pad_h - kernel_h) / stride_h + 1 (likewise out_w); 0 when the kernel
