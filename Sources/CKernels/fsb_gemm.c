@@ -77,8 +77,16 @@ static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, fl
         long full = nc / nr * nr;
         for (long p = 0; p < kc; p++) {
             const float *src = g->b + (p0 + p) * g->ldb + j0;
-            for (long jr = 0; jr < full; jr += nr)
-                memcpy(out + jr * kc + p * nr, src + jr, sizeof(float) * (size_t)nr);
+            // Constant-size copies for the usual panel widths are inlined as a few vector
+            // moves instead of a libc call per 64/128 bytes.
+            if (nr == 32) {
+                for (long jr = 0; jr < full; jr += 32) memcpy(out + jr * kc + p * 32, src + jr, sizeof(float) * 32);
+            } else if (nr == 16) {
+                for (long jr = 0; jr < full; jr += 16) memcpy(out + jr * kc + p * 16, src + jr, sizeof(float) * 16);
+            } else {
+                for (long jr = 0; jr < full; jr += nr)
+                    memcpy(out + jr * kc + p * nr, src + jr, sizeof(float) * (size_t)nr);
+            }
             if (full < nc) {
                 float *dst = out + full * kc + p * nr;
                 memcpy(dst, src + full, sizeof(float) * (size_t)(nc - full));
@@ -228,10 +236,20 @@ static void choose_thread_grid(gemm_problem *g, int threads) {
     // Over-split the divided dimension into up to OVERSPLIT parts per thread: parts are claimed
     // dynamically, so when the OS gives a thread less CPU (busy machine) the others take over
     // its remaining parts. Part boundaries never change results (see the file comment).
-    if (g->thread_columns > 1)
-        g->thread_columns = (int)(column_tiles < g->thread_columns * OVERSPLIT ? column_tiles : g->thread_columns * OVERSPLIT);
-    else if (g->thread_rows > 1)
-        g->thread_rows = (int)(row_tiles < g->thread_rows * OVERSPLIT ? row_tiles : g->thread_rows * OVERSPLIT);
+    // Every part packs the operand it shares with the others (all of A for a column split,
+    // all of B for a row split) again, at 16 units per float against m*n*k for the whole
+    // product, so extra parts are capped to keep that repacking under ~10% of the work:
+    // extra <= n/160 (column split) or m/160 (row split). DW-style GEMMs (small n, huge k)
+    // therefore get no over-split.
+    if (g->thread_columns > 1) {
+        long wanted = (long)g->thread_columns * OVERSPLIT, cap = g->thread_columns + g->n / 160;
+        if (wanted > cap) wanted = cap;
+        g->thread_columns = (int)(column_tiles < wanted ? column_tiles : wanted);
+    } else if (g->thread_rows > 1) {
+        long wanted = (long)g->thread_rows * OVERSPLIT, cap = g->thread_rows + g->m / 160;
+        if (wanted > cap) wanted = cap;
+        g->thread_rows = (int)(row_tiles < wanted ? row_tiles : wanted);
+    }
 }
 
 /// Scales C by beta (beta == 0 writes zeros without reading C).

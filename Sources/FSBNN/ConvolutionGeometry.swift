@@ -82,6 +82,10 @@ struct ConvolutionGeometry {
                         if xRange.isEmpty { dst.update(repeating: 0, count: outW); continue }
                         if xRange.lowerBound > 0 { dst.update(repeating: 0, count: xRange.lowerBound) }
                         let src = plane + iy * width - padding + kx
+                        if stride == 1 && xRange.count == outW && outW >= 8 {
+                            ConvolutionGeometry.copyRow(from: src, to: dst, count: outW)
+                            continue
+                        }
                         if stride == 1 {
                             // Rows are short (often < 32 floats): an inline loop beats a memmove call.
                             for ox in xRange { dst[ox] = src[ox] }
@@ -94,6 +98,25 @@ struct ConvolutionGeometry {
                     }
                 }
             }
+        }
+    }
+
+    /// Copies `count >= 8` floats with 8-wide vector moves, the last one overlapping the
+    /// previous (same values, so the overlap is harmless): short im2col rows (LeNet's 10
+    /// floats) in two moves instead of a scalar tail.
+    @inline(__always)
+    static func copyRow(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        let source = UnsafeRawPointer(src), target = UnsafeMutableRawPointer(dst)
+        var i = 0
+        while i + 8 <= count {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                              toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        if i < count {
+            let last = (count - 8) * 4
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self),
+                              toByteOffset: last, as: SIMD8<Float>.self)
         }
     }
 
