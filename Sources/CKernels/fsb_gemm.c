@@ -127,15 +127,14 @@ static void edge_tile(const fsb_micro_kernel *kernel, long kc, const float *a_pa
                       float alpha, float beta) {
     _Alignas(64) float tile[16 * 64];
     kernel->run(kc, a_panel, b_panel, tile, kernel->nr, alpha, 0.0f);
+    if (beta == 0.0f) {
+        for (long i = 0; i < rows; i++) memcpy(c + i * ldc, tile + i * kernel->nr, sizeof(float) * (size_t)cols);
+        return;
+    }
     for (long i = 0; i < rows; i++)
         for (long j = 0; j < cols; j++) {
-            float t = tile[i * kernel->nr + j];
-            if (beta == 0.0f) {
-                c[i * ldc + j] = t;
-            } else {
-                float scaled = beta * c[i * ldc + j];  // separate statements: never fused
-                c[i * ldc + j] = scaled + t;
-            }
+            float scaled = beta * c[i * ldc + j];  // separate statements: never fused
+            c[i * ldc + j] = scaled + tile[i * kernel->nr + j];
         }
 }
 
