@@ -180,13 +180,16 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
                 for (long ir = 0; ir < mc; ir += mr) {
                     long rows = mc - ir < mr ? mc - ir : mr;
                     const float *a_panel = packed_a + ir * kc;
-                    for (long jr = 0; jr < nc; jr += nr) {
+                    // Column jc + jr lies in group `group` at offset `offset` (tracked without divisions).
+                    long group = jc / g->c_group, offset = jc % g->c_group;
+                    float *c_row = g->c + (ic + ir) * g->ldc;
+                    for (long jr = 0; jr < nc; jr += nr, offset += nr) {
+                        while (offset >= g->c_group) { offset -= g->c_group; group++; }
                         long cols = nc - jr < nr ? nc - jr : nr;
                         const long column = jc + jr;
-                        float *c = c_address(g, ic + ir, column);
+                        float *c = c_row + group * g->c_group_stride + offset;
                         const float *b_panel = packed_b + jr * kc;
-                        const long group_left = g->c_group - column % g->c_group;  // columns before the next group
-                        if (cols > group_left)  // the tile straddles two column groups: two scatters
+                        if (cols > g->c_group - offset)  // the tile straddles two column groups
                             straddling_tile(g, kc, a_panel, b_panel, ic + ir, column, rows, cols, beta);
                         else if (rows == mr && cols == nr)
                             kernel->run(kc, a_panel, b_panel, c, g->ldc, g->alpha, beta);
