@@ -125,7 +125,7 @@ final class BatchNormalization {
                                 let shift = bp[c] - meanValues[c] * scale
                                 for n in 0..<batch {
                                     let offset = (n * channels + c) * plane
-                                    for p in 0..<plane { y[offset + p] = x[offset + p] * scale + shift }
+                                    VectorMath.affine(x + offset, y + offset, plane, scale: scale, shift: shift)
                                 }
                             }
                         }
@@ -269,10 +269,8 @@ final class BatchNormalization {
                                             let xhatScale = dGammaC / Float(m) * inv
                                             for n in 0..<batch {
                                                 let offset = (n * channels + c) * plane
-                                                for p in 0..<plane {
-                                                    let centered = x[offset + p] - mu
-                                                    dx[offset + p] = k * (dy[offset + p] - meanDy - centered * xhatScale)
-                                                }
+                                                VectorMath.normalizationGradient(dy: dy + offset, x: x + offset, dx: dx + offset, plane,
+                                                                                 k: k, meanDy: meanDy, mean: mu, xhatScale: xhatScale)
                                             }
                                         } else {
                                             let k = gp[c] * inv

@@ -62,6 +62,27 @@ struct ConvolutionGeometry {
         let outH = outputHeight, outW = outputWidth, pixels = outputPixels
         let total = columnCount
         let kernelArea = kernelHeight * kernelWidth
+        if padding == 0 && stride == 1 && outW >= 8 {
+            // "Valid" convolution (LeNet's conv2): every tap reads whole rows, so a column row
+            // is outH vector row copies with no bounds logic.
+            let width = self.width, planeSize = height * width
+            ParallelLoop.run(count: rows, work: rows * total) { rowRange in
+                for row in rowRange {
+                    let c = row / kernelArea
+                    let ky = (row / kernelWidth) % kernelHeight, kx = row % kernelWidth
+                    for b in 0..<batch {
+                        var src = image + (b * channels + c) * planeSize + ky * width + kx
+                        var dst = columns + row * total + b * pixels
+                        for _ in 0..<outH {
+                            ConvolutionGeometry.copyRow(from: src, to: dst, count: outW)
+                            src += width
+                            dst += outW
+                        }
+                    }
+                }
+            }
+            return
+        }
         ParallelLoop.run(count: rows, work: rows * total) { rowRange in
             for row in rowRange {
                 let c = row / kernelArea
@@ -184,6 +205,29 @@ struct ConvolutionGeometry {
         }
         let outH = outputHeight, outW = outputWidth, pixels = outputPixels
         let total = columnCount
+        if padding == 0 && stride == 1 {
+            // "Valid" convolution: every tap adds whole rows; plain pointer loops.
+            let width = self.width, planeSize = height * width
+            ParallelLoop.run(count: channels, work: rows * total) { channelRange in
+                for c in channelRange {
+                    for ky in 0..<kernelHeight {
+                        for kx in 0..<kernelWidth {
+                            let rowBase = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * total
+                            for b in 0..<batch {
+                                var dst = image + (b * channels + c) * planeSize + ky * width + kx
+                                var src = UnsafePointer(rowBase + b * pixels)
+                                for _ in 0..<outH {
+                                    for ox in 0..<outW { dst[ox] += src[ox] }
+                                    dst += width
+                                    src += outW
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         ParallelLoop.run(count: channels, work: rows * total) { channelRange in
             for c in channelRange {
                 for ky in 0..<kernelHeight {
