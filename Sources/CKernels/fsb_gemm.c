@@ -44,9 +44,35 @@ static inline float *c_address(const gemm_problem *g, long i, long j) {
 
 /// Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into MR-tall panels: panel r holds kc groups of mr
 /// consecutive row values; rows beyond mc are zero.
+/// pack_a for 16 rows of a non-transposed A (two 8-row panels, or one 16-row panel) with the
+/// kernel's 16x16 transpose instead of one scalar store per element: the weight-gradient
+/// GEMM's A (dOutput, Co x batch*pixels) is long in k, so this is a big transpose.
+static void pack_a_16_rows(const gemm_problem *g, long i0, long p0, long kc, float *out) {
+    const long mr = g->kernel->mr;
+    const float *src = g->a + i0 * g->lda + p0;
+    _Alignas(64) float block[16 * 16];
+    long p = 0;
+    for (; p + 16 <= kc; p += 16) {
+        g->kernel->transpose16(src + p, g->lda, block, 16);  // block[j*16 + i] = A[i0 + i, p0 + p + j]
+        if (mr == 8) {  // constant sizes: inlined vector moves
+            for (long j = 0; j < 16; j++) {
+                memcpy(out + (p + j) * 8, block + j * 16, sizeof(float) * 8);
+                memcpy(out + 8 * kc + (p + j) * 8, block + j * 16 + 8, sizeof(float) * 8);
+            }
+        } else {
+            for (long j = 0; j < 16; j++) memcpy(out + (p + j) * 16, block + j * 16, sizeof(float) * 16);
+        }
+    }
+    for (; p < kc; p++)
+        for (long r = 0; r < 16; r++) out[(r / mr) * mr * kc + p * mr + r % mr] = src[r * g->lda + p];
+}
+
 static void pack_a(const gemm_problem *g, long i0, long mc, long p0, long kc, float *out) {
     const int mr = g->kernel->mr;
-    for (long ir = 0; ir < mc; ir += mr) {
+    long first = 0;
+    if (!g->trans_a && g->kernel->transpose16 && (mr == 8 || mr == 16))
+        for (; first + 16 <= mc; first += 16) pack_a_16_rows(g, i0 + first, p0, kc, out + first * kc);
+    for (long ir = first; ir < mc; ir += mr) {
         long rows = mc - ir < mr ? mc - ir : mr;
         float *panel = out + ir * kc;
         if (g->trans_a) {  // element (i, p) at a[p*lda + i]: each p gives mr contiguous values
