@@ -25,6 +25,10 @@ public final class Conv2D: Layer {
     let workspace: ScratchWorkspace
     /// `[N, Ci, H, W]` of the last forward.
     private var cachedInput: Tensor?
+    /// Set by `Network.backward` when this is the network's first layer, whose input gradient
+    /// nobody reads: the next `backward` then skips the dColumns GEMM and col2im and returns
+    /// zeros (parameter gradients are unchanged). Reset by that `backward`.
+    var skipsNextInputGradient = false
 
     public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int,
                 stride: Int = 1, padding: Int = 0, bias: Bool, method: WeightMethod, seed: UInt64,
@@ -145,6 +149,8 @@ public final class Conv2D: Layer {
         let dProduct = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)
         let dWeight = workspace.buffer(ScratchWorkspace.Slot.weightGradient, count: channels * rows)
         let wantsBias = bias != nil
+        let wantsInputGradient = !skipsNextInputGradient
+        skipsNextInputGradient = false
         var biasTotals = [Double](repeating: 0, count: wantsBias ? channels : 0)
         var dInput = Tensor(shape: input.shape)
         let inputPlaneSize = inputChannels * height * width
@@ -177,9 +183,11 @@ public final class Conv2D: Layer {
                                 fsb_sgemm(0, 1, channels, rows, columnCount, 1, dProduct, columnCount, columns,
                                           columnCount, first == 0 ? 0 : 1, dWeight, rows)
                                 // dColumns = What^T x dProduct ([Ci*K, count*P]), over the columns.
-                                fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct,
-                                          columnCount, 0, columns, columnCount)
-                                g.col2imAdd(columns, dX.baseAddress! + first * inputPlaneSize)
+                                if wantsInputGradient {
+                                    fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct,
+                                              columnCount, 0, columns, columnCount)
+                                    g.col2imAdd(columns, dX.baseAddress! + first * inputPlaneSize)
+                                }
                                 first += count
                             }
                         }
