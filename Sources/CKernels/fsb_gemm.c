@@ -34,13 +34,45 @@ typedef struct {
     const fsb_micro_kernel *kernel;
     long kc_block;
     int thread_rows, thread_columns;
+    long c_group, c_group_stride;  // column j of C at c + (j / c_group) * c_group_stride + j % c_group
 } gemm_problem;
+
+/// Address of C[i, j] (row i, column j) in the possibly column-grouped layout.
+static inline float *c_address(const gemm_problem *g, long i, long j) {
+    return g->c + i * g->ldc + (j / g->c_group) * g->c_group_stride + j % g->c_group;
+}
 
 /// Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into MR-tall panels: panel r holds kc groups of mr
 /// consecutive row values; rows beyond mc are zero.
+/// pack_a for 16 rows of a non-transposed A (two 8-row panels, or one 16-row panel) with the
+/// kernel's 16x16 transpose instead of one scalar store per element: the weight-gradient
+/// GEMM's A (dOutput, Co x batch*pixels) is long in k, so this is a big transpose.
+static void pack_a_16_rows(const gemm_problem *g, long i0, long p0, long kc, float *out) {
+    const long mr = g->kernel->mr;
+    const float *src = g->a + i0 * g->lda + p0;
+    _Alignas(64) float block[16 * 16];
+    long p = 0;
+    for (; p + 16 <= kc; p += 16) {
+        g->kernel->transpose16(src + p, g->lda, block, 16);  // block[j*16 + i] = A[i0 + i, p0 + p + j]
+        if (mr == 8) {  // constant sizes: inlined vector moves
+            for (long j = 0; j < 16; j++) {
+                memcpy(out + (p + j) * 8, block + j * 16, sizeof(float) * 8);
+                memcpy(out + 8 * kc + (p + j) * 8, block + j * 16 + 8, sizeof(float) * 8);
+            }
+        } else {
+            for (long j = 0; j < 16; j++) memcpy(out + (p + j) * 16, block + j * 16, sizeof(float) * 16);
+        }
+    }
+    for (; p < kc; p++)
+        for (long r = 0; r < 16; r++) out[(r / mr) * mr * kc + p * mr + r % mr] = src[r * g->lda + p];
+}
+
 static void pack_a(const gemm_problem *g, long i0, long mc, long p0, long kc, float *out) {
     const int mr = g->kernel->mr;
-    for (long ir = 0; ir < mc; ir += mr) {
+    long first = 0;
+    if (!g->trans_a && g->kernel->transpose16 && (mr == 8 || mr == 16))
+        for (; first + 16 <= mc; first += 16) pack_a_16_rows(g, i0 + first, p0, kc, out + first * kc);
+    for (long ir = first; ir < mc; ir += mr) {
         long rows = mc - ir < mr ? mc - ir : mr;
         float *panel = out + ir * kc;
         if (g->trans_a) {  // element (i, p) at a[p*lda + i]: each p gives mr contiguous values
@@ -71,8 +103,16 @@ static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, fl
         long full = nc / nr * nr;
         for (long p = 0; p < kc; p++) {
             const float *src = g->b + (p0 + p) * g->ldb + j0;
-            for (long jr = 0; jr < full; jr += nr)
-                memcpy(out + jr * kc + p * nr, src + jr, sizeof(float) * (size_t)nr);
+            // Constant-size copies for the usual panel widths are inlined as a few vector
+            // moves instead of a libc call per 64/128 bytes.
+            if (nr == 32) {
+                for (long jr = 0; jr < full; jr += 32) memcpy(out + jr * kc + p * 32, src + jr, sizeof(float) * 32);
+            } else if (nr == 16) {
+                for (long jr = 0; jr < full; jr += 16) memcpy(out + jr * kc + p * 16, src + jr, sizeof(float) * 16);
+            } else {
+                for (long jr = 0; jr < full; jr += nr)
+                    memcpy(out + jr * kc + p * nr, src + jr, sizeof(float) * (size_t)nr);
+            }
             if (full < nc) {
                 float *dst = out + full * kc + p * nr;
                 memcpy(dst, src + full, sizeof(float) * (size_t)(nc - full));
@@ -113,14 +153,33 @@ static void edge_tile(const fsb_micro_kernel *kernel, long kc, const float *a_pa
                       float alpha, float beta) {
     _Alignas(64) float tile[16 * 64];
     kernel->run(kc, a_panel, b_panel, tile, kernel->nr, alpha, 0.0f);
+    if (beta == 0.0f) {
+        for (long i = 0; i < rows; i++) memcpy(c + i * ldc, tile + i * kernel->nr, sizeof(float) * (size_t)cols);
+        return;
+    }
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++) {
+            float scaled = beta * c[i * ldc + j];  // separate statements: never fused
+            c[i * ldc + j] = scaled + tile[i * kernel->nr + j];
+        }
+}
+
+/// A tile whose columns fall into two (or more) column groups of C: computed into a scratch
+/// tile like an edge tile, then merged element by element at each column's own address.
+static void straddling_tile(const gemm_problem *g, long kc, const float *a_panel, const float *b_panel,
+                            long row0, long column0, long rows, long cols, float beta) {
+    const fsb_micro_kernel *kernel = g->kernel;
+    _Alignas(64) float tile[16 * 64];
+    kernel->run(kc, a_panel, b_panel, tile, kernel->nr, g->alpha, 0.0f);
     for (long i = 0; i < rows; i++)
         for (long j = 0; j < cols; j++) {
             float t = tile[i * kernel->nr + j];
+            float *c = c_address(g, row0 + i, column0 + j);
             if (beta == 0.0f) {
-                c[i * ldc + j] = t;
+                *c = t;
             } else {
-                float scaled = beta * c[i * ldc + j];  // separate statements: never fused
-                c[i * ldc + j] = scaled + t;
+                float scaled = beta * *c;  // separate statements: never fused
+                *c = scaled + t;
             }
         }
 }
@@ -147,11 +206,18 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
                 for (long ir = 0; ir < mc; ir += mr) {
                     long rows = mc - ir < mr ? mc - ir : mr;
                     const float *a_panel = packed_a + ir * kc;
-                    for (long jr = 0; jr < nc; jr += nr) {
+                    // Column jc + jr lies in group `group` at offset `offset` (tracked without divisions).
+                    long group = jc / g->c_group, offset = jc % g->c_group;
+                    float *c_row = g->c + (ic + ir) * g->ldc;
+                    for (long jr = 0; jr < nc; jr += nr, offset += nr) {
+                        while (offset >= g->c_group) { offset -= g->c_group; group++; }
                         long cols = nc - jr < nr ? nc - jr : nr;
-                        float *c = g->c + (ic + ir) * g->ldc + jc + jr;
+                        const long column = jc + jr;
+                        float *c = c_row + group * g->c_group_stride + offset;
                         const float *b_panel = packed_b + jr * kc;
-                        if (rows == mr && cols == nr)
+                        if (cols > g->c_group - offset)  // the tile straddles two column groups
+                            straddling_tile(g, kc, a_panel, b_panel, ic + ir, column, rows, cols, beta);
+                        else if (rows == mr && cols == nr)
                             kernel->run(kc, a_panel, b_panel, c, g->ldc, g->alpha, beta);
                         else
                             edge_tile(kernel, kc, a_panel, b_panel, c, g->ldc, rows, cols, g->alpha, beta);
@@ -198,10 +264,20 @@ static void choose_thread_grid(gemm_problem *g, int threads) {
     // Over-split the divided dimension into up to OVERSPLIT parts per thread: parts are claimed
     // dynamically, so when the OS gives a thread less CPU (busy machine) the others take over
     // its remaining parts. Part boundaries never change results (see the file comment).
-    if (g->thread_columns > 1)
-        g->thread_columns = (int)(column_tiles < g->thread_columns * OVERSPLIT ? column_tiles : g->thread_columns * OVERSPLIT);
-    else if (g->thread_rows > 1)
-        g->thread_rows = (int)(row_tiles < g->thread_rows * OVERSPLIT ? row_tiles : g->thread_rows * OVERSPLIT);
+    // Every part packs the operand it shares with the others (all of A for a column split,
+    // all of B for a row split) again, at 16 units per float against m*n*k for the whole
+    // product, so extra parts are capped to keep that repacking under ~10% of the work:
+    // extra <= n/160 (column split) or m/160 (row split). DW-style GEMMs (small n, huge k)
+    // therefore get no over-split.
+    if (g->thread_columns > 1) {
+        long wanted = (long)g->thread_columns * OVERSPLIT, cap = g->thread_columns + g->n / 160;
+        if (wanted > cap) wanted = cap;
+        g->thread_columns = (int)(column_tiles < wanted ? column_tiles : wanted);
+    } else if (g->thread_rows > 1) {
+        long wanted = (long)g->thread_rows * OVERSPLIT, cap = g->thread_rows + g->m / 160;
+        if (wanted > cap) wanted = cap;
+        g->thread_rows = (int)(row_tiles < wanted ? row_tiles : wanted);
+    }
 }
 
 /// Scales C by beta (beta == 0 writes zeros without reading C).
@@ -216,12 +292,25 @@ static void scale_c(long m, long n, float beta, float *c, long ldc) {
 void fsb_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
                const float *a, long lda, const float *b, long ldb, float beta,
                float *c, long ldc) {
+    fsb_sgemm_grouped_c(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, n, 0);
+}
+
+void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb, float beta,
+                         float *c, long ldc, long group_columns, long group_stride) {
     if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha == 0.0f) { scale_c(m, n, beta, c, ldc); return; }
+    if (group_columns <= 0 || group_columns > n) { group_columns = n; group_stride = 0; }
+    if (k <= 0 || alpha == 0.0f) {
+        for (long first = 0; first < n; first += group_columns) {
+            long width = n - first < group_columns ? n - first : group_columns;
+            scale_c(m, width, beta, c + (first / group_columns) * group_stride, ldc);
+        }
+        return;
+    }
     gemm_problem g = {
         .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k,
         .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = ldc, .c = c,
-        .kernel = fsb_selected_micro_kernel(),
+        .kernel = fsb_selected_micro_kernel(), .c_group = group_columns, .c_group_stride = group_stride,
     };
     long k_blocks = (k + KC_MAX - 1) / KC_MAX;
     g.kc_block = (k + k_blocks - 1) / k_blocks;  // balanced split that depends on k only

@@ -16,7 +16,10 @@
 #include <unistd.h>
 
 #define FSB_MAX_THREADS 256
-#define FSB_SPIN_ITERATIONS 20000
+// About 50-100 microseconds of `pause`: long enough to catch the next kernel call of a
+// training step, short enough that idle workers do not steal a core from the caller's own
+// single-threaded code (or from other processes) for long.
+#define FSB_SPIN_ITERATIONS 1000
 
 static atomic_int requested_threads = 0;
 
@@ -162,6 +165,11 @@ void fsb_parallel_run(int parts, fsb_task_fn task, void *context) {
         else sched_yield();
     }
     atomic_flag_clear(&pool.busy);
+}
+
+void fsb_parallel_for(int parts, void (*body)(void *context, int part, int parts), void *context) {
+    if (parts < 1) return;
+    fsb_parallel_run(parts, body, context);
 }
 
 static _Thread_local struct { float *data; size_t capacity; } scratch[2];

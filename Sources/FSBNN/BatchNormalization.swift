@@ -49,6 +49,9 @@ final class BatchNormalization {
         let m = batch * plane
         if training {
             var batchVariance = [Float](repeating: 0, count: channels)
+            if plane == 1 {
+                featureStatistics(input, batch: batch, variance: &batchVariance)
+            } else {
             input.storage.withUnsafeBufferPointer { xBuffer in
                 let x = xBuffer.baseAddress!
                 mean.withUnsafeMutableBufferPointer { meanOut in
@@ -78,6 +81,7 @@ final class BatchNormalization {
                     }
                 }
             }
+            }
             let unbias = m > 1 ? Float(m) / Float(m - 1) : 1
             for c in 0..<channels {
                 runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean[c]
@@ -97,13 +101,31 @@ final class BatchNormalization {
                     output.storage.withUnsafeMutableBufferPointer { yBuffer in
                         let x = xBuffer.baseAddress!, y = yBuffer.baseAddress!
                         let gp = g.baseAddress!, bp = b.baseAddress!
+                        if plane == 1 {
+                            // Features [N, C]: per-channel constants, then rows vectorised over C.
+                            var scales = [Float](repeating: 0, count: channels), shifts = scales
+                            for c in 0..<channels {
+                                scales[c] = gp[c] * inverseStdValues[c]
+                                shifts[c] = bp[c] - meanValues[c] * scales[c]
+                            }
+                            scales.withUnsafeBufferPointer { sc in
+                                shifts.withUnsafeBufferPointer { sh in
+                                    let scale = sc.baseAddress!, shift = sh.baseAddress!
+                                    for n in 0..<batch {
+                                        let xRow = x + n * channels, yRow = y + n * channels
+                                        for c in 0..<channels { yRow[c] = xRow[c] * scale[c] + shift[c] }
+                                    }
+                                }
+                            }
+                            return
+                        }
                         ParallelLoop.run(count: channels, work: channels * m) { range in
                             for c in range {
                                 let scale = gp[c] * inverseStdValues[c]
                                 let shift = bp[c] - meanValues[c] * scale
                                 for n in 0..<batch {
                                     let offset = (n * channels + c) * plane
-                                    for p in 0..<plane { y[offset + p] = x[offset + p] * scale + shift }
+                                    VectorMath.affine(x + offset, y + offset, plane, scale: scale, shift: shift)
                                 }
                             }
                         }
@@ -112,6 +134,94 @@ final class BatchNormalization {
             }
         }
         return output
+    }
+
+    /// Batch mean, variance and 1/sqrt(var + eps) of features `[N, C]` (plane 1), with the
+    /// same arithmetic per channel as the plane loop (shift = the channel's first element,
+    /// Double sums over n in increasing order), but vectorised across channels.
+    private func featureStatistics(_ input: Tensor, batch: Int, variance: inout [Float]) {
+        let channels = self.channels, m = batch
+        var totals = [Double](repeating: 0, count: channels), squares = totals
+        input.storage.withUnsafeBufferPointer { xBuffer in
+            totals.withUnsafeMutableBufferPointer { totalBuffer in
+                squares.withUnsafeMutableBufferPointer { squareBuffer in
+                    let x = xBuffer.baseAddress!, total = totalBuffer.baseAddress!, square = squareBuffer.baseAddress!
+                    for n in 0..<batch {
+                        let row = x + n * channels
+                        for c in 0..<channels {
+                            let d = row[c] - x[c]
+                            total[c] += Double(d)
+                            square[c] += Double(d * d)
+                        }
+                    }
+                }
+            }
+        }
+        input.storage.withUnsafeBufferPointer { xBuffer in
+            for c in 0..<channels {
+                let meanShifted = totals[c] / Double(m)
+                let variance_c = Float(max(0, squares[c] / Double(m) - meanShifted * meanShifted))
+                mean[c] = Float(Double(xBuffer[c]) + meanShifted)
+                variance[c] = variance_c
+                inverseStd[c] = 1 / (variance_c + epsilon).squareRoot()
+            }
+        }
+    }
+
+    /// Backward for features `[N, C]` (plane 1): same arithmetic per element as the plane
+    /// loop, vectorised across channels.
+    private func featureBackward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                                 gamma: UnsafePointer<Float>, batch: Int, batchStatistics: Bool,
+                                 dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>) {
+        let channels = self.channels, m = batch
+        var sumDy = [Double](repeating: 0, count: channels), sumDyXc = sumDy
+        let mean = self.mean, inverseStd = self.inverseStd
+        mean.withUnsafeBufferPointer { meanBuffer in
+            sumDy.withUnsafeMutableBufferPointer { sBuffer in
+                sumDyXc.withUnsafeMutableBufferPointer { dBuffer in
+                    let mu = meanBuffer.baseAddress!, s = sBuffer.baseAddress!, d = dBuffer.baseAddress!
+                    for n in 0..<batch {
+                        let xRow = x + n * channels, dyRow = dy + n * channels
+                        for c in 0..<channels {
+                            let upstream = dyRow[c]
+                            s[c] += Double(upstream)
+                            d[c] += Double(upstream * (xRow[c] - mu[c]))
+                        }
+                    }
+                }
+            }
+        }
+        var k = [Float](repeating: 0, count: channels), meanDy = k, xhatScale = k
+        for c in 0..<channels {
+            let inv = inverseStd[c]
+            let dGammaC = Float(sumDyXc[c]) * inv, dBetaC = Float(sumDy[c])
+            dGamma[c] = dGammaC
+            dBeta[c] = dBetaC
+            k[c] = gamma[c] * inv
+            meanDy[c] = dBetaC / Float(m)
+            xhatScale[c] = dGammaC / Float(m) * inv
+        }
+        mean.withUnsafeBufferPointer { meanBuffer in
+            k.withUnsafeBufferPointer { kBuffer in
+                meanDy.withUnsafeBufferPointer { meanDyBuffer in
+                    xhatScale.withUnsafeBufferPointer { xhatBuffer in
+                        let mu = meanBuffer.baseAddress!, kp = kBuffer.baseAddress!
+                        let md = meanDyBuffer.baseAddress!, xs = xhatBuffer.baseAddress!
+                        for n in 0..<batch {
+                            let xRow = x + n * channels, dyRow = dy + n * channels, dxRow = dx + n * channels
+                            if batchStatistics {
+                                for c in 0..<channels {
+                                    let centered = xRow[c] - mu[c]
+                                    dxRow[c] = kp[c] * (dyRow[c] - md[c] - centered * xs[c])
+                                }
+                            } else {
+                                for c in 0..<channels { dxRow[c] = kp[c] * dyRow[c] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     func backward(_ dOutput: Tensor, batch: Int, plane: Int) -> Tensor {
@@ -132,6 +242,11 @@ final class BatchNormalization {
                             dBeta.withUnsafeMutableBufferPointer { dBetaBuffer in
                                 let x = xBuffer.baseAddress!, dy = dyBuffer.baseAddress!, dx = dxBuffer.baseAddress!
                                 let gp = g.baseAddress!, dG = dGammaBuffer.baseAddress!, dB = dBetaBuffer.baseAddress!
+                                if plane == 1 {
+                                    featureBackward(x: x, dy: dy, dx: dx, gamma: gp, batch: batch,
+                                                    batchStatistics: batchStatistics, dGamma: dG, dBeta: dB)
+                                    return
+                                }
                                 ParallelLoop.run(count: channels, work: channels * m * 2) { range in
                                     for c in range {
                                         let mu = mean[c], inv = inverseStd[c]
@@ -154,10 +269,8 @@ final class BatchNormalization {
                                             let xhatScale = dGammaC / Float(m) * inv
                                             for n in 0..<batch {
                                                 let offset = (n * channels + c) * plane
-                                                for p in 0..<plane {
-                                                    let centered = x[offset + p] - mu
-                                                    dx[offset + p] = k * (dy[offset + p] - meanDy - centered * xhatScale)
-                                                }
+                                                VectorMath.normalizationGradient(dy: dy + offset, x: x + offset, dx: dx + offset, plane,
+                                                                                 k: k, meanDy: meanDy, mean: mu, xhatScale: xhatScale)
                                             }
                                         } else {
                                             let k = gp[c] * inv

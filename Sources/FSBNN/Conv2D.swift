@@ -25,6 +25,10 @@ public final class Conv2D: Layer {
     let workspace: ScratchWorkspace
     /// `[N, Ci, H, W]` of the last forward.
     private var cachedInput: Tensor?
+    /// Set by `Network.backward` when this is the network's first layer, whose input gradient
+    /// nobody reads: the next `backward` then skips the dColumns GEMM and col2im and returns
+    /// zeros (parameter gradients are unchanged). Reset by that `backward`.
+    var skipsNextInputGradient = false
 
     public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int,
                 stride: Int = 1, padding: Int = 0, bias: Bool, method: WeightMethod, seed: UInt64,
@@ -96,9 +100,7 @@ public final class Conv2D: Layer {
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
         let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
         let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * chunk * pixels)
-        let product = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)
         var output = Tensor.uninitialized(shape: [batch, channels, full.outputHeight, full.outputWidth])
-        let biasValues = bias?.value.storage
         let inputPlaneSize = inputChannels * height * width
         input.storage.withUnsafeBufferPointer { x in
             weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
@@ -110,25 +112,24 @@ public final class Conv2D: Layer {
                         let g = geometry(batch: count, height: height, width: width)
                         let columnCount = count * pixels
                         g.im2col(x.baseAddress! + first * inputPlaneSize, columns)
-                        fsb_sgemm(0, 0, channels, columnCount, rows, 1, w.baseAddress!, rows,
-                                  columns, columnCount, 0, product, columnCount)
-                        // product [Co, count*P] -> output [first..<first+count, Co, P] (+ bias).
-                        let imageBase = first
-                        ParallelLoop.run(count: channels, work: channels * columnCount) { channelRange in
-                            for o in channelRange {
-                                let shift = biasValues?[o] ?? 0
-                                for b in 0..<count {
-                                    let src = product + o * columnCount + b * pixels
-                                    let dst = outBase + ((imageBase + b) * channels + o) * pixels
-                                    if shift == 0 {
-                                        dst.update(from: src, count: pixels)
-                                    } else {
-                                        for p in 0..<pixels { dst[p] = src[p] + shift }
-                                    }
+                        // out[Co, count*P] written straight into NCHW: column b*P + p of the
+                        // product is output[first + b, :, p].
+                        fsb_sgemm_grouped_c(0, 0, channels, columnCount, rows, 1, w.baseAddress!, rows,
+                                            columns, columnCount, 0, outBase + first * channels * pixels, pixels,
+                                            pixels, channels * pixels)
+                        first += count
+                    }
+                    if let bias {
+                        bias.value.storage.withUnsafeBufferPointer { b in
+                            let shifts = b.baseAddress!
+                            ParallelLoop.run(count: batch * channels, work: batch * channels * pixels) { planes in
+                                for plane in planes {
+                                    let shift = shifts[plane % channels]
+                                    let dst = outBase + plane * pixels
+                                    for p in 0..<pixels { dst[p] += shift }
                                 }
                             }
                         }
-                        first += count
                     }
                 }
             }
@@ -148,6 +149,8 @@ public final class Conv2D: Layer {
         let dProduct = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)
         let dWeight = workspace.buffer(ScratchWorkspace.Slot.weightGradient, count: channels * rows)
         let wantsBias = bias != nil
+        let wantsInputGradient = !skipsNextInputGradient
+        skipsNextInputGradient = false
         var biasTotals = [Double](repeating: 0, count: wantsBias ? channels : 0)
         var dInput = Tensor(shape: input.shape)
         let inputPlaneSize = inputChannels * height * width
@@ -180,9 +183,11 @@ public final class Conv2D: Layer {
                                 fsb_sgemm(0, 1, channels, rows, columnCount, 1, dProduct, columnCount, columns,
                                           columnCount, first == 0 ? 0 : 1, dWeight, rows)
                                 // dColumns = What^T x dProduct ([Ci*K, count*P]), over the columns.
-                                fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct,
-                                          columnCount, 0, columns, columnCount)
-                                g.col2imAdd(columns, dX.baseAddress! + first * inputPlaneSize)
+                                if wantsInputGradient {
+                                    fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct,
+                                              columnCount, 0, columns, columnCount)
+                                    g.col2imAdd(columns, dX.baseAddress! + first * inputPlaneSize)
+                                }
                                 first += count
                             }
                         }

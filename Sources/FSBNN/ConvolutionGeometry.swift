@@ -62,6 +62,27 @@ struct ConvolutionGeometry {
         let outH = outputHeight, outW = outputWidth, pixels = outputPixels
         let total = columnCount
         let kernelArea = kernelHeight * kernelWidth
+        if padding == 0 && stride == 1 && outW >= 8 {
+            // "Valid" convolution (LeNet's conv2): every tap reads whole rows, so a column row
+            // is outH vector row copies with no bounds logic.
+            let width = self.width, planeSize = height * width
+            ParallelLoop.run(count: rows, work: rows * total) { rowRange in
+                for row in rowRange {
+                    let c = row / kernelArea
+                    let ky = (row / kernelWidth) % kernelHeight, kx = row % kernelWidth
+                    for b in 0..<batch {
+                        var src = image + (b * channels + c) * planeSize + ky * width + kx
+                        var dst = columns + row * total + b * pixels
+                        for _ in 0..<outH {
+                            ConvolutionGeometry.copyRow(from: src, to: dst, count: outW)
+                            src += width
+                            dst += outW
+                        }
+                    }
+                }
+            }
+            return
+        }
         ParallelLoop.run(count: rows, work: rows * total) { rowRange in
             for row in rowRange {
                 let c = row / kernelArea
@@ -82,6 +103,10 @@ struct ConvolutionGeometry {
                         if xRange.isEmpty { dst.update(repeating: 0, count: outW); continue }
                         if xRange.lowerBound > 0 { dst.update(repeating: 0, count: xRange.lowerBound) }
                         let src = plane + iy * width - padding + kx
+                        if stride == 1 && xRange.count == outW && outW >= 8 {
+                            ConvolutionGeometry.copyRow(from: src, to: dst, count: outW)
+                            continue
+                        }
                         if stride == 1 {
                             // Rows are short (often < 32 floats): an inline loop beats a memmove call.
                             for ox in xRange { dst[ox] = src[ox] }
@@ -94,6 +119,25 @@ struct ConvolutionGeometry {
                     }
                 }
             }
+        }
+    }
+
+    /// Copies `count >= 8` floats with 8-wide vector moves, the last one overlapping the
+    /// previous (same values, so the overlap is harmless): short im2col rows (LeNet's 10
+    /// floats) in two moves instead of a scalar tail.
+    @inline(__always)
+    static func copyRow(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        let source = UnsafeRawPointer(src), target = UnsafeMutableRawPointer(dst)
+        var i = 0
+        while i + 8 <= count {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                              toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        if i < count {
+            let last = (count - 8) * 4
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self),
+                              toByteOffset: last, as: SIMD8<Float>.self)
         }
     }
 
@@ -161,6 +205,29 @@ struct ConvolutionGeometry {
         }
         let outH = outputHeight, outW = outputWidth, pixels = outputPixels
         let total = columnCount
+        if padding == 0 && stride == 1 {
+            // "Valid" convolution: every tap adds whole rows; plain pointer loops.
+            let width = self.width, planeSize = height * width
+            ParallelLoop.run(count: channels, work: rows * total) { channelRange in
+                for c in channelRange {
+                    for ky in 0..<kernelHeight {
+                        for kx in 0..<kernelWidth {
+                            let rowBase = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * total
+                            for b in 0..<batch {
+                                var dst = image + (b * channels + c) * planeSize + ky * width + kx
+                                var src = UnsafePointer(rowBase + b * pixels)
+                                for _ in 0..<outH {
+                                    for ox in 0..<outW { dst[ox] += src[ox] }
+                                    dst += width
+                                    src += outW
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         ParallelLoop.run(count: channels, work: rows * total) { channelRange in
             for c in channelRange {
                 for ky in 0..<kernelHeight {

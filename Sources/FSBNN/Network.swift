@@ -41,7 +41,10 @@ public final class Network {
     }
 
     /// Back-propagates `dLogits` `[N, classCount]`, accumulating every parameter gradient.
+    /// The gradient with respect to the network input is not needed, so a leading Conv2D
+    /// skips computing it.
     public func backward(_ dLogits: Tensor) {
+        if let firstConvolution = root.layers.first as? Conv2D { firstConvolution.skipsNextInputGradient = true }
         _ = root.backward(dLogits)
     }
 

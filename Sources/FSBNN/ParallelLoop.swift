@@ -1,8 +1,9 @@
 import CKernels
-import Dispatch
 
 /// Splits `0..<count` into contiguous chunks, one per kernel thread, when the work is large
 /// enough; each chunk must write disjoint memory, so results do not depend on the split.
+/// Runs on the CKernels thread pool (`fsb_parallel_for`), so the layers' loops and the GEMM
+/// share one set of threads instead of two pools competing for the same cores.
 enum ParallelLoop {
     /// Runs `body` over disjoint sub-ranges covering `0..<count`. `work` is an estimate of the
     /// element operations; below `minimumWork` everything runs on the calling thread.
@@ -13,18 +14,23 @@ enum ParallelLoop {
             return
         }
         withoutActuallyEscaping(body) { escapableBody in
-            // The chunks write disjoint memory (the caller's contract), so sharing is safe.
-            let shared = UncheckedSendableBox(value: escapableBody)
-            DispatchQueue.concurrentPerform(iterations: threads) { chunk in
-                let start = count * chunk / threads
-                let end = count * (chunk + 1) / threads
-                if start < end { shared.value(start..<end) }
+            var job = Job(count: count, body: escapableBody)
+            withUnsafeMutablePointer(to: &job) { jobPointer in
+                fsb_parallel_for(Int32(threads), { context, part, parts in
+                    let job = context!.assumingMemoryBound(to: Job.self)
+                    let count = job.pointee.count
+                    let start = count * Int(part) / Int(parts)
+                    let end = count * (Int(part) + 1) / Int(parts)
+                    if start < end { job.pointee.body(start..<end) }
+                }, jobPointer)
             }
         }
     }
-}
 
-/// Carries a non-Sendable closure into `concurrentPerform`, whose workers touch disjoint data.
-private struct UncheckedSendableBox<Value>: @unchecked Sendable {
-    let value: Value
+    /// What the C pool's parts need: the range to split and the body (which writes disjoint
+    /// memory per chunk, so running chunks on several threads is safe).
+    private struct Job {
+        let count: Int
+        let body: (Range<Int>) -> Void
+    }
 }

@@ -205,9 +205,14 @@ public final class WeightParameterization {
             scale.value.storage.withUnsafeBufferPointer { a in
                 signs.storage.withUnsafeBufferPointer { s in
                     cachedEffectiveWeight.storage.withUnsafeMutableBufferPointer { out in
-                        for g in 0..<a.count {
-                            let factor = a[g]
-                            for j in (g * group)..<(g * group + group) { out[j] = factor * s[j] }
+                        let ap = a.baseAddress!, sp = s.baseAddress!, op = out.baseAddress!
+                        if group == 1 {
+                            for j in 0..<out.count { op[j] = ap[j] * sp[j] }
+                        } else {
+                            for g in 0..<a.count {
+                                let factor = ap[g], base = g * group
+                                for j in 0..<group { op[base + j] = factor * sp[base + j] }
+                            }
                         }
                     }
                 }
@@ -228,7 +233,8 @@ public final class WeightParameterization {
                 latentWeight.gradient.storage.withUnsafeMutableBufferPointer { dW in
                     switch method {
                     case .fp:
-                        for j in 0..<dW.count { dW[j] += dWhat[j] }
+                        let dWp = dW.baseAddress!
+                        for j in 0..<dW.count { dWp[j] += dWhat[j] }
                     case .binaryconnect:
                         for j in 0..<dW.count where abs(w[j]) <= 1 { dW[j] += dWhat[j] }
                     default:
@@ -247,10 +253,16 @@ public final class WeightParameterization {
             let group = groupSize
             signs.storage.withUnsafeBufferPointer { s in
                 scale.gradient.storage.withUnsafeMutableBufferPointer { dA in
-                    for g in 0..<dA.count {
-                        var sum: Float = 0
-                        for j in (g * group)..<(g * group + group) { sum += dWhat[j] * s[j] }
-                        dA[g] += sum
+                    let sp = s.baseAddress!, dAp = dA.baseAddress!
+                    if group == 1 {
+                        for j in 0..<dA.count { dAp[j] += dWhat[j] * sp[j] }
+                    } else {
+                        for g in 0..<dA.count {
+                            var sum: Float = 0
+                            let base = g * group
+                            for j in 0..<group { sum += dWhat[base + j] * sp[base + j] }
+                            dAp[g] += sum
+                        }
                     }
                 }
             }

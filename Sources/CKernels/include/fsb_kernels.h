@@ -26,6 +26,16 @@ void fsb_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
                const float *a, long lda, const float *b, long ldb, float beta,
                float *c, long ldc);
 
+/// fsb_sgemm with C's columns stored in groups: column j of C (0 <= j < n) lives at
+/// c + (j / group_columns) * group_stride + (j % group_columns), row i at + i * ldc.
+/// A batched convolution uses it to write out[Co, batch*P] straight into NCHW
+/// ([batch, Co, P]: group_columns = P, ldc = P, group_stride = Co*P) without a transposing
+/// copy. group_columns <= 0 or >= n means one group (plain fsb_sgemm). Same arithmetic, so
+/// the same bits, as fsb_sgemm on the equivalent contiguous C.
+void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb, float beta,
+                         float *c, long ldc, long group_columns, long group_stride);
+
 /// Unfolds one image [channels, height, width] into columns
 /// [channels * kernel_h * kernel_w, out_h * out_w] with zero padding.
 /// out_h = (height + 2*pad_h - kernel_h) / stride_h + 1 (likewise out_w); 0 when the kernel
@@ -62,6 +72,14 @@ void fsb_im2col_batched(const float *images, long batch, long channels, long hei
 void fsb_col2im_add_batched(const float *columns, long batch, long channels, long height, long width,
                             long kernel_h, long kernel_w, long pad_h, long pad_w,
                             long stride_h, long stride_w, float *images);
+
+/// Runs `body(context, part, parts)` for every part in [0, parts) on the kernels' persistent
+/// thread pool (the calling thread runs parts too) and returns when all parts are done.
+/// Each part must write memory disjoint from the others, so the results do not depend on
+/// which thread runs which part. Runs every part on the caller when parts <= 1 or another
+/// thread is already inside a parallel call. Lets callers (the Swift layers) share ONE set of
+/// threads with the GEMM instead of a second pool competing for the same cores.
+void fsb_parallel_for(int parts, void (*body)(void *context, int part, int parts), void *context);
 
 /// Number of worker threads the kernels use (default: number of online CPUs).
 /// Values below 1 are treated as 1.
