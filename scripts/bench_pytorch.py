@@ -170,10 +170,16 @@ def main():
                    "peak_rss_mib": f"{rss_mib:.0f}"}
             rows.append(row)
             print(",".join(str(v) for v in row.values()), file=sys.stderr)
-    out = open(args.csv, "w", newline="") if args.csv else sys.stdout
-    writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()))
-    writer.writeheader()
-    writer.writerows(rows)
+    if args.csv:
+        with open(args.csv, "w", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()))
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()))
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
