@@ -122,5 +122,7 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertEqual(keys(section(["training", "optimizer"])), Set(OptimizerConfig.CodingKeys.allCases.map(\.rawValue)))
         XCTAssertEqual(keys(section(["training", "schedule"])), Set(ScheduleConfig.CodingKeys.allCases.map(\.rawValue)))
         XCTAssertEqual(keys(section(["output"])), Set(OutputConfig.CodingKeys.allCases.map(\.rawValue)))
+        let compare = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("configs/schema/compare.schema.json"))) as? [String: Any])
+        XCTAssertEqual(keys(compare), Set(CompareSpec.CodingKeys.allCases.map(\.rawValue)))
     }
 }

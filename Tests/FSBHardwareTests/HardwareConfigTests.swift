@@ -80,3 +80,17 @@ final class HardwareConfigTests: XCTestCase {
         }
     }
 }
+
+/// The JSON Schema for hardware configs lists exactly the keys the decoder accepts.
+final class HardwareSchemaTests: XCTestCase {
+    func testSchemaNamesEveryKey() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("configs/schema/hardware.schema.json"))
+        let schema = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let properties = try XCTUnwrap(schema["properties"] as? [String: Any])
+        func keys(_ object: Any?) -> Set<String> { Set(((object as? [String: Any])?["properties"] as? [String: Any])?.keys.map { $0 } ?? []) }
+        XCTAssertEqual(Set(properties.keys), Set(HardwareConfig.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(properties["bits"]), Set(HardwareConfig.BitWidths.CodingKeys.allCases.map(\.rawValue)))
+        XCTAssertEqual(keys(properties["buffersKiB"]), Set(HardwareConfig.BufferSizes.CodingKeys.allCases.map(\.rawValue)))
+    }
+}
