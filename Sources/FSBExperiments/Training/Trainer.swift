@@ -21,7 +21,9 @@ public struct TrainingDiverged: UserFacingError {
     public let loss: Double
     public let lastCheckpoint: String
     public var description: String {
-        "training diverged: loss is \(loss) at epoch \(epoch), step \(step); the last good checkpoint is \(lastCheckpoint)"
+        let kept = FileManager.default.fileExists(atPath: lastCheckpoint)
+            ? "the last good checkpoint is \(lastCheckpoint)" : "no checkpoint was written yet"
+        return "training diverged: loss is \(loss) at epoch \(epoch), step \(step); \(kept)"
     }
 }
 
