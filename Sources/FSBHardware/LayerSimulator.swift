@@ -208,15 +208,24 @@ public enum LayerSimulator {
             let factorStage = ceilDiv(co * ci * p, factorMultipliers(layer, config: config))
             pass.cycles = max(mapping.computeCycles, factorStage) + mapping.folds
         }
+        addActivationWeightStreams(layer, streamed: layer.inputElements, produced: layer.outputElements,
+                                   codebook: codebook, mapping: mapping, config: config, to: &pass)
+        return pass
+    }
+
+    /// Memory traffic of a pass that streams activations (`streamed` elements) against the
+    /// layer's weights and writes `produced` activations: the forward pass (x in, y out) and
+    /// the input-gradient pass (delta in, dX out) differ only in those counts.
+    static func addActivationWeightStreams(_ layer: LayerShape, streamed: Int, produced: Int, codebook: Int?,
+                                           mapping: SystolicMapping, config: HardwareConfig, to pass: inout Pass) {
         let input = StreamPart(role: \.input, sramReadBytes: byteCount(mapping.inputReads, bits: config.bits.activations),
-                               storedBytes: byteCount(layer.inputElements, bits: config.bits.activations))
+                               storedBytes: byteCount(streamed, bits: config.bits.activations))
         addStream([input], bufferKiB: config.buffersKiB.input, refetch: mapping.inputRefetchFactor, to: &pass)
         let weights = weightSide(layer, config: config, mapping: mapping, codebook: codebook)
         pass.lfsrSteps += weights.lfsrSteps
         addStream(weights.parts, bufferKiB: config.buffersKiB.weight, refetch: mapping.weightRefetchFactor, to: &pass)
-        addOutput(role: \.output, elements: layer.outputElements, bits: config.bits.activations,
+        addOutput(role: \.output, elements: produced, bits: config.bits.activations,
                   mapping: mapping, config: config, to: &pass)
-        return pass
     }
 
     /// The input gradient `dX = W^T * delta`: a GEMM with `P` pixels, `Ci` columns and
@@ -246,14 +255,8 @@ public enum LayerSimulator {
             let factorStage = ceilDiv(co * ci * p, factorMultipliers(layer, config: config))
             pass.cycles = max(mapping.computeCycles, factorStage) + mapping.folds
         }
-        let delta = StreamPart(role: \.input, sramReadBytes: byteCount(mapping.inputReads, bits: config.bits.activations),
-                               storedBytes: byteCount(layer.outputElements, bits: config.bits.activations))
-        addStream([delta], bufferKiB: config.buffersKiB.input, refetch: mapping.inputRefetchFactor, to: &pass)
-        let weights = weightSide(layer, config: config, mapping: mapping, codebook: nil)
-        pass.lfsrSteps += weights.lfsrSteps
-        addStream(weights.parts, bufferKiB: config.buffersKiB.weight, refetch: mapping.weightRefetchFactor, to: &pass)
-        addOutput(role: \.output, elements: layer.inputElements, bits: config.bits.activations,
-                  mapping: mapping, config: config, to: &pass)
+        addActivationWeightStreams(layer, streamed: layer.outputElements, produced: layer.inputElements,
+                                   codebook: nil, mapping: mapping, config: config, to: &pass)
         return pass
     }
 

@@ -16,17 +16,16 @@ public final class MaxPool2D: Layer {
         self.stride = stride ?? kernelSize
     }
 
+    private var window: PoolingWindow { PoolingWindow(kernelSize: kernelSize, stride: stride) }
+
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
-        guard inputShape.count == 3, inputShape[1] >= kernelSize, inputShape[2] >= kernelSize else {
-            throw ShapeError(layer: name, expected: "[C, H, W] with H, W >= \(kernelSize)", found: inputShape)
-        }
-        return [inputShape[0], (inputShape[1] - kernelSize) / stride + 1, (inputShape[2] - kernelSize) / stride + 1]
+        try window.outputShape(for: inputShape, layer: name)
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         precondition(input.rank == 4, "\(name): input \(input.shape)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let outH = (h - kernelSize) / stride + 1, outW = (w - kernelSize) / stride + 1
+        let outH = window.outputSize(h), outW = window.outputSize(w)
         cachedInputShape = input.shape
         var output = Tensor.uninitialized(shape: [n, c, outH, outW])
         if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
