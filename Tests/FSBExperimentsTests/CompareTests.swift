@@ -79,6 +79,28 @@ final class CompareTests: XCTestCase {
         }
         try CompareRunner(specFile: spec, output: sharded, dataRoot: nil, quiet: true).writeTables(from: [sharded + "-1", sharded + "-2"])
         XCTAssertEqual(try runsWithoutWallTime(sharded), try runsWithoutWallTime(output))
+
+        // An axis reference turns the verdicts around (collect only: nothing is trained).
+        let referenced = try String(contentsOfFile: spec, encoding: .utf8)
+            .replacingOccurrences(of: #""values": ["bwn", "fsb"]"#, with: #""values": ["bwn", "fsb"], "reference": "fsb""#)
+        let referencedSpec = folder + "/referenced.json"
+        try referenced.write(toFile: referencedSpec, atomically: true, encoding: .utf8)
+        try CompareRunner(specFile: referencedSpec, output: folder + "/referenced", dataRoot: nil, quiet: true).writeTables(from: [output])
+        let turned = try String(contentsOfFile: folder + "/referenced/verdicts.txt", encoding: .utf8)
+        XCTAssertTrue(turned.hasPrefix("model.method=bwn vs fsb: "), turned)
+        XCTAssertFalse(turned.contains("fsb vs bwn"), turned)
+    }
+
+    func testReferenceMustBeOneOfTheValues() throws {
+        let folder = temporaryFolder()
+        let spec = try writeSpec(in: folder)
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
+            .replacingOccurrences(of: #""values": ["bwn", "fsb"]"#, with: #""values": ["bwn", "fsb"], "reference": "fp""#)
+        try text.write(toFile: spec, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CompareRunner(specFile: spec, output: folder + "/out", dataRoot: nil, quiet: true)) { error in
+            XCTAssertTrue("\(error)".contains("reference"), "\(error)")
+            XCTAssertTrue("\(error)".contains("must be one of the axis' values [bwn, fsb], got fp"), "\(error)")
+        }
     }
 
     func testFailedCellIsRecordedAndTheGridGoesOn() throws {

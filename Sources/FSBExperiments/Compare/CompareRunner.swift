@@ -138,7 +138,8 @@ public struct CompareRunner {
         rows = rows.filter { seen.insert($0.folder).inserted }.sorted { (order[$0.folder] ?? 0) < (order[$1.folder] ?? 0) }
         let out = URL(fileURLWithPath: outputDirectory)
         try AtomicFile.write(CompareRow.table(axes: axes, hardware: hardwareNames).render(rows), to: out.appendingPathComponent("runs.csv"))
-        let tables = CompareTables(rows: rows, axes: axes, hardware: hardwareNames)
+        let references = spec.axes.reduce(into: [String: String]()) { result, axis in result[axis.path] = axis.reference?.compactText }
+        let tables = CompareTables(rows: rows, axes: axes, hardware: hardwareNames, references: references)
         try AtomicFile.write(tables.csv(), to: out.appendingPathComponent("table.csv"))
         try AtomicFile.write(tables.markdown(), to: out.appendingPathComponent("table.md"))
         try AtomicFile.write(tables.verdicts(), to: out.appendingPathComponent("verdicts.txt"))

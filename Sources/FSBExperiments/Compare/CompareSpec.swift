@@ -7,19 +7,21 @@ import Foundation
 ///     {
 ///       "name": "mnist-methods",
 ///       "base": "configs/mnist-lenet5-fsb.json",          // path (relative to the spec) or inline object
-///       "axes": [ {"path": "model.method", "values": ["fp", "bwn", "fsb"]},
+///       "axes": [ {"path": "model.method", "values": ["fp", "bwn", "fsb"], "reference": "bwn"},
 ///                 {"path": "seed", "values": [1, 2, 3]} ],
 ///       "hardware": ["configs/hw/fsb-int8-os.json"],       // optional: simulate every trained model
 ///                                                          // (paths beside the spec, else from the working directory)
 ///       "output": "results/mnist-methods"                  // optional (default runs/compare/<name>)
 ///     }
 public struct CompareSpec: Decodable, Sendable {
-    /// One axis of the grid: a config path and the values it takes.
+    /// One axis of the grid: a config path, the values it takes, and the value the
+    /// verdicts compare the others against (`reference`, one of `values`; default the first).
     public struct Axis: Decodable, Sendable, Equatable {
         public var path: String
         public var values: [JSONValue]
+        public var reference: JSONValue?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case path, values }
+        enum CodingKeys: String, CodingKey, CaseIterable { case path, values, reference }
 
         public init(from decoder: Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -28,6 +30,12 @@ public struct CompareSpec: Decodable, Sendable {
             values = try c.decode([JSONValue].self, forKey: .values)
             if values.isEmpty {
                 throw DecodingError.dataCorruptedError(forKey: .values, in: c, debugDescription: "must list at least one value, got []")
+            }
+            reference = c.contains(.reference) ? try c.decode(JSONValue.self, forKey: .reference) : nil
+            if let reference, !values.contains(reference) {
+                let listed = values.map(\.compactText).joined(separator: ", ")
+                throw DecodingError.dataCorruptedError(forKey: .reference, in: c,
+                    debugDescription: "must be one of the axis' values [\(listed)], got \(reference.compactText)")
             }
         }
     }

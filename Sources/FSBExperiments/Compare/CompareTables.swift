@@ -13,10 +13,14 @@ public struct CompareTables {
     public let axes: [String]
     public let hardware: [String]
     public let groups: [Group]
+    /// Per axis, the value (as in `settings`) the verdicts compare against; an axis not
+    /// listed uses its first value.
+    public let references: [String: String]
 
-    public init(rows: [CompareRow], axes: [String], hardware: [String]) {
+    public init(rows: [CompareRow], axes: [String], hardware: [String], references: [String: String] = [:]) {
         self.axes = axes
         self.hardware = hardware
+        self.references = references
         let keyAxes = axes.filter { $0 != "seed" }
         var order: [[String]] = []
         var byKey: [[String]: Group] = [:]
@@ -79,8 +83,9 @@ public struct CompareTables {
     }
 
     /// Plain-text verdicts: for every pair of groups that differ in exactly one axis,
-    /// the other value against the axis' first value, with seed-matched differences in
-    /// final test accuracy (mean ± std, points) and the ratio of update sizes.
+    /// the other value against the axis' reference value (default its first), with
+    /// seed-matched differences in final test accuracy (mean ± std, points) and the
+    /// ratios of update sizes and energies.
     public func verdicts() -> String {
         var lines: [String] = []
         let keyAxes = axes.filter { $0 != "seed" }
@@ -88,8 +93,9 @@ public struct CompareTables {
             for group in groups {
                 for other in groups where other.settings[axis] != group.settings[axis] {
                     let sameElsewhere = keyAxes.allSatisfy { $0 == axis || other.settings[$0] == group.settings[$0] }
-                    guard sameElsewhere, let reference = groups.first(where: { g in keyAxes.allSatisfy { $0 == axis || g.settings[$0] == group.settings[$0] } }),
-                          reference.settings[axis] == other.settings[axis] else { continue }
+                    guard sameElsewhere else { continue }
+                    let firstValue = groups.first(where: { g in keyAxes.allSatisfy { $0 == axis || g.settings[$0] == group.settings[$0] } })?.settings[axis]
+                    guard let referenceValue = references[axis] ?? firstValue, other.settings[axis] == referenceValue else { continue }
                     let seedsA = Dictionary(group.done.map { ($0.seed, $0) }, uniquingKeysWith: { a, _ in a })
                     let diffs = other.done.compactMap { ref in seedsA[ref.seed].map { $0.finalTestAccuracy - ref.finalTestAccuracy } }
                     guard !diffs.isEmpty else { continue }
