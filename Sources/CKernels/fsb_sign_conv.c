@@ -25,16 +25,16 @@ typedef struct {
 } sign_conv_job;
 
 /// dst[j] = src[j] or -src[j] (first tap of a pattern).
-static inline void assign_signed(float *restrict dst, const float *restrict src, long count, int negative) {
+static inline __attribute__((always_inline)) void assign_signed(float *restrict dst, const float *restrict src, long count, int negative) {
     if (negative) {
         for (long j = 0; j < count; j++) dst[j] = -src[j];
     } else {
-        memcpy(dst, src, sizeof(float) * (size_t)count);
+        for (long j = 0; j < count; j++) dst[j] = src[j];
     }
 }
 
 /// dst[j] += src[j] or dst[j] -= src[j].
-static inline void accumulate_signed(float *restrict dst, const float *restrict src, long count, int negative) {
+static inline __attribute__((always_inline)) void accumulate_signed(float *restrict dst, const float *restrict src, long count, int negative) {
     if (negative) {
         for (long j = 0; j < count; j++) dst[j] -= src[j];
     } else {
@@ -42,8 +42,9 @@ static inline void accumulate_signed(float *restrict dst, const float *restrict 
     }
 }
 
-/// All patterns' sign convolutions of one (image, channel) plane.
-static void sign_conv_plane(const sign_conv_job *job, long b, long i, float *padded, float *span_buffer) {
+/// All patterns' sign convolutions of one (image, channel) plane. Inlined into one loop per
+/// instruction set below; additions and negations round the same in every one of them.
+static inline __attribute__((always_inline)) void sign_conv_plane(const sign_conv_job *job, long b, long i, float *padded, float *span_buffer) {
     const long pw = job->padded_w, ph = job->padded_h, pad = job->pad;
     const long kh = job->kernel_h, kw = job->kernel_w, taps = kh * kw;
     const long out_h = job->out_h, out_w = job->out_w, pixels = out_h * out_w;
@@ -71,12 +72,8 @@ static void sign_conv_plane(const sign_conv_job *job, long b, long i, float *pad
                 if (k == 0) assign_signed(span_buffer, src, span, pattern[k] < 0);
                 else accumulate_signed(span_buffer, src, span, pattern[k] < 0);
             }
-            if (pw == out_w) {
-                memcpy(dst, span_buffer, sizeof(float) * (size_t)pixels);
-            } else {
-                for (long oy = 0; oy < out_h; oy++) {
-                    memcpy(dst + oy * out_w, span_buffer + oy * pw, sizeof(float) * (size_t)out_w);
-                }
+            for (long oy = 0; oy < out_h; oy++) {
+                assign_signed(dst + oy * out_w, span_buffer + oy * pw, out_w, 0);
             }
         } else {
             const long stride = job->stride;
@@ -98,6 +95,26 @@ static void sign_conv_plane(const sign_conv_job *job, long b, long i, float *pad
     }
 }
 
+/// The planes [first, end) of a job; `padded` and `span_buffer` hold padded_h * padded_w floats.
+#define SIGN_CONV_PLANES_BODY                                                                  \
+    for (long plane = first; plane < end; plane++) {                                           \
+        sign_conv_plane(job, plane / job->channels, plane % job->channels, padded, span_buffer); \
+    }
+
+__attribute__((target("avx512f")))
+static void sign_conv_planes_avx512(const sign_conv_job *job, long first, long end, float *padded, float *span_buffer) {
+    SIGN_CONV_PLANES_BODY
+}
+
+__attribute__((target("avx2")))
+static void sign_conv_planes_avx2(const sign_conv_job *job, long first, long end, float *padded, float *span_buffer) {
+    SIGN_CONV_PLANES_BODY
+}
+
+static void sign_conv_planes_portable(const sign_conv_job *job, long first, long end, float *padded, float *span_buffer) {
+    SIGN_CONV_PLANES_BODY
+}
+
 static void sign_conv_part(void *context, int part, int parts) {
     const sign_conv_job *job = (const sign_conv_job *)context;
     const long planes = job->batch * job->channels;
@@ -106,8 +123,12 @@ static void sign_conv_part(void *context, int part, int parts) {
     const size_t padded_floats = (size_t)(job->padded_h * job->padded_w);
     float *scratch = malloc(sizeof(float) * 2 * padded_floats);
     if (scratch == NULL) abort();
-    for (long plane = first; plane < end; plane++) {
-        sign_conv_plane(job, plane / job->channels, plane % job->channels, scratch, scratch + padded_floats);
+    if (__builtin_cpu_supports("avx512f")) {
+        sign_conv_planes_avx512(job, first, end, scratch, scratch + padded_floats);
+    } else if (__builtin_cpu_supports("avx2")) {
+        sign_conv_planes_avx2(job, first, end, scratch, scratch + padded_floats);
+    } else {
+        sign_conv_planes_portable(job, first, end, scratch, scratch + padded_floats);
     }
     free(scratch);
 }
