@@ -6,8 +6,10 @@ extension Conv2D {
     /// Replaces any other inference override. Returns the installed plan.
     /// - Throws: `FSBError` naming the layer unless it is an fsb layer with `kernel` granularity.
     @discardableResult
-    public func useSignPathForInference(mergesNegatedPatterns: Bool? = nil) throws -> SignConvolutionPlan {
-        let plan = try SignConvolutionPlan(convolution: self, mergesNegatedPatterns: mergesNegatedPatterns)
+    public func useSignPathForInference(mergesNegatedPatterns: Bool? = nil,
+                                        contraction: SignConvolutionPlan.Contraction = .gather) throws -> SignConvolutionPlan {
+        let plan = try SignConvolutionPlan(convolution: self, mergesNegatedPatterns: mergesNegatedPatterns,
+                                           contraction: contraction)
         inferenceOverride = { plan.forward($0) }
         return plan
     }

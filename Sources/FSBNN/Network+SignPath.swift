@@ -5,10 +5,12 @@ extension Network {
     /// supports it (fsb weight, `kernel` granularity); the other layers keep their path.
     /// Returns the installed plans in execution order.
     @discardableResult
-    public func useSignPathForInference(mergesNegatedPatterns: Bool? = nil) throws -> [SignConvolutionPlan] {
+    public func useSignPathForInference(mergesNegatedPatterns: Bool? = nil,
+                                        contraction: SignConvolutionPlan.Contraction = .gather) throws -> [SignConvolutionPlan] {
         try shapeRecords.compactMap { record in
             guard let convolution = record.layer as? Conv2D, SignConvolutionPlan.supports(convolution) else { return nil }
-            return try convolution.useSignPathForInference(mergesNegatedPatterns: mergesNegatedPatterns)
+            return try convolution.useSignPathForInference(mergesNegatedPatterns: mergesNegatedPatterns,
+                                                           contraction: contraction)
         }
     }
 

@@ -10,11 +10,14 @@ import FSBCore
 /// 1. the sign convolutions, with additions and subtractions only
 ///    (`fsb_sign_conv_batched`): `Z[c*Ci + i, b*P + p] = sum_k P_c[k] * x[b, i, p + k]`,
 ///    `Z` is `[N*Ci, batch*P]`;
-/// 2. one GEMM `Y[Co, batch*P] = A'[Co, N*Ci] x Z`, written straight into NCHW
+/// 2. the contraction `Y[Co, batch*P] = A'[Co, N*Ci] x Z`, written straight into NCHW
 ///    `[batch, Co, outH, outW]`, plus the bias, where
 ///    `A'[o, code(o, i)*Ci + i] = orientation(o, i) * A[o, i]` and every other entry is 0.
-/// The GEMM's inner dimension is `N*Ci` instead of the plain path's `Ci*K`, so the path pays
-/// off when `N` is well below `K` (`fsb-bench signconv` measures where).
+///    `Contraction.denseGEMM` runs it as one dense GEMM (inner dimension `N*Ci` instead of the
+///    plain path's `Ci*K`: it pays off only when `N` is well below `K`);
+///    `Contraction.gather` multiplies only the `Co*Ci` nonzero entries of `A'`
+///    (`fsb_sign_gather`: `Co*Ci*P` multiply-adds per image whatever `N`, `K` times fewer than
+///    the plain path). `fsb-bench signconv` measures both against the plain path.
 ///
 /// With `mergesNegatedPatterns` a pattern and its negation count as one pattern (stored with
 /// a first entry of +1) and the slice's `-1` is folded into `A'` (`orientation = -1`); by
@@ -31,6 +34,14 @@ import FSBCore
 /// patterns or `A'` when they are not, so an installed plan never runs on stale values; the
 /// bias is read at each call. Inference only: it caches nothing for a backward pass.
 public final class SignConvolutionPlan {
+    /// How the second stage multiplies the factors with the sign sums.
+    public enum Contraction: String, CaseIterable, Sendable {
+        /// One dense GEMM `A'[Co, N*Ci] x Z` with the existing GEMM kernel.
+        case denseGEMM = "dense-gemm"
+        /// Only the nonzero entries of `A'`: `y[o] = sum_i A'[o, code(o, i)*Ci + i] * Z[code(o, i)*Ci + i]`.
+        case gather
+    }
+
     public let layerName: String
     public let inputChannels: Int
     public let outputChannels: Int
@@ -48,8 +59,14 @@ public final class SignConvolutionPlan {
     /// `[Co*Ci]` of +1/-1: slice `(o, i)` has the signs `sliceOrientations[o*Ci + i] * patterns[code]`
     /// (always +1 without merging).
     public private(set) var sliceOrientations: [Float]
-    /// `A'`, `[Co, N*Ci]`: the factors placed by pattern, the GEMM's left operand.
+    /// `A'`, `[Co, N*Ci]`: the factors placed by pattern, the dense GEMM's left operand.
     public private(set) var combinedFactors: Tensor
+    /// `[Co*Ci]`: `orientation(o, i) * A[o, i]`, the nonzero entries of `A'` row by row.
+    public private(set) var signedFactors: [Float]
+    /// `[Co*Ci]`: the row of `Z` (column of `A'`) of slice `(o, i)`, `code(o, i)*Ci + i`.
+    public private(set) var gatherRows: [Int]
+    /// The second stage's algorithm; may be changed at any time.
+    public var contraction: Contraction
 
     private let weight: WeightParameterization
     private let scale: Parameter
@@ -72,7 +89,8 @@ public final class SignConvolutionPlan {
     /// - Parameter mergesNegatedPatterns: merge a pattern with its negation; nil means
     ///   "when the layer's `alphaSign` is `free`".
     /// - Throws: `FSBError` naming the layer when it is not an fsb layer with `kernel` granularity.
-    public init(convolution: Conv2D, mergesNegatedPatterns: Bool? = nil) throws {
+    /// - Parameter contraction: the second stage's algorithm (see `Contraction`).
+    public init(convolution: Conv2D, mergesNegatedPatterns: Bool? = nil, contraction: Contraction = .gather) throws {
         let weight = convolution.weight
         guard let options = weight.fsbOptions, options.granularity == .kernel,
               let scale = weight.scale, let signs = weight.signs else {
@@ -87,6 +105,7 @@ public final class SignConvolutionPlan {
         stride = convolution.stride
         padding = convolution.padding
         self.mergesNegatedPatterns = mergesNegatedPatterns ?? (options.alphaSign == .free)
+        self.contraction = contraction
         self.weight = weight
         self.scale = scale
         bias = convolution.bias
@@ -97,7 +116,9 @@ public final class SignConvolutionPlan {
             signs: signs, kernelArea: convolution.kernelHeight * convolution.kernelWidth,
             mergesNegatedPatterns: self.mergesNegatedPatterns)
         combinedFactors = Tensor(shape: [0])
-        combinedFactors = placedFactors(scale.value)
+        signedFactors = []
+        gatherRows = []
+        placeFactors(scale.value)
     }
 
     /// The distinct patterns of `signs` (`[slices, kernelArea]` in row-major order), each
@@ -128,17 +149,24 @@ public final class SignConvolutionPlan {
         return (Tensor(shape: [codeOfPattern.count, kernelArea], storage: patternSigns), codes, orientations)
     }
 
-    /// `A'[Co, N*Ci]` for factors `A[Co, Ci]` and the current codes and orientations.
-    private func placedFactors(_ factors: Tensor) -> Tensor {
+    /// Sets `A'`, `signedFactors` and `gatherRows` from factors `A[Co, Ci]` and the current
+    /// codes and orientations.
+    private func placeFactors(_ factors: Tensor) {
         let width = patternCount * inputChannels
         var placed = Tensor(shape: [outputChannels, width])
+        var signed = [Float](repeating: 0, count: outputChannels * inputChannels)
+        var rows = [Int](repeating: 0, count: outputChannels * inputChannels)
         for o in 0..<outputChannels {
             for i in 0..<inputChannels {
                 let slice = o * inputChannels + i
-                placed[o * width + sliceCodes[slice] * inputChannels + i] = sliceOrientations[slice] * factors[slice]
+                rows[slice] = sliceCodes[slice] * inputChannels + i
+                signed[slice] = sliceOrientations[slice] * factors[slice]
+                placed[o * width + rows[slice]] = signed[slice]
             }
         }
-        return placed
+        combinedFactors = placed
+        signedFactors = signed
+        gatherRows = rows
     }
 
     /// Re-derives the patterns and `A'` if the layer's signs changed, or `A'` alone if its
@@ -153,7 +181,7 @@ public final class SignConvolutionPlan {
         } else if factors == derivedFactors {
             return
         }
-        combinedFactors = placedFactors(factors)
+        placeFactors(factors)
         derivedFactors = factors
     }
 
@@ -172,32 +200,45 @@ public final class SignConvolutionPlan {
         var output = Tensor.uninitialized(shape: [batch, channels, geometry.outputHeight, geometry.outputWidth])
         let inputPlaneSize = inputChannels * height * width
         input.storage.withUnsafeBufferPointer { x in
-            patterns.storage.withUnsafeBufferPointer { patternSigns in
-                combinedFactors.storage.withUnsafeBufferPointer { placed in
-                    output.storage.withUnsafeMutableBufferPointer { out in
-                        let outBase = out.baseAddress!
-                        var first = 0
-                        while first < batch {
-                            let count = min(chunk, batch - first)
-                            let columnCount = count * pixels
-                            fsb_sign_conv_batched(x.baseAddress! + first * inputPlaneSize, count, inputChannels,
-                                                  height, width, kernelHeight, kernelWidth, padding, stride,
-                                                  patternSigns.baseAddress!, patternCount, signSums, columnCount)
-                            // out[Co, count*P] = A' x Z, written into NCHW as in Conv2D.forward.
-                            fsb_sgemm_grouped_c(0, 0, channels, columnCount, rows, 1, placed.baseAddress!, rows,
-                                                signSums, columnCount, 0, outBase + first * channels * pixels, pixels,
-                                                pixels, channels * pixels)
-                            first += count
-                        }
-                        if let bias {
-                            bias.value.storage.withUnsafeBufferPointer { b in
-                                Conv2D.addChannelBias(b.baseAddress!, to: outBase, batch: batch, channels: channels, pixels: pixels)
-                            }
-                        }
+            output.storage.withUnsafeMutableBufferPointer { out in
+                let outBase = out.baseAddress!
+                var first = 0
+                while first < batch {
+                    let count = min(chunk, batch - first)
+                    patterns.storage.withUnsafeBufferPointer { patternSigns in
+                        fsb_sign_conv_batched(x.baseAddress! + first * inputPlaneSize, count, inputChannels,
+                                              height, width, kernelHeight, kernelWidth, padding, stride,
+                                              patternSigns.baseAddress!, patternCount, signSums, count * pixels)
+                    }
+                    contract(signSums, images: count, pixels: pixels, into: outBase + first * channels * pixels)
+                    first += count
+                }
+                if let bias {
+                    bias.value.storage.withUnsafeBufferPointer { b in
+                        Conv2D.addChannelBias(b.baseAddress!, to: outBase, batch: batch, channels: channels, pixels: pixels)
                     }
                 }
             }
         }
         return output
+    }
+
+    /// `out[images, Co, pixels] = A' x Z` for sign sums `Z` `[N*Ci, images*pixels]`, NCHW.
+    private func contract(_ signSums: UnsafePointer<Float>, images: Int, pixels: Int, into out: UnsafeMutablePointer<Float>) {
+        let rows = patternCount * inputChannels, columnCount = images * pixels, channels = outputChannels
+        switch contraction {
+        case .denseGEMM:
+            combinedFactors.storage.withUnsafeBufferPointer { placed in
+                fsb_sgemm_grouped_c(0, 0, channels, columnCount, rows, 1, placed.baseAddress!, rows,
+                                    signSums, columnCount, 0, out, pixels, pixels, channels * pixels)
+            }
+        case .gather:
+            signedFactors.withUnsafeBufferPointer { signed in
+                gatherRows.withUnsafeBufferPointer { zRows in
+                    fsb_sign_gather(signSums, columnCount, images, pixels, inputChannels, channels,
+                                    signed.baseAddress!, zRows.baseAddress!, out)
+                }
+            }
+        }
     }
 }

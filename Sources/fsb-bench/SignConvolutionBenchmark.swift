@@ -3,14 +3,17 @@ import FSBNN
 import Foundation
 
 /// `fsb-bench signconv`: inference time of FSB convolutions (kernel granularity) by the plain
-/// GEMM path (im2col + `W[Co, Ci*K]` GEMM) against the sign path (`SignConvolutionPlan`:
-/// sign convolutions, then `A'[Co, N*Ci]` GEMM), for sign codebooks of `N` patterns and for
-/// free random signs ("none": all distinct patterns of the layer), on the ResNet-20 3x3 shapes
-/// and LeNet-5's conv2; then a whole ResNet-20 (fsb, codebook 4, first and last layer fp).
+/// GEMM path (im2col + `W[Co, Ci*K]` GEMM, `gemm_ms`) against the sign path
+/// (`SignConvolutionPlan`: sign convolutions, then `A' x Z`) with its dense contraction
+/// (one `A'[Co, N*Ci]` GEMM, `sign_ms`, `speedup`) and its gather contraction (only the
+/// nonzero entries of `A'`, `sign_gather_ms`, `gather_speedup`), for sign codebooks of `N`
+/// patterns and for free random signs ("none": all distinct patterns of the layer), on the
+/// ResNet-20 3x3 shapes and LeNet-5's conv2; then a whole ResNet-20 (fsb, codebook 4, first
+/// and last layer fp).
 ///
-/// The two paths' samples are interleaved (GEMM, sign, GEMM, sign, ...) after warm-up calls,
+/// The paths' samples are interleaved (GEMM, dense, gather, GEMM, ...) after warm-up calls,
 /// so load changes on a busy machine hit both alike; each time is the median of the samples,
-/// and a sample of a fast case is the mean of enough calls to last a few milliseconds.
+/// and a sample of a fast case is the mean of enough calls to last about 20 ms.
 /// Each case first checks that both paths agree (relative 1e-3), else the benchmark fails.
 enum SignConvolutionBenchmark {
     static let usage = """
@@ -42,6 +45,7 @@ enum SignConvolutionBenchmark {
         var distinctPatterns: Int
         var gemmSeconds: Double
         var signSeconds: Double
+        var gatherSeconds: Double
     }
 
     static var table: CSVTable<Row> { CSVTable(columns: [
@@ -52,6 +56,8 @@ enum SignConvolutionBenchmark {
         .init("gemm_ms") { String(format: "%.3f", $0.gemmSeconds * 1e3) },
         .init("sign_ms") { String(format: "%.3f", $0.signSeconds * 1e3) },
         .init("speedup") { String(format: "%.2f", $0.gemmSeconds / $0.signSeconds) },
+        .init("sign_gather_ms") { String(format: "%.3f", $0.gatherSeconds * 1e3) },
+        .init("gather_speedup") { String(format: "%.2f", $0.gemmSeconds / $0.gatherSeconds) },
     ]) }
 
     static func run(arguments: [String]) throws {
@@ -153,49 +159,57 @@ enum SignConvolutionBenchmark {
             for i in 0..<scale.count { scale.value[i] = abs(generator.nextGaussian()) * 0.1 }
         }
         let input = randomInput([batch, layer.inputChannels, layer.size, layer.size])
-        let plan = try SignConvolutionPlan(convolution: conv)
-        try checkAgreement(plan.forward(input), conv.forward(input, training: false), layer.name)
-        let (gemm, sign) = interleavedMedians(samples: samples,
-                                              { _ = conv.forward(input, training: false) },
-                                              { _ = plan.forward(input) })
-        return Row(layer: layer.name, batch: batch, codebook: codebook, distinctPatterns: plan.patternCount,
-                   gemmSeconds: gemm, signSeconds: sign)
+        let dense = try SignConvolutionPlan(convolution: conv, contraction: .denseGEMM)
+        let gather = try SignConvolutionPlan(convolution: conv, contraction: .gather)
+        let plain = conv.forward(input, training: false)
+        try checkAgreement(dense.forward(input), plain, "\(layer.name) dense")
+        try checkAgreement(gather.forward(input), plain, "\(layer.name) gather")
+        let times = interleavedMedians(samples: samples, [
+            { _ = conv.forward(input, training: false) }, { _ = dense.forward(input) }, { _ = gather.forward(input) },
+        ])
+        return Row(layer: layer.name, batch: batch, codebook: codebook, distinctPatterns: dense.patternCount,
+                   gemmSeconds: times[0], signSeconds: times[1], gatherSeconds: times[2])
     }
 
     /// A whole ResNet-20 for CIFAR (fsb with the codebook, conv1 and fc fp), the same weights
-    /// twice: one network on the GEMM path, one with the sign path installed.
+    /// three times: one network on the GEMM path, one with the dense and one with the gather
+    /// sign path installed.
     static func measureResNet20(batch: Int, codebook: Int?, samples: Int) throws -> Row {
         let spec = ModelSpec(architecture: .resnet(depth: 20),
                              methods: MethodPlan(default: fsbMethod(codebook: codebook), firstLayer: .fp, lastLayer: .fp))
         let plain = try ModelFactory.build(spec, inputShape: [3, 32, 32], classCount: 10, seed: 7)
-        let signed = try ModelFactory.build(spec, inputShape: [3, 32, 32], classCount: 10, seed: 7)
-        let plans = try signed.useSignPathForInference()
+        let dense = try ModelFactory.build(spec, inputShape: [3, 32, 32], classCount: 10, seed: 7)
+        let gather = try ModelFactory.build(spec, inputShape: [3, 32, 32], classCount: 10, seed: 7)
+        let plans = try dense.useSignPathForInference(contraction: .denseGEMM)
+        try gather.useSignPathForInference(contraction: .gather)
         let input = randomInput([batch, 3, 32, 32])
-        try checkAgreement(signed.forward(input, training: false), plain.forward(input, training: false), "resnet20")
-        let (gemm, sign) = interleavedMedians(samples: samples,
-                                              { _ = plain.forward(input, training: false) },
-                                              { _ = signed.forward(input, training: false) })
+        let logits = plain.forward(input, training: false)
+        try checkAgreement(dense.forward(input, training: false), logits, "resnet20 dense")
+        try checkAgreement(gather.forward(input, training: false), logits, "resnet20 gather")
+        let times = interleavedMedians(samples: samples, [
+            { _ = plain.forward(input, training: false) }, { _ = dense.forward(input, training: false) },
+            { _ = gather.forward(input, training: false) },
+        ])
         return Row(layer: "resnet20_network", batch: batch, codebook: codebook,
-                   distinctPatterns: plans.map(\.patternCount).max() ?? 0, gemmSeconds: gemm, signSeconds: sign)
+                   distinctPatterns: plans.map(\.patternCount).max() ?? 0,
+                   gemmSeconds: times[0], signSeconds: times[1], gatherSeconds: times[2])
     }
 
-    /// Median seconds per call of `first` and `second`, sampled alternately after two warm-up
-    /// calls each. A sample is the mean of enough calls for about 5 ms of the slower path.
-    static func interleavedMedians(samples: Int, _ first: () -> Void, _ second: () -> Void) -> (Double, Double) {
+    /// Median seconds per call of each body, sampled in turn (ABCABC...) after two warm-up
+    /// calls each. A sample is the mean of enough calls for about 20 ms of the slowest body.
+    static func interleavedMedians(samples: Int, _ bodies: [() -> Void]) -> [Double] {
         func seconds(_ calls: Int, _ body: () -> Void) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<calls { body() }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(calls)
         }
-        let warmFirst = min(seconds(1, first), seconds(1, first))
-        let warmSecond = min(seconds(1, second), seconds(1, second))
-        let calls = max(1, Int(0.005 / max(warmFirst, warmSecond, 1e-7)))
-        var firstTimes: [Double] = [], secondTimes: [Double] = []
+        let slowest = bodies.map { body in min(seconds(1, body), seconds(1, body)) }.max() ?? 0
+        let calls = max(1, Int(0.02 / max(slowest, 1e-7)))
+        var times = [[Double]](repeating: [], count: bodies.count)
         for _ in 0..<samples {
-            firstTimes.append(seconds(calls, first))
-            secondTimes.append(seconds(calls, second))
+            for (index, body) in bodies.enumerated() { times[index].append(seconds(calls, body)) }
         }
-        return (median(firstTimes), median(secondTimes))
+        return times.map(median)
     }
 
     static func median(_ values: [Double]) -> Double {

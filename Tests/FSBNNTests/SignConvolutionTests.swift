@@ -29,15 +29,18 @@ final class SignConvolutionTests: XCTestCase {
         return conv
     }
 
-    /// Runs `c` through both paths and compares them (relative tolerance 1e-4); returns the plan.
+    /// Runs `c` through the GEMM path and the sign path with both contractions and compares
+    /// them (relative tolerance 1e-4); returns the plan.
     @discardableResult
     func checkSignPathMatchesGEMM(_ c: Case, file: StaticString = #filePath, line: UInt = #line) throws -> SignConvolutionPlan {
         let conv = try makeConvolution(c)
         let input = randomTensor([c.batch, c.inputChannels, c.height, c.width], seed: 7)
         let plain = conv.forward(input, training: false)
         let plan = try conv.useSignPathForInference()
-        let signPath = conv.forward(input, training: false)
-        assertTensorsClose(signPath, plain, tolerance: 1e-4, "\(c)", file: file, line: line)
+        XCTAssertEqual(plan.contraction, .gather)
+        assertTensorsClose(conv.forward(input, training: false), plain, tolerance: 1e-4, "gather \(c)", file: file, line: line)
+        plan.contraction = .denseGEMM
+        assertTensorsClose(conv.forward(input, training: false), plain, tolerance: 1e-4, "dense \(c)", file: file, line: line)
         // Every slice's signs are its orientation times its pattern, and A' holds its factor.
         let signs = try XCTUnwrap(conv.weight.signs), factors = try XCTUnwrap(conv.weight.scale).value
         let area = c.kernel * c.kernel, width = plan.patternCount * c.inputChannels
@@ -48,6 +51,8 @@ final class SignConvolutionTests: XCTestCase {
             }
             let o = slice / c.inputChannels, i = slice % c.inputChannels
             XCTAssertEqual(plan.combinedFactors[o * width + code * c.inputChannels + i], orientation * factors[slice], file: file, line: line)
+            XCTAssertEqual(plan.gatherRows[slice], code * c.inputChannels + i, file: file, line: line)
+            XCTAssertEqual(plan.signedFactors[slice], orientation * factors[slice], file: file, line: line)
         }
         XCTAssertEqual(plan.combinedFactors.storage.filter { $0 != 0 }.count,
                        factors.storage.filter { $0 != 0 }.count, "A' has one entry per slice", file: file, line: line)
@@ -108,6 +113,8 @@ final class SignConvolutionTests: XCTestCase {
         try checkSignPathMatchesGEMM(Case(batch: 3, columnBudget: 16))
         // Large enough for the sign convolutions and the GEMM to run on several threads.
         try checkSignPathMatchesGEMM(Case(batch: 3, inputChannels: 16, outputChannels: 16, height: 16, width: 16, codebook: 8))
+        // More than one group of 16 output channels, and pixel blocks with a partial last block (P = 100).
+        try checkSignPathMatchesGEMM(Case(batch: 2, inputChannels: 12, outputChannels: 37, height: 10, width: 10, codebook: 6))
     }
 
     func testPlanFollowsChangedFactorsAndTrainingKeepsGEMMPath() throws {
@@ -148,6 +155,8 @@ final class SignConvolutionTests: XCTestCase {
         let input = Tensor(shape: [1, 2, 2, 3], storage: [1, 2, 3, 4, 5, 6, 0, 1, -1, 2, 0, 1])
         let output = conv.forward(input, training: false)
         XCTAssertEqual(output, Tensor(shape: [1, 2, 1, 2], storage: [10.25, 0.25, -1.5, -0.5]))
+        plan.contraction = .denseGEMM
+        XCTAssertEqual(conv.forward(input, training: false), output, "the dense contraction agrees")
         conv.usePlainPathForInference()
         XCTAssertEqual(conv.forward(input, training: false), output, "the GEMM path agrees")
     }

@@ -90,6 +90,17 @@ void fsb_sign_conv_batched(const float *images, long batch, long channels, long 
                            long kernel_h, long kernel_w, long pad, long stride,
                            const float *patterns, long pattern_count, float *z, long ldz);
 
+/// The second stage of the FSB sign path without the zeros of A': for every image b < batch,
+/// output channel o < out_channels and pixel p < pixels,
+///   out[(b * out_channels + o) * pixels + p]
+///     = sum over i < channels (in increasing order) of factors[o * channels + i] * z[rows[o * channels + i] * ldz + b * pixels + p]
+/// (overwrites out, NCHW [batch, out_channels, pixels]). With rows[o, i] = code(o, i) * channels + i
+/// and the signed factors this is A' x z with only the Co*Ci nonzero entries of A' multiplied.
+/// Multi-threaded over blocks of pixels and output channels; the result does not depend on the
+/// thread count (the SIMD versions use fused multiply-add, like the GEMM kernels).
+void fsb_sign_gather(const float *z, long ldz, long batch, long pixels, long channels, long out_channels,
+                     const float *factors, const long *rows, float *out);
+
 /// Runs `body(context, part, parts)` for every part in [0, parts) on the kernels' persistent
 /// thread pool (the calling thread runs parts too) and returns when all parts are done.
 /// Each part must write memory disjoint from the others, so the results do not depend on
