@@ -3,11 +3,12 @@
 // Each (image, channel) plane is first copied into a zero-padded plane (with a little slack
 // after it), so the taps need no bounds tests. With stride 1 a tap is a shift of the padded
 // plane, so the outputs of all rows are computed over one contiguous span (with kernel_w - 1
-// unused entries between rows) in vectors of 16 positions: the kernel_h*kernel_w tap vectors
-// of a position block are loaded once and added, sign-flipped (an exclusive-or of the sign
-// bit: no multiplication) where the pattern says -1, into the accumulators of a block of 8
-// patterns held in registers; the valid entries are then copied row by row into z. With a
-// larger stride each output row of each pattern is accumulated directly in z.
+// unused entries between rows) in vectors of 16 positions: the taps of a position block are
+// loaded once, summed in groups of three with every sign combination, and each pattern adds
+// one such group sum per group, sign-flipped (an exclusive-or of the sign bit: no
+// multiplication) where needed; the valid entries are then copied row by row into z, for
+// blocks of 8 patterns at a time. With a larger stride each output row of each pattern is
+// accumulated directly in z, tap by tap.
 #include "fsb_internal.h"
 #include "fsb_kernels.h"
 
@@ -54,6 +55,10 @@ static inline __attribute__((always_inline)) void pad_plane(const sign_conv_job 
 }
 
 /// Stride 1: all patterns' sums of one padded plane, written to z rows (c*channels + i).
+/// The taps are taken in groups of three, (a, b, c): the four sums a+b+c, a-b+c, a+b-c, a-b-c
+/// (from p = a+b and m = a-b: 6 additions) give every sign pattern of the group up to an
+/// overall sign, so a pattern costs one addition per group (plus sign-bit flips) instead of
+/// one per tap. A last group of two taps has the sums a+b, a-b; of one tap, a.
 static inline __attribute__((always_inline)) void sign_conv_plane_stride1(const sign_conv_job *job, long b, long i,
                                                                           const float *padded, float *spans) {
     const long pw = job->padded_w, kw = job->kernel_w, taps = job->kernel_h * kw;
@@ -61,27 +66,49 @@ static inline __attribute__((always_inline)) void sign_conv_plane_stride1(const 
     const long span = (out_h - 1) * pw + out_w;
     const long blocks = (span + LANES - 1) / LANES;
     const long capacity = (long)span_capacity(job);
+    const long groups = (taps + 2) / 3;
     long offsets[taps];
     for (long k = 0; k < taps; k++) offsets[k] = (k / kw) * pw + (k % kw);
-    uint32_t flips[PATTERN_BLOCK * taps];
+    int combos[PATTERN_BLOCK * groups];
+    uint32_t flips[PATTERN_BLOCK * groups];
+    lane_floats group_sums[4 * groups];
     for (long first = 0; first < job->pattern_count; first += PATTERN_BLOCK) {
         const long count = job->pattern_count - first < PATTERN_BLOCK ? job->pattern_count - first : PATTERN_BLOCK;
-        for (long c = 0; c < PATTERN_BLOCK; c++) {
-            for (long k = 0; k < taps; k++) {
-                flips[c * taps + k] = (c < count && job->patterns[(first + c) * taps + k] < 0) ? 0x80000000u : 0u;
+        for (long c = 0; c < count; c++) {
+            const float *pattern = job->patterns + (first + c) * taps;
+            for (long g = 0; g < groups; g++) {
+                const long t = 3 * g;
+                const int lead_negative = pattern[t] < 0;
+                int combo = 0;
+                if (t + 1 < taps && (pattern[t + 1] < 0) != lead_negative) combo += 1;
+                if (t + 2 < taps && (pattern[t + 2] < 0) != lead_negative) combo += 2;
+                combos[c * groups + g] = (int)(4 * g) + combo;
+                flips[c * groups + g] = lead_negative ? 0x80000000u : 0u;
             }
         }
         for (long block = 0; block < blocks; block++) {
             const float *base = padded + block * LANES;
-            lane_floats sums[PATTERN_BLOCK];
-            for (int c = 0; c < PATTERN_BLOCK; c++) sums[c] = (lane_floats){0};
-            for (long k = 0; k < taps; k++) {
-                lane_floats tap;
-                memcpy(&tap, base + offsets[k], sizeof tap);
-                const lane_bits bits = (lane_bits)tap;
-                for (int c = 0; c < PATTERN_BLOCK; c++) sums[c] += (lane_floats)(bits ^ flips[c * taps + k]);
+            for (long g = 0; g < groups; g++) {
+                const long t = 3 * g;
+                lane_floats first_tap, second_tap, third_tap;
+                memcpy(&first_tap, base + offsets[t], sizeof first_tap);
+                if (t + 1 >= taps) { group_sums[4 * g] = first_tap; continue; }
+                memcpy(&second_tap, base + offsets[t + 1], sizeof second_tap);
+                const lane_floats plus = first_tap + second_tap, minus = first_tap - second_tap;
+                if (t + 2 >= taps) { group_sums[4 * g] = plus; group_sums[4 * g + 1] = minus; continue; }
+                memcpy(&third_tap, base + offsets[t + 2], sizeof third_tap);
+                group_sums[4 * g] = plus + third_tap;
+                group_sums[4 * g + 1] = minus + third_tap;
+                group_sums[4 * g + 2] = plus - third_tap;
+                group_sums[4 * g + 3] = minus - third_tap;
             }
-            for (long c = 0; c < count; c++) memcpy(spans + c * capacity + block * LANES, &sums[c], sizeof sums[c]);
+            for (long c = 0; c < count; c++) {
+                const int *combo = combos + c * groups;
+                const uint32_t *flip = flips + c * groups;
+                lane_floats sum = (lane_floats)((lane_bits)group_sums[combo[0]] ^ flip[0]);
+                for (long g = 1; g < groups; g++) sum += (lane_floats)((lane_bits)group_sums[combo[g]] ^ flip[g]);
+                memcpy(spans + c * capacity + block * LANES, &sum, sizeof sum);
+            }
         }
         for (long c = 0; c < count; c++) {
             float *dst = job->z + ((first + c) * job->channels + i) * job->ldz + b * pixels;
