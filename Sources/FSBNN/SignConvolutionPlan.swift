@@ -17,7 +17,9 @@ import FSBCore
 ///    plain path's `Ci*K`: it pays off only when `N` is well below `K`);
 ///    `Contraction.gather` multiplies only the `Co*Ci` nonzero entries of `A'`
 ///    (`fsb_sign_gather`: `Co*Ci*P` multiply-adds per image whatever `N`, `K` times fewer than
-///    the plain path). `fsb-bench signconv` measures both against the plain path.
+///    the plain path). `fsb-bench signconv` measures both against the plain path; by
+///    default a plan uses the dense GEMM for `N <= denseGEMMPatternLimit` (4) patterns, where
+///    it measured about as fast as the gather or faster, and the gather above.
 ///
 /// With `mergesNegatedPatterns` a pattern and its negation count as one pattern (stored with
 /// a first entry of +1) and the slice's `-1` is folded into `A'` (`orientation = -1`); by
@@ -68,6 +70,11 @@ public final class SignConvolutionPlan {
     /// The second stage's algorithm; may be changed at any time.
     public var contraction: Contraction
 
+    /// Up to this many patterns the default contraction is `.denseGEMM`, above it `.gather`
+    /// (from `fsb-bench signconv`: with 2-4 patterns the dense GEMM ran about as fast as the
+    /// gather or faster at batch 128, and from 6 patterns on the gather was faster).
+    public static let denseGEMMPatternLimit = 4
+
     private let weight: WeightParameterization
     private let scale: Parameter
     private let bias: Parameter?
@@ -89,8 +96,9 @@ public final class SignConvolutionPlan {
     /// - Parameter mergesNegatedPatterns: merge a pattern with its negation; nil means
     ///   "when the layer's `alphaSign` is `free`".
     /// - Throws: `FSBError` naming the layer when it is not an fsb layer with `kernel` granularity.
-    /// - Parameter contraction: the second stage's algorithm (see `Contraction`).
-    public init(convolution: Conv2D, mergesNegatedPatterns: Bool? = nil, contraction: Contraction = .gather) throws {
+    /// - Parameter contraction: the second stage's algorithm (see `Contraction`); nil means
+    ///   `.denseGEMM` for at most `denseGEMMPatternLimit` patterns, else `.gather`.
+    public init(convolution: Conv2D, mergesNegatedPatterns: Bool? = nil, contraction: Contraction? = nil) throws {
         let weight = convolution.weight
         guard let options = weight.fsbOptions, options.granularity == .kernel,
               let scale = weight.scale, let signs = weight.signs else {
@@ -105,7 +113,7 @@ public final class SignConvolutionPlan {
         stride = convolution.stride
         padding = convolution.padding
         self.mergesNegatedPatterns = mergesNegatedPatterns ?? (options.alphaSign == .free)
-        self.contraction = contraction
+        self.contraction = .gather
         self.weight = weight
         self.scale = scale
         bias = convolution.bias
@@ -119,6 +127,7 @@ public final class SignConvolutionPlan {
         signedFactors = []
         gatherRows = []
         placeFactors(scale.value)
+        self.contraction = contraction ?? (patterns.shape[0] <= SignConvolutionPlan.denseGEMMPatternLimit ? .denseGEMM : .gather)
     }
 
     /// The distinct patterns of `signs` (`[slices, kernelArea]` in row-major order), each

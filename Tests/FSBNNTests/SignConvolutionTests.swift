@@ -37,7 +37,9 @@ final class SignConvolutionTests: XCTestCase {
         let input = randomTensor([c.batch, c.inputChannels, c.height, c.width], seed: 7)
         let plain = conv.forward(input, training: false)
         let plan = try conv.useSignPathForInference()
-        XCTAssertEqual(plan.contraction, .gather)
+        XCTAssertEqual(plan.contraction, plan.patternCount <= SignConvolutionPlan.denseGEMMPatternLimit ? .denseGEMM : .gather,
+                       "default contraction", file: file, line: line)
+        plan.contraction = .gather
         assertTensorsClose(conv.forward(input, training: false), plain, tolerance: 1e-4, "gather \(c)", file: file, line: line)
         plan.contraction = .denseGEMM
         assertTensorsClose(conv.forward(input, training: false), plain, tolerance: 1e-4, "dense \(c)", file: file, line: line)
@@ -143,7 +145,7 @@ final class SignConvolutionTests: XCTestCase {
         try conv.weight.setSigns(fromWeight: Tensor(shape: [2, 2, 2, 2], storage: p0 + p1 + p1 + p0))
         try XCTUnwrap(conv.weight.scale).value = Tensor(shape: [2, 2], storage: [1, 2, 3, 0.5])
         try XCTUnwrap(conv.bias).value = Tensor(shape: [2], storage: [0.25, -1])
-        let plan = try conv.useSignPathForInference()
+        let plan = try conv.useSignPathForInference(contraction: .gather)
         XCTAssertEqual(plan.patterns, Tensor(shape: [2, 4], storage: p0 + p1))
         XCTAssertEqual(plan.sliceCodes, [0, 1, 1, 0])
         // A'[o, code*Ci + i]: row 0 = [A00 at (P0, i0), A01 at (P1, i1)], row 1 = [A11 at (P0, i1), A10 at (P1, i0)].
