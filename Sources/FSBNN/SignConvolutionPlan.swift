@@ -95,9 +95,9 @@ public final class SignConvolutionPlan {
     /// Derives the plan of `convolution` from its current signs and factors.
     /// - Parameter mergesNegatedPatterns: merge a pattern with its negation; nil means
     ///   "when the layer's `alphaSign` is `free`".
-    /// - Throws: `FSBError` naming the layer when it is not an fsb layer with `kernel` granularity.
     /// - Parameter contraction: the second stage's algorithm (see `Contraction`); nil means
     ///   `.denseGEMM` for at most `denseGEMMPatternLimit` patterns, else `.gather`.
+    /// - Throws: `FSBError` naming the layer when it is not an fsb layer with `kernel` granularity.
     public init(convolution: Conv2D, mergesNegatedPatterns: Bool? = nil, contraction: Contraction? = nil) throws {
         let weight = convolution.weight
         guard let options = weight.fsbOptions, options.granularity == .kernel,
