@@ -86,7 +86,7 @@ public final class Conv2D: Layer {
     /// Images per GEMM: as many as keep the column matrix within the workspace's budget
     /// (so the columns stay in cache between im2col and the GEMM), at least one.
     func imagesPerChunk(batch: Int, rows: Int, pixels: Int) -> Int {
-        max(1, min(batch, workspace.columnBudget / max(1, rows * pixels)))
+        workspace.imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
@@ -121,20 +121,25 @@ public final class Conv2D: Layer {
                     }
                     if let bias {
                         bias.value.storage.withUnsafeBufferPointer { b in
-                            let shifts = b.baseAddress!
-                            ParallelLoop.run(count: batch * channels, work: batch * channels * pixels) { planes in
-                                for plane in planes {
-                                    let shift = shifts[plane % channels]
-                                    let dst = outBase + plane * pixels
-                                    for p in 0..<pixels { dst[p] += shift }
-                                }
-                            }
+                            Conv2D.addChannelBias(b.baseAddress!, to: outBase, batch: batch, channels: channels, pixels: pixels)
                         }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// Adds `bias[o]` to every pixel of channel `o` of `output` `[batch, channels, pixels]`.
+    static func addChannelBias(_ bias: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>,
+                               batch: Int, channels: Int, pixels: Int) {
+        ParallelLoop.run(count: batch * channels, work: batch * channels * pixels) { planes in
+            for plane in planes {
+                let shift = bias[plane % channels]
+                let dst = output + plane * pixels
+                for p in 0..<pixels { dst[p] += shift }
+            }
+        }
     }
 
     public func backward(_ dOutput: Tensor) -> Tensor {

@@ -29,6 +29,12 @@ public final class ScratchWorkspace {
         return slots[index].pointer
     }
 
+    /// Images per column matrix: as many as keep `rows x (images*pixels)` columns within
+    /// `columnBudget` (so they stay in cache between filling and the GEMM), at least one.
+    func imagesPerChunk(batch: Int, rows: Int, pixels: Int) -> Int {
+        max(1, min(batch, columnBudget / max(1, rows * pixels)))
+    }
+
     /// Slot numbers used by the layers of this module.
     enum Slot {
         static let columns = 0

@@ -10,6 +10,8 @@ let subcommands: [String: (summary: String, usage: String, run: ([String]) throw
     "data": ("CIFAR-10 training set load time against zcat", DataBenchmark.usage, DataBenchmark.run(arguments:)),
     "train": ("training and inference images/s and peak memory of LeNet-5, ResNet-20, VGG-small", TrainBenchmark.usage,
               TrainBenchmark.run(arguments:)),
+    "signconv": ("FSB inference: plain GEMM path vs sign path per conv shape and codebook, and a whole ResNet-20",
+                 SignConvolutionBenchmark.usage, SignConvolutionBenchmark.run(arguments:)),
 ]
 
 @MainActor func printOverview() {

@@ -73,6 +73,34 @@ void fsb_col2im_add_batched(const float *columns, long batch, long channels, lon
                             long kernel_h, long kernel_w, long pad_h, long pad_w,
                             long stride_h, long stride_w, float *images);
 
+/// Sign convolutions of a batch with a small set of +1/-1 kernel patterns, computed with
+/// additions and subtractions only (no multiplications): the first stage of the FSB sign path
+/// (fsb_sign_conv.c; docs/fsb-method.md, "Why fixed signs help the hardware"):
+///   z[(c * channels + i) * ldz + b * out_h * out_w + oy * out_w + ox]
+///     = sum over (ky, kx) of  patterns[c * kernel_h * kernel_w + ky * kernel_w + kx]
+///                             * images[b, i, oy * stride - pad + ky, ox * stride - pad + kx]
+/// for every image b < batch, input channel i < channels and pattern c < pattern_count
+/// (0 outside the image; a pattern entry < 0 counts as -1, any other as +1).
+/// images: [batch, channels, height, width] (NCHW, contiguous); z: [pattern_count * channels, ldz]
+/// with ldz >= batch * out_h * out_w, out_h = (height + 2*pad - kernel_h) / stride + 1
+/// (likewise out_w). Nothing is written when the kernel is larger than the padded image.
+/// Every z entry is summed over the taps in increasing (ky, kx) order, so the result is the
+/// same for any thread count. Multi-threaded over (image, channel) planes.
+void fsb_sign_conv_batched(const float *images, long batch, long channels, long height, long width,
+                           long kernel_h, long kernel_w, long pad, long stride,
+                           const float *patterns, long pattern_count, float *z, long ldz);
+
+/// The second stage of the FSB sign path without the zeros of A': for every image b < batch,
+/// output channel o < out_channels and pixel p < pixels,
+///   out[(b * out_channels + o) * pixels + p]
+///     = sum over i < channels (in increasing order) of factors[o * channels + i] * z[rows[o * channels + i] * ldz + b * pixels + p]
+/// (overwrites out, NCHW [batch, out_channels, pixels]). With rows[o, i] = code(o, i) * channels + i
+/// and the signed factors this is A' x z with only the Co*Ci nonzero entries of A' multiplied.
+/// Multi-threaded over blocks of pixels and output channels; the result does not depend on the
+/// thread count (the SIMD versions use fused multiply-add, like the GEMM kernels).
+void fsb_sign_gather(const float *z, long ldz, long batch, long pixels, long channels, long out_channels,
+                     const float *factors, const long *rows, float *out);
+
 /// Runs `body(context, part, parts)` for every part in [0, parts) on the kernels' persistent
 /// thread pool (the calling thread runs parts too) and returns when all parts are done.
 /// Each part must write memory disjoint from the others, so the results do not depend on
