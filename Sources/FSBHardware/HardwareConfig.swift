@@ -174,10 +174,12 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
     }
 
     /// The sign-codebook size that applies to `layer` on this accelerator (fsb only):
-    /// the layer's own, else the config's, capped at `Co * Ci`.
+    /// the layer's own, else the config's; nil (no sharing) when it is not below `Co`,
+    /// since sharing `N >= Co` pattern convolutions per input channel saves nothing over
+    /// computing each output channel's own — the accelerator then runs unshared.
     public func codebook(for layer: LayerShape) -> Int? {
-        guard kind == .fsb, let size = layer.codebook ?? signCodebook else { return nil }
-        return min(size, layer.outputChannels * layer.inputChannels)
+        guard kind == .fsb, let size = layer.codebook ?? signCodebook, size < layer.outputChannels else { return nil }
+        return size
     }
 }
 

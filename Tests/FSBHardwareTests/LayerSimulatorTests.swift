@@ -39,6 +39,20 @@ final class LayerSimulatorTests: XCTestCase {
         XCTAssertEqual(stored.storedBytes, 8 + (2 * 9 + 8 + 7) / 8)
     }
 
+    func testCodebookOfAtLeastCoRunsUnshared() {
+        // N >= Co = 4: sharing N pattern convolutions per input channel saves nothing, so
+        // the accelerator computes each output channel's own (as without a codebook).
+        let unshared = simulate(HardwareFixtures.config(.fsb, signSource: .lfsr))
+        for size in [4, 64] {
+            let config = HardwareFixtures.config(.fsb, signSource: .lfsr, codebook: size)
+            XCTAssertNil(config.codebook(for: layer))
+            let report = simulate(config)
+            XCTAssertEqual([report.mults, report.addsubs, report.computeCycles],
+                           [unshared.mults, unshared.addsubs, unshared.computeCycles])
+        }
+        XCTAssertEqual(HardwareFixtures.config(.fsb, signSource: .lfsr, codebook: 3).codebook(for: layer), 3)
+    }
+
     func testMemoryTrafficOutputStationaryMac() {
         let mac = simulate(HardwareFixtures.config(.mac))
         XCTAssertEqual(mac.sramRead.input, 36 * 18)      // P * window * ceil(Co/C), 1 byte each
