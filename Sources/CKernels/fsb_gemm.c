@@ -17,7 +17,7 @@
 #include <string.h>
 
 enum {
-    KC_MAX = 256,        // reduction depth per packed block
+    KC_MAX = FSB_KC_MAX, // reduction depth per packed block
     MC_ROWS = 120,       // rows of A per packed block (multiple of 8 and 6 and 4)
     NC_COLUMNS = 1024,   // columns of B per packed block (multiple of 32 and 16)
     OVERSPLIT = 4,       // parts per thread along the split dimension
@@ -35,6 +35,8 @@ typedef struct {
     long kc_block;
     int thread_rows, thread_columns;
     long c_group, c_group_stride;  // column j of C at c + (j / c_group) * c_group_stride + j % c_group
+    const fsb_conv_geometry *implicit_b;  // non-NULL: b holds NCHW images and op(B) is their
+                                          // column matrix (trans_b == 0) or its transpose
 } gemm_problem;
 
 /// Address of C[i, j] (row i, column j) in the possibly column-grouped layout.
@@ -99,6 +101,13 @@ static void pack_a(const gemm_problem *g, long i0, long mc, long p0, long kc, fl
 /// consecutive column values; columns beyond nc are zero.
 static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, float *out) {
     const int nr = g->kernel->nr;
+    if (g->implicit_b) {  // implicit im2col: panels packed straight from the images
+        if (g->trans_b)
+            fsb_pack_im2col_transposed_panels(g->implicit_b, g->b, p0, kc, j0, nc, nr, g->kernel->transpose16, out);
+        else
+            fsb_pack_im2col_panels(g->implicit_b, g->b, p0, kc, j0, nc, nr, out);
+        return;
+    }
     if (!g->trans_b) {  // element (p, j) at b[p*ldb + j]: walk each source row once, left to right
         long full = nc / nr * nr;
         for (long p = 0; p < kc; p++) {
@@ -295,29 +304,70 @@ void fsb_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
     fsb_sgemm_grouped_c(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, n, 0);
 }
 
-void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float alpha,
-                         const float *a, long lda, const float *b, long ldb, float beta,
-                         float *c, long ldc, long group_columns, long group_stride) {
+/// Runs a prepared problem (scaling only when k == 0 or alpha == 0): the one GEMM driver
+/// behind every public entry point.
+static void run_problem(gemm_problem *g) {
+    const long m = g->m, n = g->n, k = g->k;
     if (m <= 0 || n <= 0) return;
-    if (group_columns <= 0 || group_columns > n) { group_columns = n; group_stride = 0; }
-    if (k <= 0 || alpha == 0.0f) {
-        for (long first = 0; first < n; first += group_columns) {
-            long width = n - first < group_columns ? n - first : group_columns;
-            scale_c(m, width, beta, c + (first / group_columns) * group_stride, ldc);
+    if (g->c_group <= 0 || g->c_group > n) { g->c_group = n; g->c_group_stride = 0; }
+    if (k <= 0 || g->alpha == 0.0f) {
+        for (long first = 0; first < n; first += g->c_group) {
+            long width = n - first < g->c_group ? n - first : g->c_group;
+            scale_c(m, width, g->beta, g->c + (first / g->c_group) * g->c_group_stride, g->ldc);
         }
         return;
     }
-    gemm_problem g = {
-        .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k,
-        .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = ldc, .c = c,
-        .kernel = fsb_selected_micro_kernel(), .c_group = group_columns, .c_group_stride = group_stride,
-    };
+    g->kernel = fsb_selected_micro_kernel();
     long k_blocks = (k + KC_MAX - 1) / KC_MAX;
-    g.kc_block = (k + k_blocks - 1) / k_blocks;  // balanced split that depends on k only
+    g->kc_block = (k + k_blocks - 1) / k_blocks;  // balanced split that depends on k only
     int threads = fsb_get_num_threads();
     double macs = (double)m * (double)n * (double)k;
     if (macs < SINGLE_THREAD_MACS) threads = 1;
-    choose_thread_grid(&g, threads);
-    int parts = g.thread_rows * g.thread_columns;
-    fsb_parallel_run(parts, gemm_part, &g);
+    choose_thread_grid(g, threads);
+    int parts = g->thread_rows * g->thread_columns;
+    fsb_parallel_run(parts, gemm_part, g);
+}
+
+void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb, float beta,
+                         float *c, long ldc, long group_columns, long group_stride) {
+    gemm_problem g = {
+        .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k,
+        .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = ldc, .c = c,
+        .c_group = group_columns, .c_group_stride = group_stride,
+    };
+    run_problem(&g);
+}
+
+static fsb_conv_geometry geometry_of(fsb_conv_shape shape) {
+    return fsb_make_conv_geometry(shape.batch, shape.channels, shape.height, shape.width,
+                                  shape.kernel_h, shape.kernel_w, shape.pad_h, shape.pad_w,
+                                  shape.stride_h, shape.stride_w);
+}
+
+void fsb_sgemm_im2col(long m, float alpha, const float *a, long lda, const float *images,
+                      fsb_conv_shape shape, float beta, float *c, long ldc,
+                      long group_columns, long group_stride) {
+    const fsb_conv_geometry geometry = geometry_of(shape);
+    if (shape.batch < 0 || shape.channels < 0 || shape.kernel_h < 0 || shape.kernel_w < 0) return;
+    gemm_problem g = {
+        .trans_a = 0, .trans_b = 0, .m = m, .n = shape.batch * geometry.out_h * geometry.out_w,
+        .k = shape.channels * shape.kernel_h * shape.kernel_w,
+        .alpha = alpha, .beta = beta, .a = a, .b = images, .lda = lda, .ldb = 0, .ldc = ldc, .c = c,
+        .c_group = group_columns, .c_group_stride = group_stride, .implicit_b = &geometry,
+    };
+    run_problem(&g);
+}
+
+void fsb_sgemm_im2col_transposed(long m, float alpha, const float *a, long lda, const float *images,
+                                 fsb_conv_shape shape, float beta, float *c, long ldc) {
+    const fsb_conv_geometry geometry = geometry_of(shape);
+    if (shape.batch < 0 || shape.channels < 0 || shape.kernel_h < 0 || shape.kernel_w < 0) return;
+    gemm_problem g = {
+        .trans_a = 0, .trans_b = 1, .m = m, .n = shape.channels * shape.kernel_h * shape.kernel_w,
+        .k = shape.batch * geometry.out_h * geometry.out_w,
+        .alpha = alpha, .beta = beta, .a = a, .b = images, .lda = lda, .ldb = 0, .ldc = ldc, .c = c,
+        .c_group = 0, .c_group_stride = 0, .implicit_b = &geometry,
+    };
+    run_problem(&g);
 }

@@ -39,4 +39,48 @@ typedef struct {
 /// The micro-kernel selected for this CPU (or forced with fsb_set_gemm_kernel).
 const fsb_micro_kernel *fsb_selected_micro_kernel(void);
 
+/// Largest reduction depth of one packed GEMM block (the GEMM's KC).
+enum { FSB_KC_MAX = 256 };
+
+/// Sizes of a batched convolution's (implicit) column matrix; out_h/out_w derived, 0 when
+/// the kernel is larger than the padded image or a stride is not positive.
+typedef struct {
+    long batch, channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w;
+    long out_h, out_w;
+} fsb_conv_geometry;
+
+static inline fsb_conv_geometry fsb_make_conv_geometry(long batch, long channels, long height, long width,
+                                                       long kernel_h, long kernel_w, long pad_h, long pad_w,
+                                                       long stride_h, long stride_w) {
+    fsb_conv_geometry g = {batch, channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w, 0, 0};
+    g.out_h = (stride_h > 0 && height + 2 * pad_h >= kernel_h) ? (height + 2 * pad_h - kernel_h) / stride_h + 1 : 0;
+    g.out_w = (stride_w > 0 && width + 2 * pad_w >= kernel_w) ? (width + 2 * pad_w - kernel_w) / stride_w + 1 : 0;
+    return g;
+}
+
+/// Output columns [*lo, *hi) whose input column ox*stride - pad + offset lies in [0, size).
+static inline void fsb_valid_range(long offset, long pad, long stride, long size, long out, long *lo, long *hi) {
+    long first = pad - offset;                     // need ox*stride >= first
+    long l = first <= 0 ? 0 : (first + stride - 1) / stride;
+    long last = size - 1 + pad - offset;           // need ox*stride <= last
+    long h = last < 0 ? 0 : last / stride + 1;
+    if (h > out) h = out;
+    if (l > h) l = h;
+    *lo = l;
+    *hi = h;
+}
+
+/// Packs rows [r0, r0+kc) x columns [j0, j0+nc) of the implicit column matrix of `images`
+/// (fsb_im2col_batched layout) into nr-wide GEMM B panels: panel q holds kc groups of nr
+/// values of columns j0 + q*nr ...; columns beyond nc are zero. kc <= FSB_KC_MAX.
+void fsb_pack_im2col_panels(const fsb_conv_geometry *g, const float *images,
+                            long r0, long kc, long j0, long nc, int nr, float *out);
+
+/// Packs the TRANSPOSED implicit column matrix (element (p, j) = columns[j, p]) for
+/// p in [p0, p0+kc), j in [j0, j0+nc) into nr-wide B panels, as above. kc <= FSB_KC_MAX.
+/// `transpose16` (may be NULL) speeds up the 16x16 transposes.
+void fsb_pack_im2col_transposed_panels(const fsb_conv_geometry *g, const float *images,
+                                       long p0, long kc, long j0, long nc, int nr,
+                                       fsb_transpose16_fn transpose16, float *out);
+
 #endif

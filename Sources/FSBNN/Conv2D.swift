@@ -98,27 +98,16 @@ public final class Conv2D: Layer {
         cachedInput = input
         weight.refresh()
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
-        let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
-        let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * chunk * pixels)
         var output = Tensor.uninitialized(shape: [batch, channels, full.outputHeight, full.outputWidth])
-        let inputPlaneSize = inputChannels * height * width
         input.storage.withUnsafeBufferPointer { x in
             weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
                 output.storage.withUnsafeMutableBufferPointer { out in
                     let outBase = out.baseAddress!
-                    var first = 0
-                    while first < batch {
-                        let count = min(chunk, batch - first)
-                        let g = geometry(batch: count, height: height, width: width)
-                        let columnCount = count * pixels
-                        g.im2col(x.baseAddress! + first * inputPlaneSize, columns)
-                        // out[Co, count*P] written straight into NCHW: column b*P + p of the
-                        // product is output[first + b, :, p].
-                        fsb_sgemm_grouped_c(0, 0, channels, columnCount, rows, 1, w.baseAddress!, rows,
-                                            columns, columnCount, 0, outBase + first * channels * pixels, pixels,
-                                            pixels, channels * pixels)
-                        first += count
-                    }
+                    // out[Co, batch*P] = What x columns(input), the columns packed straight from
+                    // the images, written straight into NCHW: column b*P + p of the product is
+                    // output[b, :, p].
+                    fsb_sgemm_im2col(channels, 1, w.baseAddress!, rows, x.baseAddress!, full.shape, 0,
+                                     outBase, pixels, pixels, channels * pixels)
                     if let bias {
                         bias.value.storage.withUnsafeBufferPointer { b in
                             let shifts = b.baseAddress!
@@ -145,7 +134,6 @@ public final class Conv2D: Layer {
                      "\(name): dOutput shape \(dOutput.shape)")
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
         let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
-        let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * chunk * pixels)
         let dProduct = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)
         let dWeight = workspace.buffer(ScratchWorkspace.Slot.weightGradient, count: channels * rows)
         let wantsBias = bias != nil
@@ -178,12 +166,14 @@ public final class Conv2D: Layer {
                                         if wantsBias { totalsBase![o] += total }
                                     }
                                 }
-                                // dWhat (+)= dProduct x columns^T  ([Co, Ci*K]).
-                                g.im2col(x.baseAddress! + first * inputPlaneSize, columns)
-                                fsb_sgemm(0, 1, channels, rows, columnCount, 1, dProduct, columnCount, columns,
-                                          columnCount, first == 0 ? 0 : 1, dWeight, rows)
-                                // dColumns = What^T x dProduct ([Ci*K, count*P]), over the columns.
+                                // dWhat (+)= dProduct x columns^T  ([Co, Ci*K]), the columns packed
+                                // straight from this chunk's images.
+                                fsb_sgemm_im2col_transposed(channels, 1, dProduct, columnCount,
+                                                            x.baseAddress! + first * inputPlaneSize, g.shape,
+                                                            first == 0 ? 0 : 1, dWeight, rows)
+                                // dColumns = What^T x dProduct ([Ci*K, count*P]), then col2im.
                                 if wantsInputGradient {
+                                    let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * columnCount)
                                     fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct,
                                               columnCount, 0, columns, columnCount)
                                     g.col2imAdd(columns, dX.baseAddress! + first * inputPlaneSize)
