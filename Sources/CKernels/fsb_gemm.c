@@ -103,9 +103,10 @@ static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, fl
     const int nr = g->kernel->nr;
     if (g->implicit_b) {  // implicit im2col: panels packed straight from the images
         if (g->trans_b)
-            fsb_pack_im2col_transposed_panels(g->implicit_b, g->b, p0, kc, j0, nc, nr, g->kernel->transpose16, out);
+            fsb_pack_im2col_transposed_panels(g->implicit_b, g->b, p0, kc, j0, nc, nr, g->kernel->transpose16,
+                                              g->kernel->avx512, out);
         else
-            fsb_pack_im2col_panels(g->implicit_b, g->b, p0, kc, j0, nc, nr, out);
+            fsb_pack_im2col_panels(g->implicit_b, g->b, p0, kc, j0, nc, nr, g->kernel->avx512, out);
         return;
     }
     if (!g->trans_b) {  // element (p, j) at b[p*ldb + j]: walk each source row once, left to right

@@ -29,11 +29,14 @@ typedef void (*fsb_micro_kernel_fn)(long kc, const float *a_panel, const float *
 typedef void (*fsb_transpose16_fn)(const float *src, long lds, float *dst, long ldd);
 
 /// A micro-kernel with its tile shape (and, if the CPU has one, a 16x16 transpose for packing).
+/// `avx512` is 1 for the AVX-512 kernel (only selectable on CPUs that have it): packing
+/// routines may then use AVX-512 too; forcing another kernel also tests their plain-C paths.
 typedef struct {
     const char *name;
     int mr, nr;
     fsb_micro_kernel_fn run;
     fsb_transpose16_fn transpose16;
+    int avx512;
 } fsb_micro_kernel;
 
 /// The micro-kernel selected for this CPU (or forced with fsb_set_gemm_kernel).
@@ -73,14 +76,15 @@ static inline void fsb_valid_range(long offset, long pad, long stride, long size
 /// Packs rows [r0, r0+kc) x columns [j0, j0+nc) of the implicit column matrix of `images`
 /// (fsb_im2col_batched layout) into nr-wide GEMM B panels: panel q holds kc groups of nr
 /// values of columns j0 + q*nr ...; columns beyond nc are zero. kc <= FSB_KC_MAX.
+/// avx512 != 0 (only on CPUs that have it) copies with AVX-512 masked moves; same values.
 void fsb_pack_im2col_panels(const fsb_conv_geometry *g, const float *images,
-                            long r0, long kc, long j0, long nc, int nr, float *out);
+                            long r0, long kc, long j0, long nc, int nr, int avx512, float *out);
 
 /// Packs the TRANSPOSED implicit column matrix (element (p, j) = columns[j, p]) for
 /// p in [p0, p0+kc), j in [j0, j0+nc) into nr-wide B panels, as above. kc <= FSB_KC_MAX.
-/// `transpose16` (may be NULL) speeds up the 16x16 transposes.
+/// `transpose16` (may be NULL) speeds up the 16x16 transposes; avx512 as above.
 void fsb_pack_im2col_transposed_panels(const fsb_conv_geometry *g, const float *images,
                                        long p0, long kc, long j0, long nc, int nr,
-                                       fsb_transpose16_fn transpose16, float *out);
+                                       fsb_transpose16_fn transpose16, int avx512, float *out);
 
 #endif
