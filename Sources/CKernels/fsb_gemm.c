@@ -201,7 +201,7 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
     const long kc_block = g->kc_block;
     const long nc_max = j1 - j0 < NC_COLUMNS ? j1 - j0 : NC_COLUMNS;
     const long mc_max = i1 - i0 < MC_ROWS ? i1 - i0 : MC_ROWS;
-    float *packed_b = fsb_thread_scratch(1, (size_t)kc_block * (size_t)((nc_max + nr - 1) / nr * nr));
+    float *packed_b = fsb_thread_scratch(1, (size_t)kc_block * (size_t)((nc_max + nr - 1) / nr * nr) + FSB_PACK_SLACK);
     float *packed_a = fsb_thread_scratch(0, (size_t)kc_block * (size_t)((mc_max + mr - 1) / mr * mr));
 
     for (long jc = j0; jc < j1; jc += NC_COLUMNS) {

@@ -11,9 +11,13 @@
 // L1-resident block, which is then transposed into the panel (16x16 register transpose when
 // the micro-kernel provides one).
 //
-// With the AVX-512 micro-kernel selected, stride-1 runs are copied with masked 16-wide loads and stores (lanes
-// outside [lo, hi) load as zero; masked-off lanes never fault), so a run costs a few
-// instructions instead of a loop with a scalar head and tail. Both variants write the same values.
+// With the AVX-512 micro-kernel selected (strides 1 and 2, kernel width <= 16), the index
+// math is done once per panel (forward) or once per packed block (weight gradient): the
+// column range is cut into 16-column "chunks" (never crossing an output row), each with its
+// source offset, its input row and, per kernel column kx, the mask of lanes that fall inside
+// the image. A packed row (c, ky, kx) is then one masked 16-wide load (two and an even-lane
+// permute for stride 2) and one store per chunk; lanes outside the image load as zero and
+// masked-off lanes never fault. Both variants write the same values.
 //
 // The packed panels hold exactly the values fsb_im2col_batched + the GEMM's explicit packing
 // would produce, so the GEMM gives the same bits.
@@ -58,10 +62,7 @@ FSB_ALWAYS_INLINE void zero_floats(float *dst, long count) {
 
 /// Writes columns [x0, x1) of one output row (whose input row `src` points at input column
 /// -pad_w + kx) to out[x0 .. x1): zero outside [lo, hi), src[ox * stride_w] inside.
-typedef void (*run_fn)(const float *src, long stride_w, long x0, long x1, long lo, long hi, float *out);
-
-FSB_ALWAYS_INLINE void copy_run_generic(const float *src, long stride_w, long x0, long x1, long lo, long hi,
-                                        float *out) {
+FSB_ALWAYS_INLINE void copy_run(const float *src, long stride_w, long x0, long x1, long lo, long hi, float *out) {
     for (long ox = x0; ox < lo; ox++) out[ox] = 0.0f;
     if (stride_w == 1) {
         for (long ox = lo; ox < hi; ox++) out[ox] = src[ox];
@@ -73,29 +74,9 @@ FSB_ALWAYS_INLINE void copy_run_generic(const float *src, long stride_w, long x0
     for (long ox = hi; ox < x1; ox++) out[ox] = 0.0f;
 }
 
-#if defined(__x86_64__)
-/// Lanes [from, to) of a 16-lane mask (from, to clamped to [0, 16]).
-FSB_ALWAYS_INLINE unsigned lane_mask(long from, long to) {
-    if (from < 0) from = 0;
-    if (to > 16) to = 16;
-    if (to <= from) return 0;
-    return ((1u << to) - 1u) & ~((1u << from) - 1u);
-}
-
-__attribute__((target("avx512f"))) FSB_ALWAYS_INLINE
-void copy_run_avx512(const float *src, long stride_w, long x0, long x1, long lo, long hi, float *out) {
-    if (stride_w != 1) { copy_run_generic(src, stride_w, x0, x1, lo, hi, out); return; }
-    for (long x = x0; x < x1; x += 16) {
-        const __mmask16 store = (__mmask16)lane_mask(0, x1 - x);
-        const __mmask16 load = (__mmask16)lane_mask(lo - x, hi - x);
-        _mm512_mask_storeu_ps(out + x, store, _mm512_maskz_loadu_ps(load, src + x));
-    }
-}
-#endif
-
 /// Writes columns [at, at + count) of column-matrix row `row` to dst[0 .. count).
 FSB_ALWAYS_INLINE void fill_segment(const fsb_conv_geometry *g, const float *images, const row_info *row,
-                                    column_position at, long count, float *dst, run_fn copy_run) {
+                                    column_position at, long count, float *dst) {
     const long image_size = g->channels * g->height * g->width;
     while (count > 0) {
         const long x0 = at.ox;
@@ -118,8 +99,8 @@ FSB_ALWAYS_INLINE void fill_segment(const fsb_conv_geometry *g, const float *ima
     }
 }
 
-FSB_ALWAYS_INLINE void pack_panels(const fsb_conv_geometry *g, const float *images,
-                                   long r0, long kc, long j0, long nc, int nr, float *out, run_fn copy_run) {
+static void pack_panels_generic(const fsb_conv_geometry *g, const float *images,
+                                   long r0, long kc, long j0, long nc, int nr, float *out) {
     row_info rows[FSB_KC_MAX];
     for (long p = 0; p < kc; p++) rows[p] = describe_row(g, r0 + p);
     for (long jr = 0; jr < nc; jr += nr) {
@@ -128,15 +109,15 @@ FSB_ALWAYS_INLINE void pack_panels(const fsb_conv_geometry *g, const float *imag
         float *panel = out + jr * kc;
         for (long p = 0; p < kc; p++) {
             float *dst = panel + p * nr;
-            fill_segment(g, images, &rows[p], at, cols, dst, copy_run);
+            fill_segment(g, images, &rows[p], at, cols, dst);
             if (cols < nr) zero_floats(dst + cols, nr - cols);
         }
     }
 }
 
-FSB_ALWAYS_INLINE void pack_transposed_panels(const fsb_conv_geometry *g, const float *images,
+static void pack_transposed_panels_generic(const fsb_conv_geometry *g, const float *images,
                                               long p0, long kc, long j0, long nc, int nr,
-                                              fsb_transpose16_fn transpose16, float *out, run_fn copy_run) {
+                                              fsb_transpose16_fn transpose16, float *out) {
     _Alignas(64) float block[16 * FSB_KC_MAX];  // block[i*kc + p] = columns[row i of the group, p0 + p]
     const column_position at = locate_column(g, p0);
     for (long jr = 0; jr < nc; jr += nr) {
@@ -149,7 +130,7 @@ FSB_ALWAYS_INLINE void pack_transposed_panels(const fsb_conv_geometry *g, const 
             if (valid > width) valid = width;
             for (long i = 0; i < valid; i++) {
                 const row_info row = describe_row(g, j0 + jr + c0 + i);
-                fill_segment(g, images, &row, at, kc, block + i * kc, copy_run);
+                fill_segment(g, images, &row, at, kc, block + i * kc);
             }
             long p_fast = 0;
             if (transpose16 && width == 16 && valid > 0) {
@@ -168,36 +149,157 @@ FSB_ALWAYS_INLINE void pack_transposed_panels(const fsb_conv_geometry *g, const 
     }
 }
 
-static void pack_panels_generic(const fsb_conv_geometry *g, const float *images,
-                                long r0, long kc, long j0, long nc, int nr, float *out) {
-    pack_panels(g, images, r0, kc, j0, nc, nr, out, copy_run_generic);
-}
-
-static void pack_transposed_panels_generic(const fsb_conv_geometry *g, const float *images, long p0, long kc,
-                                           long j0, long nc, int nr, fsb_transpose16_fn transpose16, float *out) {
-    pack_transposed_panels(g, images, p0, kc, j0, nc, nr, transpose16, out, copy_run_generic);
-}
-
 #if defined(__x86_64__)
+enum {
+    CHUNK_WIDTH = 16,
+    KERNEL_W_MAX = 16,                                       // wider kernels use the generic path
+    CHUNKS_MAX = FSB_KC_MAX / CHUNK_WIDTH + FSB_KC_MAX + 2,  // bound for kc <= FSB_KC_MAX columns
+};
+
+/// Up to 16 consecutive columns of one output row: written to dst[offset ..], read from
+/// images[source + row's plane/tap offset + stride_w * lane] when input row iy0 + ky is inside.
+typedef struct {
+    long offset, source, iy0;
+    __mmask16 load[KERNEL_W_MAX][2];      // per kx: source lanes inside the image (2 vectors for stride 2)
+} column_chunk;
+
+/// Lanes [from, to) of a 16-lane mask, without branches (empty when to <= from).
+static inline unsigned lane_mask(long from, long to) {
+    from = from < 0 ? 0 : (from > 16 ? 16 : from);
+    to = to < 0 ? 0 : (to > 16 ? 16 : to);
+    return ((1u << to) - 1u) & ~((1u << from) - 1u);
+}
+
+/// Cuts columns [at, at + count) into chunks; returns their number.
+static long describe_chunks(const fsb_conv_geometry *g, column_position at, long count, column_chunk *chunks) {
+    const long image_size = g->channels * g->height * g->width;
+    long lo[KERNEL_W_MAX], hi[KERNEL_W_MAX];
+    for (long kx = 0; kx < g->kernel_w; kx++) fsb_valid_range(kx, g->pad_w, g->stride_w, g->width, g->out_w, &lo[kx], &hi[kx]);
+    long n = 0, offset = 0;
+    while (count > 0) {
+        long run = g->out_w - at.ox;
+        if (run > count) run = count;
+        const long iy0 = at.oy * g->stride_h - g->pad_h;
+        for (long x = at.ox; x < at.ox + run; x += CHUNK_WIDTH, n++) {
+            const long width = at.ox + run - x < CHUNK_WIDTH ? at.ox + run - x : CHUNK_WIDTH;
+            column_chunk *chunk = &chunks[n];
+            chunk->offset = offset + (x - at.ox);
+            chunk->source = at.b * image_size + iy0 * g->width - g->pad_w + x * g->stride_w;
+            chunk->iy0 = iy0;
+            for (long kx = 0; kx < g->kernel_w; kx++) {
+                const unsigned lanes = lane_mask(lo[kx] - x, hi[kx] - x) & lane_mask(0, width);
+                if (g->stride_w == 1) {
+                    chunk->load[kx][0] = (__mmask16)lanes;
+                    chunk->load[kx][1] = 0;
+                } else {  // stride 2: output lane l reads source lane 2l of the 32 loaded
+                    unsigned spread = 0;
+                    for (int l = 0; l < 16; l++) if (lanes >> l & 1u) spread |= 1u << (2 * l);
+                    chunk->load[kx][0] = (__mmask16)(spread & 0xFFFFu);
+                    chunk->load[kx][1] = (__mmask16)(spread >> 16);
+                }
+            }
+        }
+        offset += run;
+        count -= run;
+        at.ox = 0;
+        if (++at.oy == g->out_h) { at.oy = 0; at.b++; }
+    }
+    return n;
+}
+
+/// Writes one column-matrix row, described by `row`, over the chunks' columns to dst.
+/// Every chunk is stored as a full 16-lane vector (masked stores are slow on some CPUs, e.g.
+/// AMD Zen 4): lanes past a short chunk's end are zeros that the next chunk overwrites, and
+/// after the last chunk they spill up to 15 floats past dst[count), which the caller must
+/// own and fill later (next packed row, zero padding, or the buffer's FSB_PACK_SLACK tail).
+__attribute__((target("avx512f"))) FSB_ALWAYS_INLINE
+void fill_chunks_avx512(const fsb_conv_geometry *g, const float *images, const row_info *row,
+                        const column_chunk *chunks, long chunk_count, float *dst) {
+    const float *base = images + row->plane_offset + row->ky * g->width + row->kx;
+    const unsigned long height = (unsigned long)g->height;
+    if (g->stride_w == 1) {
+        for (long i = 0; i < chunk_count; i++) {
+            const column_chunk *chunk = &chunks[i];
+            const int inside = (unsigned long)(chunk->iy0 + row->ky) < height;
+            const __mmask16 load = inside ? chunk->load[row->kx][0] : 0;
+            _mm512_storeu_ps(dst + chunk->offset, _mm512_maskz_loadu_ps(load, base + chunk->source));
+        }
+    } else {
+        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        for (long i = 0; i < chunk_count; i++) {
+            const column_chunk *chunk = &chunks[i];
+            const int inside = (unsigned long)(chunk->iy0 + row->ky) < height;
+            const __mmask16 load0 = inside ? chunk->load[row->kx][0] : 0;
+            const __mmask16 load1 = inside ? chunk->load[row->kx][1] : 0;
+            const float *src = base + chunk->source;
+            const __m512 low = _mm512_maskz_loadu_ps(load0, src), high = _mm512_maskz_loadu_ps(load1, src + 16);
+            _mm512_storeu_ps(dst + chunk->offset, _mm512_permutex2var_ps(low, even, high));
+        }
+    }
+}
+
+static int chunks_apply(const fsb_conv_geometry *g) {
+    return (g->stride_w == 1 || g->stride_w == 2) && g->kernel_w <= KERNEL_W_MAX;
+}
+
 __attribute__((target("avx512f")))
 static void pack_panels_avx512(const fsb_conv_geometry *g, const float *images,
                                long r0, long kc, long j0, long nc, int nr, float *out) {
-    pack_panels(g, images, r0, kc, j0, nc, nr, out, copy_run_avx512);
+    row_info rows[FSB_KC_MAX];
+    column_chunk chunks[64 / CHUNK_WIDTH + 64 + 2];  // nr <= 64 columns
+    for (long p = 0; p < kc; p++) rows[p] = describe_row(g, r0 + p);
+    for (long jr = 0; jr < nc; jr += nr) {
+        const long cols = nc - jr < nr ? nc - jr : nr;
+        const long chunk_count = describe_chunks(g, locate_column(g, j0 + jr), cols, chunks);
+        float *panel = out + jr * kc;
+        for (long p = 0; p < kc; p++) {
+            float *dst = panel + p * nr;
+            fill_chunks_avx512(g, images, &rows[p], chunks, chunk_count, dst);
+            if (cols < nr) zero_floats(dst + cols, nr - cols);
+        }
+    }
 }
 
 __attribute__((target("avx512f")))
 static void pack_transposed_panels_avx512(const fsb_conv_geometry *g, const float *images, long p0, long kc,
                                           long j0, long nc, int nr, fsb_transpose16_fn transpose16, float *out) {
-    pack_transposed_panels(g, images, p0, kc, j0, nc, nr, transpose16, out, copy_run_avx512);
+    _Alignas(64) float block[16 * FSB_KC_MAX + FSB_PACK_SLACK];  // block[i*kc + p] = columns[row i of the group, p0 + p]
+    column_chunk chunks[CHUNKS_MAX];
+    const long chunk_count = describe_chunks(g, locate_column(g, p0), kc, chunks);
+    for (long jr = 0; jr < nc; jr += nr) {
+        const long cols = nc - jr < nr ? nc - jr : nr;
+        float *panel = out + jr * kc;
+        for (long c0 = 0; c0 < nr; c0 += 16) {
+            const long width = nr - c0 < 16 ? nr - c0 : 16;
+            long valid = cols - c0;
+            if (valid < 0) valid = 0;
+            if (valid > width) valid = width;
+            for (long i = 0; i < valid; i++) {
+                const row_info row = describe_row(g, j0 + jr + c0 + i);
+                fill_chunks_avx512(g, images, &row, chunks, chunk_count, block + i * kc);
+            }
+            long p_fast = 0;
+            if (transpose16 && width == 16 && valid > 0) {
+                zero_floats(block + valid * kc, (16 - valid) * kc);
+                for (; p_fast + 16 <= kc; p_fast += 16)
+                    transpose16(block + p_fast, kc, panel + p_fast * nr + c0, nr);
+            }
+            for (long p = p_fast; p < kc; p++) {
+                float *dst = panel + p * nr + c0;
+                long i = 0;
+                for (; i < valid; i++) dst[i] = block[i * kc + p];
+                for (; i < width; i++) dst[i] = 0.0f;
+            }
+        }
+    }
 }
-
 #endif
 
 void fsb_pack_im2col_panels(const fsb_conv_geometry *g, const float *images,
                             long r0, long kc, long j0, long nc, int nr, int avx512, float *out) {
     (void)avx512;  // unused where the AVX-512 variants are not compiled
 #if defined(__x86_64__)
-    if (avx512) { pack_panels_avx512(g, images, r0, kc, j0, nc, nr, out); return; }
+    if (avx512 && nr <= 64 && chunks_apply(g)) { pack_panels_avx512(g, images, r0, kc, j0, nc, nr, out); return; }
 #endif
     pack_panels_generic(g, images, r0, kc, j0, nc, nr, out);
 }
@@ -207,7 +309,10 @@ void fsb_pack_im2col_transposed_panels(const fsb_conv_geometry *g, const float *
                                        fsb_transpose16_fn transpose16, int avx512, float *out) {
     (void)avx512;  // unused where the AVX-512 variants are not compiled
 #if defined(__x86_64__)
-    if (avx512) { pack_transposed_panels_avx512(g, images, p0, kc, j0, nc, nr, transpose16, out); return; }
+    if (avx512 && chunks_apply(g)) {
+        pack_transposed_panels_avx512(g, images, p0, kc, j0, nc, nr, transpose16, out);
+        return;
+    }
 #endif
     pack_transposed_panels_generic(g, images, p0, kc, j0, nc, nr, transpose16, out);
 }

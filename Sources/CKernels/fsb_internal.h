@@ -42,8 +42,9 @@ typedef struct {
 /// The micro-kernel selected for this CPU (or forced with fsb_set_gemm_kernel).
 const fsb_micro_kernel *fsb_selected_micro_kernel(void);
 
-/// Largest reduction depth of one packed GEMM block (the GEMM's KC).
-enum { FSB_KC_MAX = 256 };
+/// Largest reduction depth of one packed GEMM block (the GEMM's KC), and the floats a packed
+/// B buffer must have past its end for fsb_pack_im2col_panels' full-vector stores.
+enum { FSB_KC_MAX = 256, FSB_PACK_SLACK = 16 };
 
 /// Sizes of a batched convolution's (implicit) column matrix; out_h/out_w derived, 0 when
 /// the kernel is larger than the padded image or a stride is not positive.
@@ -76,7 +77,8 @@ static inline void fsb_valid_range(long offset, long pad, long stride, long size
 /// Packs rows [r0, r0+kc) x columns [j0, j0+nc) of the implicit column matrix of `images`
 /// (fsb_im2col_batched layout) into nr-wide GEMM B panels: panel q holds kc groups of nr
 /// values of columns j0 + q*nr ...; columns beyond nc are zero. kc <= FSB_KC_MAX.
-/// avx512 != 0 (only on CPUs that have it) copies with AVX-512 masked moves; same values.
+/// avx512 != 0 (only on CPUs that have it) copies with AVX-512 masked loads; same values,
+/// but may write zeros to up to FSB_PACK_SLACK floats past the packed panels.
 void fsb_pack_im2col_panels(const fsb_conv_geometry *g, const float *images,
                             long r0, long kc, long j0, long nc, int nr, int avx512, float *out);
 
