@@ -98,15 +98,16 @@ static void pack_a(const gemm_problem *g, long i0, long mc, long p0, long kc, fl
 }
 
 /// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into NR-wide panels: panel j holds kc groups of nr
-/// consecutive column values; columns beyond nc are zero.
-static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, float *out) {
+/// consecutive column values; columns beyond nc are zero. `implicit` (prepared for this
+/// p0, kc) is used when op(B) is a convolution's implicit column matrix.
+static void pack_b(const gemm_problem *g, const fsb_im2col_block *implicit, long p0, long kc, long j0, long nc,
+                   float *out) {
     const int nr = g->kernel->nr;
     if (g->implicit_b) {  // implicit im2col: panels packed straight from the images
         if (g->trans_b)
-            fsb_pack_im2col_transposed_panels(g->implicit_b, g->b, p0, kc, j0, nc, nr, g->kernel->transpose16,
-                                              g->kernel->avx512, out);
+            fsb_pack_im2col_transposed_panels(implicit, g->b, j0, nc, nr, g->kernel->transpose16, out);
         else
-            fsb_pack_im2col_panels(g->implicit_b, g->b, p0, kc, j0, nc, nr, g->kernel->avx512, out);
+            fsb_pack_im2col_panels(implicit, g->b, j0, nc, nr, out);
         return;
     }
     if (!g->trans_b) {  // element (p, j) at b[p*ldb + j]: walk each source row once, left to right
@@ -203,13 +204,17 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
     const long mc_max = i1 - i0 < MC_ROWS ? i1 - i0 : MC_ROWS;
     float *packed_b = fsb_thread_scratch(1, (size_t)kc_block * (size_t)((nc_max + nr - 1) / nr * nr) + FSB_PACK_SLACK);
     float *packed_a = fsb_thread_scratch(0, (size_t)kc_block * (size_t)((mc_max + mr - 1) / mr * mr));
+    fsb_im2col_block *implicit = NULL;
+    if (g->implicit_b)
+        implicit = (fsb_im2col_block *)fsb_thread_scratch(2, fsb_im2col_block_size() / sizeof(float) + 1);
 
     for (long jc = j0; jc < j1; jc += NC_COLUMNS) {
         long nc = j1 - jc < NC_COLUMNS ? j1 - jc : NC_COLUMNS;
         for (long pc = 0; pc < g->k; pc += kc_block) {
             long kc = g->k - pc < kc_block ? g->k - pc : kc_block;
             float beta = pc == 0 ? g->beta : 1.0f;
-            pack_b(g, pc, kc, jc, nc, packed_b);
+            if (implicit) fsb_im2col_block_prepare(implicit, g->implicit_b, g->trans_b, pc, kc, kernel->avx512);
+            pack_b(g, implicit, pc, kc, jc, nc, packed_b);
             for (long ic = i0; ic < i1; ic += MC_ROWS) {
                 long mc = i1 - ic < MC_ROWS ? i1 - ic : MC_ROWS;
                 pack_a(g, ic, mc, pc, kc, packed_a);

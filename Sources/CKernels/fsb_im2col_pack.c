@@ -11,6 +11,10 @@
 // L1-resident block, which is then transposed into the panel (16x16 register transpose when
 // the micro-kernel provides one).
 //
+// What depends only on the GEMM's reduction block [p0, p0 + kc) -- the row descriptions
+// (forward) or the column chunks (weight gradient) -- is computed once per block by
+// fsb_im2col_block_prepare and reused for every panel of the block.
+//
 // With the AVX-512 micro-kernel selected (strides 1 and 2, kernel width <= 16), the index
 // math is done once per panel (forward) or once per packed block (weight gradient): the
 // column range is cut into 16-column "chunks" (never crossing an output row), each with its
@@ -23,6 +27,7 @@
 // would produce, so the GEMM gives the same bits.
 #include "fsb_internal.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -55,6 +60,33 @@ static column_position locate_column(const fsb_conv_geometry *g, long j) {
 }
 
 #define FSB_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+enum {
+    CHUNK_WIDTH = 16,
+    KERNEL_W_MAX = 16,                                       // wider kernels use the generic path
+    CHUNKS_MAX = FSB_KC_MAX / CHUNK_WIDTH + FSB_KC_MAX + 2,  // bound for kc <= FSB_KC_MAX columns
+    PANEL_CHUNKS_MAX = 64 / CHUNK_WIDTH + 64 + 2,            // bound for one panel of nr <= 64 columns
+};
+
+/// Up to 16 consecutive columns of one output row: written to dst[offset ..], read from
+/// images[source + row's plane/tap offset + stride_w * lane] when input row iy0 + ky is inside.
+typedef struct {
+    long offset, source, iy0;
+    uint16_t load[KERNEL_W_MAX][2];  // per kx: source lanes inside the image (2 vectors for stride 2)
+} column_chunk;
+
+struct fsb_im2col_block {
+    fsb_conv_geometry geometry;
+    long p0, kc;
+    int transposed, chunked;       // chunked: the AVX-512 chunk path applies
+    row_info rows[FSB_KC_MAX];     // forward: rows p0 .. p0+kc
+    column_position at;            // transposed: position of column p0
+    long chunk_count;              // transposed + chunked: chunks of columns p0 .. p0+kc
+    column_chunk chunks[CHUNKS_MAX];
+};
+
+size_t fsb_im2col_block_size(void) { return sizeof(struct fsb_im2col_block); }
+
 
 FSB_ALWAYS_INLINE void zero_floats(float *dst, long count) {
     for (long i = 0; i < count; i++) dst[i] = 0.0f;
@@ -99,27 +131,34 @@ FSB_ALWAYS_INLINE void fill_segment(const fsb_conv_geometry *g, const float *ima
     }
 }
 
-static void pack_panels_generic(const fsb_conv_geometry *g, const float *images,
-                                   long r0, long kc, long j0, long nc, int nr, float *out) {
-    row_info rows[FSB_KC_MAX];
-    for (long p = 0; p < kc; p++) rows[p] = describe_row(g, r0 + p);
+/// Fills row `row` of the block's transposed matrix (columns p0 .. p0+kc) into dst.
+typedef void (*transposed_row_fn)(const fsb_im2col_block *block, const float *images, const row_info *row, float *dst);
+
+static void transposed_row_generic(const fsb_im2col_block *block, const float *images, const row_info *row, float *dst) {
+    fill_segment(&block->geometry, images, row, block->at, block->kc, dst);
+}
+
+static void pack_panels_generic(const fsb_im2col_block *block, const float *images,
+                                long j0, long nc, int nr, float *out) {
+    const fsb_conv_geometry *g = &block->geometry;
+    const long kc = block->kc;
     for (long jr = 0; jr < nc; jr += nr) {
         const long cols = nc - jr < nr ? nc - jr : nr;
         const column_position at = locate_column(g, j0 + jr);
         float *panel = out + jr * kc;
         for (long p = 0; p < kc; p++) {
             float *dst = panel + p * nr;
-            fill_segment(g, images, &rows[p], at, cols, dst);
+            fill_segment(g, images, &block->rows[p], at, cols, dst);
             if (cols < nr) zero_floats(dst + cols, nr - cols);
         }
     }
 }
 
-static void pack_transposed_panels_generic(const fsb_conv_geometry *g, const float *images,
-                                              long p0, long kc, long j0, long nc, int nr,
-                                              fsb_transpose16_fn transpose16, float *out) {
-    _Alignas(64) float block[16 * FSB_KC_MAX];  // block[i*kc + p] = columns[row i of the group, p0 + p]
-    const column_position at = locate_column(g, p0);
+FSB_ALWAYS_INLINE void pack_transposed_panels(const fsb_im2col_block *block, const float *images,
+                                              long j0, long nc, int nr, fsb_transpose16_fn transpose16,
+                                              float *out, transposed_row_fn fill_row) {
+    _Alignas(64) float rows[16 * FSB_KC_MAX + FSB_PACK_SLACK];  // rows[i*kc + p] = columns[row i of the group, p0 + p]
+    const long kc = block->kc;
     for (long jr = 0; jr < nc; jr += nr) {
         const long cols = nc - jr < nr ? nc - jr : nr;
         float *panel = out + jr * kc;
@@ -129,40 +168,32 @@ static void pack_transposed_panels_generic(const fsb_conv_geometry *g, const flo
             if (valid < 0) valid = 0;
             if (valid > width) valid = width;
             for (long i = 0; i < valid; i++) {
-                const row_info row = describe_row(g, j0 + jr + c0 + i);
-                fill_segment(g, images, &row, at, kc, block + i * kc);
+                const row_info row = describe_row(&block->geometry, j0 + jr + c0 + i);
+                fill_row(block, images, &row, rows + i * kc);
             }
             long p_fast = 0;
             if (transpose16 && width == 16 && valid > 0) {
                 // rows past the matrix edge are zero, so the transposes also write the panel's zero padding
-                zero_floats(block + valid * kc, (16 - valid) * kc);
+                zero_floats(rows + valid * kc, (16 - valid) * kc);
                 for (; p_fast + 16 <= kc; p_fast += 16)
-                    transpose16(block + p_fast, kc, panel + p_fast * nr + c0, nr);
+                    transpose16(rows + p_fast, kc, panel + p_fast * nr + c0, nr);
             }
             for (long p = p_fast; p < kc; p++) {
                 float *dst = panel + p * nr + c0;
                 long i = 0;
-                for (; i < valid; i++) dst[i] = block[i * kc + p];
+                for (; i < valid; i++) dst[i] = rows[i * kc + p];
                 for (; i < width; i++) dst[i] = 0.0f;
             }
         }
     }
 }
 
+static void pack_transposed_panels_generic(const fsb_im2col_block *block, const float *images, long j0, long nc,
+                                           int nr, fsb_transpose16_fn transpose16, float *out) {
+    pack_transposed_panels(block, images, j0, nc, nr, transpose16, out, transposed_row_generic);
+}
+
 #if defined(__x86_64__)
-enum {
-    CHUNK_WIDTH = 16,
-    KERNEL_W_MAX = 16,                                       // wider kernels use the generic path
-    CHUNKS_MAX = FSB_KC_MAX / CHUNK_WIDTH + FSB_KC_MAX + 2,  // bound for kc <= FSB_KC_MAX columns
-};
-
-/// Up to 16 consecutive columns of one output row: written to dst[offset ..], read from
-/// images[source + row's plane/tap offset + stride_w * lane] when input row iy0 + ky is inside.
-typedef struct {
-    long offset, source, iy0;
-    __mmask16 load[KERNEL_W_MAX][2];      // per kx: source lanes inside the image (2 vectors for stride 2)
-} column_chunk;
-
 /// Lanes [from, to) of a 16-lane mask, without branches (empty when to <= from).
 static inline unsigned lane_mask(long from, long to) {
     from = from < 0 ? 0 : (from > 16 ? 16 : from);
@@ -189,13 +220,13 @@ static long describe_chunks(const fsb_conv_geometry *g, column_position at, long
             for (long kx = 0; kx < g->kernel_w; kx++) {
                 const unsigned lanes = lane_mask(lo[kx] - x, hi[kx] - x) & lane_mask(0, width);
                 if (g->stride_w == 1) {
-                    chunk->load[kx][0] = (__mmask16)lanes;
+                    chunk->load[kx][0] = (uint16_t)lanes;
                     chunk->load[kx][1] = 0;
                 } else {  // stride 2: output lane l reads source lane 2l of the 32 loaded
                     unsigned spread = 0;
                     for (int l = 0; l < 16; l++) if (lanes >> l & 1u) spread |= 1u << (2 * l);
-                    chunk->load[kx][0] = (__mmask16)(spread & 0xFFFFu);
-                    chunk->load[kx][1] = (__mmask16)(spread >> 16);
+                    chunk->load[kx][0] = (uint16_t)(spread & 0xFFFFu);
+                    chunk->load[kx][1] = (uint16_t)(spread >> 16);
                 }
             }
         }
@@ -238,81 +269,70 @@ void fill_chunks_avx512(const fsb_conv_geometry *g, const float *images, const r
     }
 }
 
-static int chunks_apply(const fsb_conv_geometry *g) {
-    return (g->stride_w == 1 || g->stride_w == 2) && g->kernel_w <= KERNEL_W_MAX;
-}
-
 __attribute__((target("avx512f")))
-static void pack_panels_avx512(const fsb_conv_geometry *g, const float *images,
-                               long r0, long kc, long j0, long nc, int nr, float *out) {
-    row_info rows[FSB_KC_MAX];
-    column_chunk chunks[64 / CHUNK_WIDTH + 64 + 2];  // nr <= 64 columns
-    for (long p = 0; p < kc; p++) rows[p] = describe_row(g, r0 + p);
+static void pack_panels_avx512(const fsb_im2col_block *block, const float *images,
+                               long j0, long nc, int nr, float *out) {
+    const fsb_conv_geometry *g = &block->geometry;
+    const long kc = block->kc;
+    column_chunk chunks[PANEL_CHUNKS_MAX];
     for (long jr = 0; jr < nc; jr += nr) {
         const long cols = nc - jr < nr ? nc - jr : nr;
         const long chunk_count = describe_chunks(g, locate_column(g, j0 + jr), cols, chunks);
         float *panel = out + jr * kc;
         for (long p = 0; p < kc; p++) {
             float *dst = panel + p * nr;
-            fill_chunks_avx512(g, images, &rows[p], chunks, chunk_count, dst);
+            fill_chunks_avx512(g, images, &block->rows[p], chunks, chunk_count, dst);
             if (cols < nr) zero_floats(dst + cols, nr - cols);
         }
     }
 }
 
 __attribute__((target("avx512f")))
-static void pack_transposed_panels_avx512(const fsb_conv_geometry *g, const float *images, long p0, long kc,
-                                          long j0, long nc, int nr, fsb_transpose16_fn transpose16, float *out) {
-    _Alignas(64) float block[16 * FSB_KC_MAX + FSB_PACK_SLACK];  // block[i*kc + p] = columns[row i of the group, p0 + p]
-    column_chunk chunks[CHUNKS_MAX];
-    const long chunk_count = describe_chunks(g, locate_column(g, p0), kc, chunks);
-    for (long jr = 0; jr < nc; jr += nr) {
-        const long cols = nc - jr < nr ? nc - jr : nr;
-        float *panel = out + jr * kc;
-        for (long c0 = 0; c0 < nr; c0 += 16) {
-            const long width = nr - c0 < 16 ? nr - c0 : 16;
-            long valid = cols - c0;
-            if (valid < 0) valid = 0;
-            if (valid > width) valid = width;
-            for (long i = 0; i < valid; i++) {
-                const row_info row = describe_row(g, j0 + jr + c0 + i);
-                fill_chunks_avx512(g, images, &row, chunks, chunk_count, block + i * kc);
-            }
-            long p_fast = 0;
-            if (transpose16 && width == 16 && valid > 0) {
-                zero_floats(block + valid * kc, (16 - valid) * kc);
-                for (; p_fast + 16 <= kc; p_fast += 16)
-                    transpose16(block + p_fast, kc, panel + p_fast * nr + c0, nr);
-            }
-            for (long p = p_fast; p < kc; p++) {
-                float *dst = panel + p * nr + c0;
-                long i = 0;
-                for (; i < valid; i++) dst[i] = block[i * kc + p];
-                for (; i < width; i++) dst[i] = 0.0f;
-            }
-        }
-    }
+static void transposed_row_avx512(const fsb_im2col_block *block, const float *images, const row_info *row, float *dst) {
+    fill_chunks_avx512(&block->geometry, images, row, block->chunks, block->chunk_count, dst);
+}
+
+__attribute__((target("avx512f")))
+static void pack_transposed_panels_avx512(const fsb_im2col_block *block, const float *images, long j0, long nc,
+                                          int nr, fsb_transpose16_fn transpose16, float *out) {
+    pack_transposed_panels(block, images, j0, nc, nr, transpose16, out, transposed_row_avx512);
 }
 #endif
 
-void fsb_pack_im2col_panels(const fsb_conv_geometry *g, const float *images,
-                            long r0, long kc, long j0, long nc, int nr, int avx512, float *out) {
-    (void)avx512;  // unused where the AVX-512 variants are not compiled
+void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *g, int transposed,
+                              long p0, long kc, int avx512) {
+    block->geometry = *g;
+    block->p0 = p0;
+    block->kc = kc;
+    block->transposed = transposed;
+    block->chunked = 0;
 #if defined(__x86_64__)
-    if (avx512 && nr <= 64 && chunks_apply(g)) { pack_panels_avx512(g, images, r0, kc, j0, nc, nr, out); return; }
+    block->chunked = avx512 && (g->stride_w == 1 || g->stride_w == 2) && g->kernel_w <= KERNEL_W_MAX;
+#else
+    (void)avx512;
 #endif
-    pack_panels_generic(g, images, r0, kc, j0, nc, nr, out);
-}
-
-void fsb_pack_im2col_transposed_panels(const fsb_conv_geometry *g, const float *images,
-                                       long p0, long kc, long j0, long nc, int nr,
-                                       fsb_transpose16_fn transpose16, int avx512, float *out) {
-    (void)avx512;  // unused where the AVX-512 variants are not compiled
-#if defined(__x86_64__)
-    if (avx512 && chunks_apply(g)) {
-        pack_transposed_panels_avx512(g, images, p0, kc, j0, nc, nr, transpose16, out);
+    if (!transposed) {
+        for (long p = 0; p < kc; p++) block->rows[p] = describe_row(g, p0 + p);
         return;
     }
+    block->at = locate_column(g, p0);
+#if defined(__x86_64__)
+    if (block->chunked) block->chunk_count = describe_chunks(g, block->at, kc, block->chunks);
 #endif
-    pack_transposed_panels_generic(g, images, p0, kc, j0, nc, nr, transpose16, out);
+}
+
+void fsb_pack_im2col_panels(const fsb_im2col_block *block, const float *images,
+                            long j0, long nc, int nr, float *out) {
+#if defined(__x86_64__)
+    if (block->chunked && nr <= 64) { pack_panels_avx512(block, images, j0, nc, nr, out); return; }
+#endif
+    pack_panels_generic(block, images, j0, nc, nr, out);
+}
+
+void fsb_pack_im2col_transposed_panels(const fsb_im2col_block *block, const float *images,
+                                       long j0, long nc, int nr, fsb_transpose16_fn transpose16, float *out) {
+#if defined(__x86_64__)
+    if (block->chunked) { pack_transposed_panels_avx512(block, images, j0, nc, nr, transpose16, out); return; }
+#endif
+    pack_transposed_panels_generic(block, images, j0, nc, nr, transpose16, out);
 }

@@ -14,7 +14,8 @@ typedef void (*fsb_task_fn)(void *context, int part, int parts);
 void fsb_parallel_run(int parts, fsb_task_fn task, void *context);
 
 /// A 64-byte aligned scratch buffer private to the calling OS thread, at least `floats`
-/// floats long; `slot` selects one of a few independent buffers (0: packed A, 1: packed B).
+/// floats long; `slot` selects one of a few independent buffers (0: packed A, 1: packed B,
+/// 2: the implicit-im2col block description).
 float *fsb_thread_scratch(int slot, size_t floats);
 
 /// A GEMM micro-kernel: computes the mr x nr tile
@@ -74,19 +75,29 @@ static inline void fsb_valid_range(long offset, long pad, long stride, long size
     *hi = h;
 }
 
-/// Packs rows [r0, r0+kc) x columns [j0, j0+nc) of the implicit column matrix of `images`
-/// (fsb_im2col_batched layout) into nr-wide GEMM B panels: panel q holds kc groups of nr
-/// values of columns j0 + q*nr ...; columns beyond nc are zero. kc <= FSB_KC_MAX.
-/// avx512 != 0 (only on CPUs that have it) copies with AVX-512 masked loads; same values,
-/// but may write zeros to up to FSB_PACK_SLACK floats past the packed panels.
-void fsb_pack_im2col_panels(const fsb_conv_geometry *g, const float *images,
-                            long r0, long kc, long j0, long nc, int nr, int avx512, float *out);
+/// What packing a convolution's implicit column matrix (fsb_im2col_batched layout) needs
+/// for one GEMM reduction block [p0, p0 + kc), kc <= FSB_KC_MAX, prepared once and reused for
+/// every panel of the block: rows p0.. of the column matrix (forward, B = columns) or its
+/// columns p0.. (weight gradient, B = columns^T). fsb_im2col_block_size() bytes, any 8-byte
+/// aligned memory.
+typedef struct fsb_im2col_block fsb_im2col_block;
+size_t fsb_im2col_block_size(void);
 
-/// Packs the TRANSPOSED implicit column matrix (element (p, j) = columns[j, p]) for
-/// p in [p0, p0+kc), j in [j0, j0+nc) into nr-wide B panels, as above. kc <= FSB_KC_MAX.
-/// `transpose16` (may be NULL) speeds up the 16x16 transposes; avx512 as above.
-void fsb_pack_im2col_transposed_panels(const fsb_conv_geometry *g, const float *images,
-                                       long p0, long kc, long j0, long nc, int nr,
-                                       fsb_transpose16_fn transpose16, int avx512, float *out);
+/// avx512 != 0 (only when the AVX-512 kernel is selected) lets packing use AVX-512 masked
+/// loads; the values are the same, but panels may then be followed by up to FSB_PACK_SLACK
+/// floats of zeros (full-vector stores), which the caller's buffer must have room for.
+void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *g, int transposed,
+                              long p0, long kc, int avx512);
+
+/// Packs columns [j0, j0+nc) of B = columns (block prepared with transposed == 0) into
+/// nr-wide panels: panel q holds kc groups of nr values of columns j0 + q*nr ...; columns
+/// beyond nc are zero.
+void fsb_pack_im2col_panels(const fsb_im2col_block *block, const float *images,
+                            long j0, long nc, int nr, float *out);
+
+/// Packs columns [j0, j0+nc) of B = columns^T (element (p, j) = columns[j, p]; block prepared
+/// with transposed == 1) into nr-wide panels as above. `transpose16` may be NULL.
+void fsb_pack_im2col_transposed_panels(const fsb_im2col_block *block, const float *images,
+                                       long j0, long nc, int nr, fsb_transpose16_fn transpose16, float *out);
 
 #endif
