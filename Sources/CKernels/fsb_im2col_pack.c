@@ -38,6 +38,7 @@
 /// output-column range [lo, hi) of its kernel column kx.
 typedef struct {
     long plane_offset, ky, kx, lo, hi;
+    long tap, source;  // ky * kernel_w + kx; plane_offset + ky * width + kx
 } row_info;
 
 /// Position of column j: image b, output row oy, output column ox.
@@ -48,7 +49,8 @@ typedef struct {
 static row_info describe_row(const fsb_conv_geometry *g, long r) {
     const long taps = g->kernel_h * g->kernel_w;
     const long c = r / taps, t = r % taps;
-    row_info row = {c * g->height * g->width, t / g->kernel_w, t % g->kernel_w, 0, 0};
+    row_info row = {c * g->height * g->width, t / g->kernel_w, t % g->kernel_w, 0, 0, t, 0};
+    row.source = row.plane_offset + row.ky * g->width + row.kx;
     fsb_valid_range(row.kx, g->pad_w, g->stride_w, g->width, g->out_w, &row.lo, &row.hi);
     return row;
 }
@@ -63,17 +65,21 @@ static column_position locate_column(const fsb_conv_geometry *g, long j) {
 
 enum {
     CHUNK_WIDTH = 16,
-    KERNEL_W_MAX = 16,                                       // wider kernels use the generic path
+    TAPS_MAX = 49,                                           // larger kernels use the generic path
     CHUNKS_MAX = FSB_KC_MAX / CHUNK_WIDTH + FSB_KC_MAX + 2,  // bound for kc <= FSB_KC_MAX columns
     PANEL_CHUNKS_MAX = 64 / CHUNK_WIDTH + 64 + 2,            // bound for one panel of nr <= 64 columns
 };
 
-/// Up to 16 consecutive columns of one output row: written to dst[offset ..], read from
-/// images[source + row's plane/tap offset + stride_w * lane] when input row iy0 + ky is inside.
+/// A column range cut into chunks of up to 16 consecutive columns of one output row. Chunk i
+/// is written to dst[offset[i] ..] and read from images[row.source + source[i] + stride_w * lane]
+/// for the lanes set in masks[tap * capacity + i] (bits 0-15: first 16 source floats, bits
+/// 16-31: next 16, stride 2 only), i.e. the lanes whose input pixel for that tap is inside
+/// the image; the other lanes are zero.
 typedef struct {
-    long offset, source, iy0;
-    uint16_t load[KERNEL_W_MAX][2];  // per kx: source lanes inside the image (2 vectors for stride 2)
-} column_chunk;
+    long count, capacity;
+    long *offset, *source;
+    uint32_t *masks;
+} chunk_set;
 
 struct fsb_im2col_block {
     fsb_conv_geometry geometry;
@@ -81,8 +87,9 @@ struct fsb_im2col_block {
     int transposed, chunked;       // chunked: the AVX-512 chunk path applies
     row_info rows[FSB_KC_MAX];     // forward: rows p0 .. p0+kc
     column_position at;            // transposed: position of column p0
-    long chunk_count;              // transposed + chunked: chunks of columns p0 .. p0+kc
-    column_chunk chunks[CHUNKS_MAX];
+    chunk_set chunks;              // transposed + chunked: chunks of columns p0 .. p0+kc
+    long chunk_offset[CHUNKS_MAX], chunk_source[CHUNKS_MAX];
+    uint32_t chunk_masks[TAPS_MAX * CHUNKS_MAX];
 };
 
 size_t fsb_im2col_block_size(void) { return sizeof(struct fsb_im2col_block); }
@@ -201,10 +208,10 @@ static inline unsigned lane_mask(long from, long to) {
     return ((1u << to) - 1u) & ~((1u << from) - 1u);
 }
 
-/// Cuts columns [at, at + count) into chunks; returns their number.
-static long describe_chunks(const fsb_conv_geometry *g, column_position at, long count, column_chunk *chunks) {
+/// Cuts columns [at, at + count) into chunks (set->capacity is enough, see the bounds above).
+static void describe_chunks(const fsb_conv_geometry *g, column_position at, long count, chunk_set *set) {
     const long image_size = g->channels * g->height * g->width;
-    long lo[KERNEL_W_MAX], hi[KERNEL_W_MAX];
+    long lo[TAPS_MAX], hi[TAPS_MAX];
     for (long kx = 0; kx < g->kernel_w; kx++) fsb_valid_range(kx, g->pad_w, g->stride_w, g->width, g->out_w, &lo[kx], &hi[kx]);
     long n = 0, offset = 0;
     while (count > 0) {
@@ -213,20 +220,18 @@ static long describe_chunks(const fsb_conv_geometry *g, column_position at, long
         const long iy0 = at.oy * g->stride_h - g->pad_h;
         for (long x = at.ox; x < at.ox + run; x += CHUNK_WIDTH, n++) {
             const long width = at.ox + run - x < CHUNK_WIDTH ? at.ox + run - x : CHUNK_WIDTH;
-            column_chunk *chunk = &chunks[n];
-            chunk->offset = offset + (x - at.ox);
-            chunk->source = at.b * image_size + iy0 * g->width - g->pad_w + x * g->stride_w;
-            chunk->iy0 = iy0;
+            set->offset[n] = offset + (x - at.ox);
+            set->source[n] = at.b * image_size + iy0 * g->width - g->pad_w + x * g->stride_w;
             for (long kx = 0; kx < g->kernel_w; kx++) {
                 const unsigned lanes = lane_mask(lo[kx] - x, hi[kx] - x) & lane_mask(0, width);
-                if (g->stride_w == 1) {
-                    chunk->load[kx][0] = (uint16_t)lanes;
-                    chunk->load[kx][1] = 0;
-                } else {  // stride 2: output lane l reads source lane 2l of the 32 loaded
-                    unsigned spread = 0;
-                    for (int l = 0; l < 16; l++) if (lanes >> l & 1u) spread |= 1u << (2 * l);
-                    chunk->load[kx][0] = (uint16_t)(spread & 0xFFFFu);
-                    chunk->load[kx][1] = (uint16_t)(spread >> 16);
+                uint32_t mask = lanes;
+                if (g->stride_w == 2) {  // output lane l reads source lane 2l of the 32 loaded
+                    mask = 0;
+                    for (int l = 0; l < 16; l++) if (lanes >> l & 1u) mask |= 1u << (2 * l);
+                }
+                for (long ky = 0; ky < g->kernel_h; ky++) {
+                    const int inside = (unsigned long)(iy0 + ky) < (unsigned long)g->height;
+                    set->masks[(ky * g->kernel_w + kx) * set->capacity + n] = inside ? mask : 0;
                 }
             }
         }
@@ -235,7 +240,7 @@ static long describe_chunks(const fsb_conv_geometry *g, column_position at, long
         at.ox = 0;
         if (++at.oy == g->out_h) { at.oy = 0; at.b++; }
     }
-    return n;
+    set->count = n;
 }
 
 /// Writes one column-matrix row, described by `row`, over the chunks' columns to dst.
@@ -245,26 +250,19 @@ static long describe_chunks(const fsb_conv_geometry *g, column_position at, long
 /// own and fill later (next packed row, zero padding, or the buffer's FSB_PACK_SLACK tail).
 __attribute__((target("avx512f"))) FSB_ALWAYS_INLINE
 void fill_chunks_avx512(const fsb_conv_geometry *g, const float *images, const row_info *row,
-                        const column_chunk *chunks, long chunk_count, float *dst) {
-    const float *base = images + row->plane_offset + row->ky * g->width + row->kx;
-    const unsigned long height = (unsigned long)g->height;
+                        const chunk_set *set, float *dst) {
+    const float *base = images + row->source;
+    const uint32_t *masks = set->masks + row->tap * set->capacity;
     if (g->stride_w == 1) {
-        for (long i = 0; i < chunk_count; i++) {
-            const column_chunk *chunk = &chunks[i];
-            const int inside = (unsigned long)(chunk->iy0 + row->ky) < height;
-            const __mmask16 load = inside ? chunk->load[row->kx][0] : 0;
-            _mm512_storeu_ps(dst + chunk->offset, _mm512_maskz_loadu_ps(load, base + chunk->source));
-        }
+        for (long i = 0; i < set->count; i++)
+            _mm512_storeu_ps(dst + set->offset[i], _mm512_maskz_loadu_ps((__mmask16)masks[i], base + set->source[i]));
     } else {
         const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        for (long i = 0; i < chunk_count; i++) {
-            const column_chunk *chunk = &chunks[i];
-            const int inside = (unsigned long)(chunk->iy0 + row->ky) < height;
-            const __mmask16 load0 = inside ? chunk->load[row->kx][0] : 0;
-            const __mmask16 load1 = inside ? chunk->load[row->kx][1] : 0;
-            const float *src = base + chunk->source;
-            const __m512 low = _mm512_maskz_loadu_ps(load0, src), high = _mm512_maskz_loadu_ps(load1, src + 16);
-            _mm512_storeu_ps(dst + chunk->offset, _mm512_permutex2var_ps(low, even, high));
+        for (long i = 0; i < set->count; i++) {
+            const float *src = base + set->source[i];
+            const __m512 low = _mm512_maskz_loadu_ps((__mmask16)(masks[i] & 0xFFFFu), src);
+            const __m512 high = _mm512_maskz_loadu_ps((__mmask16)(masks[i] >> 16), src + 16);
+            _mm512_storeu_ps(dst + set->offset[i], _mm512_permutex2var_ps(low, even, high));
         }
     }
 }
@@ -274,14 +272,16 @@ static void pack_panels_avx512(const fsb_im2col_block *block, const float *image
                                long j0, long nc, int nr, float *out) {
     const fsb_conv_geometry *g = &block->geometry;
     const long kc = block->kc;
-    column_chunk chunks[PANEL_CHUNKS_MAX];
+    long offset[PANEL_CHUNKS_MAX], source[PANEL_CHUNKS_MAX];
+    uint32_t masks[TAPS_MAX * PANEL_CHUNKS_MAX];
+    chunk_set chunks = {0, PANEL_CHUNKS_MAX, offset, source, masks};
     for (long jr = 0; jr < nc; jr += nr) {
         const long cols = nc - jr < nr ? nc - jr : nr;
-        const long chunk_count = describe_chunks(g, locate_column(g, j0 + jr), cols, chunks);
+        describe_chunks(g, locate_column(g, j0 + jr), cols, &chunks);
         float *panel = out + jr * kc;
         for (long p = 0; p < kc; p++) {
             float *dst = panel + p * nr;
-            fill_chunks_avx512(g, images, &block->rows[p], chunks, chunk_count, dst);
+            fill_chunks_avx512(g, images, &block->rows[p], &chunks, dst);
             if (cols < nr) zero_floats(dst + cols, nr - cols);
         }
     }
@@ -289,7 +289,7 @@ static void pack_panels_avx512(const fsb_im2col_block *block, const float *image
 
 __attribute__((target("avx512f")))
 static void transposed_row_avx512(const fsb_im2col_block *block, const float *images, const row_info *row, float *dst) {
-    fill_chunks_avx512(&block->geometry, images, row, block->chunks, block->chunk_count, dst);
+    fill_chunks_avx512(&block->geometry, images, row, &block->chunks, dst);
 }
 
 __attribute__((target("avx512f")))
@@ -307,7 +307,7 @@ void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *
     block->transposed = transposed;
     block->chunked = 0;
 #if defined(__x86_64__)
-    block->chunked = avx512 && (g->stride_w == 1 || g->stride_w == 2) && g->kernel_w <= KERNEL_W_MAX;
+    block->chunked = avx512 && (g->stride_w == 1 || g->stride_w == 2) && g->kernel_h * g->kernel_w <= TAPS_MAX;
 #else
     (void)avx512;
 #endif
@@ -317,7 +317,10 @@ void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *
     }
     block->at = locate_column(g, p0);
 #if defined(__x86_64__)
-    if (block->chunked) block->chunk_count = describe_chunks(g, block->at, kc, block->chunks);
+    if (block->chunked) {
+        block->chunks = (chunk_set){0, CHUNKS_MAX, block->chunk_offset, block->chunk_source, block->chunk_masks};
+        describe_chunks(g, block->at, kc, &block->chunks);
+    }
 #endif
 }
 
