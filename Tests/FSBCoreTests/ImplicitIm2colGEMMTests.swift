@@ -5,9 +5,10 @@ import XCTest
 /// The implicit-im2col GEMMs (`fsb_sgemm_im2col` for a convolution's forward product,
 /// `fsb_sgemm_im2col_transposed` for its weight gradient) must give exactly the bits of the
 /// explicit path (`fsb_im2col_batched`, then `fsb_sgemm_grouped_c` / `fsb_sgemm(0, 1, ...)`)
-/// on awkward geometries (odd sizes, strides 1-3, padding 0-2, 1x1 to 5x5 and non-square
-/// kernels, batch 1-3, channel counts that are not multiples of the tiles, several KC and NC
-/// blocks), with beta 0 and 1, on every micro-kernel and at 1 and 2 threads.
+/// on awkward geometries (odd sizes, strides 1-3, padding 0-3, 1x1 to 8x8 and non-square
+/// kernels, rows wider than a panel or one column wide, batch 1-3, channel counts that are not
+/// multiples of the tiles, several KC and NC blocks), with beta 0 and 1, on every micro-kernel
+/// (the AVX-512 one packs with masked vector loads, the others in plain C) at 1 and 2 threads.
 final class ImplicitIm2colGEMMTests: XCTestCase {
     /// One convolution: input [batch, channels, height, width], `outputs` filters.
     struct Case {
@@ -63,6 +64,11 @@ final class ImplicitIm2colGEMMTests: XCTestCase {
         Case(3, 9, 16, 16, kernel: 1, stride: 2, pad: 0, outputs: 18),    // 1x1 stride-2 shortcut
         Case(2, 5, 10, 12, kernel: 3, stride: 3, pad: 1, outputs: 7),
         Case(3, 2, 9, 11, kernel: (3, 1), stride: (1, 2), pad: (1, 0), outputs: 5),
+        Case(1, 2, 12, 12, kernel: 7, stride: 1, pad: 3, outputs: 4),     // 49 taps: largest chunked kernel
+        Case(2, 2, 10, 9, kernel: 8, stride: 2, pad: 1, outputs: 3),      // 64 taps: plain-C packing
+        Case(1, 2, 3, 70, kernel: 3, stride: 1, pad: 1, outputs: 5),      // rows wider than a panel
+        Case(2, 2, 4, 141, kernel: 3, stride: 2, pad: 1, outputs: 3),
+        Case(3, 3, 40, 1, kernel: 1, stride: 1, pad: 0, outputs: 6),      // one-column rows
     ]
 
     private func compareBits(_ found: [Float], _ expected: [Float], _ label: String) -> Bool {
