@@ -9,7 +9,9 @@ import Foundation
 /// convolutions of ResNet-20 and VGG-small at batch 128.
 ///
 /// The two paths are timed in one process, interleaved (explicit, implicit, explicit, ...),
-/// so machine load drifts hit both alike; medians are reported. Chunking follows `Conv2D`
+/// so machine load drifts hit both alike; medians of wall time and of process CPU time are
+/// reported (on a busy machine the CPU time, which excludes time the threads wait for a core,
+/// is the steadier of the two; it includes the pool threads' brief spin-waits). Chunking follows `Conv2D`
 /// with the default `ScratchWorkspace` budget of 2^20 column floats: the explicit forward
 /// and both weight gradients go chunk by chunk, the implicit forward is one GEMM for the
 /// whole batch. Each row also says whether the two paths gave the same bits.
@@ -49,8 +51,10 @@ enum ConvolutionGEMMComparison {
         var layer: String, product: String
         var threads: Int, repeats: Int
         var explicitSeconds: Double, implicitSeconds: Double
+        var explicitCPUSeconds: Double, implicitCPUSeconds: Double
         var bitIdentical: Bool
         var speedup: Double { explicitSeconds / implicitSeconds }
+        var cpuSpeedup: Double { explicitCPUSeconds / implicitCPUSeconds }
     }
 
     static var csv: CSVTable<Measurement> { CSVTable(columns: [
@@ -61,6 +65,9 @@ enum ConvolutionGEMMComparison {
         .init("explicit_ms") { String(format: "%.3f", $0.explicitSeconds * 1e3) },
         .init("implicit_ms") { String(format: "%.3f", $0.implicitSeconds * 1e3) },
         .init("speedup") { String(format: "%.3f", $0.speedup) },
+        .init("explicit_cpu_ms") { String(format: "%.3f", $0.explicitCPUSeconds * 1e3) },
+        .init("implicit_cpu_ms") { String(format: "%.3f", $0.implicitCPUSeconds * 1e3) },
+        .init("cpu_speedup") { String(format: "%.3f", $0.cpuSpeedup) },
         .init("bit_identical") { $0.bitIdentical ? "1" : "0" },
     ]) }
 
@@ -124,25 +131,29 @@ enum ConvolutionGEMMComparison {
                     ("forward", forwardExplicit, forwardImplicit, outputs, co * n),
                     ("dweight", dWeightExplicit, dWeightImplicit, dWeights, co * rows),
                 ] {
-                    let (explicitSeconds, implicitSeconds) = interleavedMedians(explicit, implicit, repeats: repeats)
+                    let (explicitTimes, implicitTimes) = interleavedMedians(explicit, implicit, repeats: repeats)
                     let same = memcmp(results[0], results[1], count * MemoryLayout<Float>.size) == 0
                     let measurement = Measurement(layer: layer.name, product: product, threads: threads, repeats: repeats,
-                                                  explicitSeconds: explicitSeconds, implicitSeconds: implicitSeconds,
+                                                  explicitSeconds: explicitTimes.wall, implicitSeconds: implicitTimes.wall,
+                                                  explicitCPUSeconds: explicitTimes.cpu, implicitCPUSeconds: implicitTimes.cpu,
                                                   bitIdentical: same)
                     measurements.append(measurement)
                     print(layer.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                          + String(format: " %@ t%d  explicit %8.3f ms  implicit %8.3f ms  x%.2f  %@",
-                                   product, threads, explicitSeconds * 1e3, implicitSeconds * 1e3,
-                                   measurement.speedup, same ? "same bits" : "DIFFERENT BITS"))
+                          + String(format: " %@ t%d  wall %8.3f -> %8.3f ms x%.2f  cpu %8.3f -> %8.3f ms x%.2f  %@",
+                                   product, threads, explicitTimes.wall * 1e3, implicitTimes.wall * 1e3, measurement.speedup,
+                                   explicitTimes.cpu * 1e3, implicitTimes.cpu * 1e3, measurement.cpuSpeedup,
+                                   same ? "same bits" : "DIFFERENT BITS"))
                 }
             }
         }
         print(TextTable.render(
-            header: ["layer", "product", "threads", "explicit ms", "implicit ms", "speedup", "same bits"],
+            header: ["layer", "product", "threads", "explicit ms", "implicit ms", "speedup",
+                     "explicit cpu ms", "implicit cpu ms", "cpu speedup", "same bits"],
             rows: measurements.map {
                 [$0.layer, $0.product, String($0.threads), String(format: "%.2f", $0.explicitSeconds * 1e3),
                  String(format: "%.2f", $0.implicitSeconds * 1e3), String(format: "%.2f", $0.speedup),
-                 $0.bitIdentical ? "yes" : "NO"]
+                 String(format: "%.2f", $0.explicitCPUSeconds * 1e3), String(format: "%.2f", $0.implicitCPUSeconds * 1e3),
+                 String(format: "%.2f", $0.cpuSpeedup), $0.bitIdentical ? "yes" : "NO"]
             }))
         if let csvPath {
             try AtomicFile.write(csv.render(measurements), to: URL(fileURLWithPath: csvPath))
@@ -150,21 +161,38 @@ enum ConvolutionGEMMComparison {
         }
     }
 
-    /// Median wall times of `first` and `second`, run alternately `repeats` times each after
-    /// one warm-up of each.
-    static func interleavedMedians(_ first: () -> Void, _ second: () -> Void, repeats: Int) -> (Double, Double) {
+    /// Wall and process CPU seconds of one call.
+    struct Times { var wall: Double, cpu: Double }
+
+    static func processCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+    }
+
+    static func wallSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+    }
+
+    /// Median wall and CPU times of `first` and `second`, run alternately `repeats` times
+    /// each after one warm-up of each.
+    static func interleavedMedians(_ first: () -> Void, _ second: () -> Void, repeats: Int) -> (Times, Times) {
         first()
         second()
-        let clock = ContinuousClock()
-        var firstTimes: [Double] = [], secondTimes: [Double] = []
-        func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        var firstTimes: [Times] = [], secondTimes: [Times] = []
+        func timed(_ body: () -> Void) -> Times {
+            let wall = wallSeconds(), cpu = processCPUSeconds()
+            body()
+            return Times(wall: wallSeconds() - wall, cpu: processCPUSeconds() - cpu)
         }
         for _ in 0..<repeats {
-            firstTimes.append(seconds(clock.measure(first)))
-            secondTimes.append(seconds(clock.measure(second)))
+            firstTimes.append(timed(first))
+            secondTimes.append(timed(second))
         }
-        return (median(firstTimes), median(secondTimes))
+        return (Times(wall: median(firstTimes.map(\.wall)), cpu: median(firstTimes.map(\.cpu))),
+                Times(wall: median(secondTimes.map(\.wall)), cpu: median(secondTimes.map(\.cpu))))
     }
 
     static func median(_ values: [Double]) -> Double {
