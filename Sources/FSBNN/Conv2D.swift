@@ -5,12 +5,13 @@ import FSBCore
 /// `outH = (H + 2*padding - kh)/stride + 1`. The weight `[Co, Ci, kh, kw]` comes from a
 /// `WeightParameterization` (fp, binaryconnect, bwn or fsb); the optional bias is `[Co]`.
 ///
-/// Images are unfolded together into one column matrix `[Ci*kh*kw, n*outH*outW]` and
-/// multiplied in ONE GEMM by `What[Co, Ci*K]`, where `n` is the whole batch unless the
-/// columns would exceed `ScratchWorkspace.columnBudget` floats: then the batch goes in
-/// chunks of images that keep the columns cache-sized (still wide GEMMs: n*outH*outW >=
-/// budget / (Ci*K) columns). Backward recomputes the columns from the cached input, so
-/// memory stays at one shared workspace instead of one column matrix per layer.
+/// Forward is ONE GEMM `What[Co, Ci*K] x columns` for the whole batch, where `columns` is the
+/// batch's im2col matrix `[Ci*kh*kw, N*outH*outW]` -- never stored: the GEMM packs its
+/// panels straight from the input images ("implicit im2col", `fsb_sgemm_im2col`) and writes
+/// NCHW output directly. Backward goes in chunks of images whose column matrix fits
+/// `ScratchWorkspace.columnBudget` floats: `dWhat += dProduct x columnsᵀ` (again implicit,
+/// `fsb_sgemm_im2col_transposed`, from the cached input), and `dColumns = Whatᵀ x dProduct`
+/// folded back with col2im, the only column matrix still built.
 public final class Conv2D: Layer {
     public let name: String
     public let inputChannels: Int
@@ -83,8 +84,10 @@ public final class Conv2D: Layer {
     /// by the simulator's bit-accurate check to run the layer on an integer datapath model.
     public var inferenceOverride: ((Tensor) -> Tensor)?
 
-    /// Images per GEMM: as many as keep the column matrix within the workspace's budget
-    /// (so the columns stay in cache between im2col and the GEMM), at least one.
+    /// Images per backward chunk: as many as keep the input gradient's column matrix within
+    /// the workspace's budget (so it stays in cache between its GEMM and col2im), at least
+    /// one. The weight gradient sums chunk by chunk too, in the same order as before
+    /// implicit im2col, so its bits did not change.
     func imagesPerChunk(batch: Int, rows: Int, pixels: Int) -> Int {
         max(1, min(batch, workspace.columnBudget / max(1, rows * pixels)))
     }
