@@ -213,7 +213,7 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
         for (long pc = 0; pc < g->k; pc += kc_block) {
             long kc = g->k - pc < kc_block ? g->k - pc : kc_block;
             float beta = pc == 0 ? g->beta : 1.0f;
-            if (implicit) fsb_im2col_block_prepare(implicit, g->implicit_b, g->trans_b, pc, kc, kernel->avx512);
+            if (implicit) fsb_im2col_block_prepare(implicit, g->implicit_b, g->trans_b, pc, kc, kernel->isa);
             pack_b(g, implicit, pc, kc, jc, nc, packed_b);
             for (long ic = i0; ic < i1; ic += MC_ROWS) {
                 long mc = i1 - ic < MC_ROWS ? i1 - ic : MC_ROWS;

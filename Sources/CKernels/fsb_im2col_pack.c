@@ -15,13 +15,13 @@
 // (forward) or the column chunks (weight gradient) -- is computed once per block by
 // fsb_im2col_block_prepare and reused for every panel of the block.
 //
-// With the AVX-512 micro-kernel selected (strides 1 and 2, kernel width <= 16), the index
-// math is done once per panel (forward) or once per packed block (weight gradient): the
-// column range is cut into 16-column "chunks" (never crossing an output row), each with its
-// source offset, its input row and, per kernel column kx, the mask of lanes that fall inside
-// the image. A packed row (c, ky, kx) is then one masked 16-wide load (two and an even-lane
-// permute for stride 2) and one store per chunk; lanes outside the image load as zero and
-// masked-off lanes never fault. Both variants write the same values.
+// With the AVX-512 or AVX2 micro-kernel selected (strides 1 and 2, at most 49 taps), the
+// index math is done once per panel (forward) or once per packed block (weight gradient):
+// the column range is cut into 16- (AVX-512) or 8-column (AVX2) "chunks" that never cross an
+// output row, each with its source offset and, per tap (ky, kx), the mask of lanes whose
+// input pixel is inside the image. A packed row (c, ky, kx) is then one masked vector load
+// (two and an even-lane shuffle for stride 2) and one store per chunk; lanes outside the
+// image load as zero and masked-off lanes never fault. All variants write the same values.
 //
 // The packed panels hold exactly the values fsb_im2col_batched + the GEMM's explicit packing
 // would produce, so the GEMM gives the same bits.
@@ -64,17 +64,17 @@ static column_position locate_column(const fsb_conv_geometry *g, long j) {
 #define FSB_ALWAYS_INLINE static inline __attribute__((always_inline))
 
 enum {
-    CHUNK_WIDTH = 16,
-    TAPS_MAX = 49,                                           // larger kernels use the generic path
-    CHUNKS_MAX = FSB_KC_MAX / CHUNK_WIDTH + FSB_KC_MAX + 2,  // bound for kc <= FSB_KC_MAX columns
-    PANEL_CHUNKS_MAX = 64 / CHUNK_WIDTH + 64 + 2,            // bound for one panel of nr <= 64 columns
+    CHUNK_MIN_WIDTH = 8,                                         // AVX2 chunks; AVX-512 ones are 16 wide
+    TAPS_MAX = 49,                                               // larger kernels use the generic path
+    CHUNKS_MAX = FSB_KC_MAX / CHUNK_MIN_WIDTH + FSB_KC_MAX + 2,  // bound for kc <= FSB_KC_MAX columns
+    PANEL_CHUNKS_MAX = 64 / CHUNK_MIN_WIDTH + 64 + 2,            // bound for one panel of nr <= 64 columns
 };
 
-/// A column range cut into chunks of up to 16 consecutive columns of one output row. Chunk i
-/// is written to dst[offset[i] ..] and read from images[row.source + source[i] + stride_w * lane]
-/// for the lanes set in masks[tap * capacity + i] (bits 0-15: first 16 source floats, bits
-/// 16-31: next 16, stride 2 only), i.e. the lanes whose input pixel for that tap is inside
-/// the image; the other lanes are zero.
+/// A column range cut into chunks of up to `width` (16 or 8) consecutive columns of one output
+/// row. Chunk i is written to dst[offset[i] ..] and read from images[row.source + source[i] +
+/// stride_w * lane] for the lanes set in masks[tap * capacity + i] (bits 0 .. width-1: the
+/// first `width` source floats, the next `width` bits: the following ones, stride 2 only),
+/// i.e. the lanes whose input pixel for that tap is inside the image; other lanes are zero.
 typedef struct {
     long count, capacity;
     long *offset, *source;
@@ -84,7 +84,8 @@ typedef struct {
 struct fsb_im2col_block {
     fsb_conv_geometry geometry;
     long p0, kc;
-    int transposed, chunked;       // chunked: the AVX-512 chunk path applies
+    int transposed, chunked;       // chunked: the vector chunk path applies (isa: which one)
+    int isa;
     row_info rows[FSB_KC_MAX];     // forward: rows p0 .. p0+kc
     column_position at;            // transposed: position of column p0
     chunk_set chunks;              // transposed + chunked: chunks of columns p0 .. p0+kc
@@ -145,18 +146,33 @@ static void transposed_row_generic(const fsb_im2col_block *block, const float *i
     fill_segment(&block->geometry, images, row, block->at, block->kc, dst);
 }
 
+/// Plain C: each packed row is first written for all nc columns of the block as one long
+/// segment (few runs, so little per-run overhead) into an L1-resident line, then copied into
+/// the panels nr floats at a time (constant-size copies for the usual widths).
 static void pack_panels_generic(const fsb_im2col_block *block, const float *images,
                                 long j0, long nc, int nr, float *out) {
+    enum { LINE_MAX = 1024 };
+    float line[LINE_MAX];
     const fsb_conv_geometry *g = &block->geometry;
     const long kc = block->kc;
-    for (long jr = 0; jr < nc; jr += nr) {
-        const long cols = nc - jr < nr ? nc - jr : nr;
-        const column_position at = locate_column(g, j0 + jr);
-        float *panel = out + jr * kc;
+    const long line_columns = LINE_MAX / nr * nr;  // whole panels per line (nr <= 64 for every kernel)
+    long count = 0;
+    for (long first = 0; first < nc; first += count) {
+        count = nc - first < line_columns ? nc - first : line_columns;
+        const column_position at = locate_column(g, j0 + first);
+        const long full = count / nr * nr;
         for (long p = 0; p < kc; p++) {
-            float *dst = panel + p * nr;
-            fill_segment(g, images, &block->rows[p], at, cols, dst);
-            if (cols < nr) zero_floats(dst + cols, nr - cols);
+            fill_segment(g, images, &block->rows[p], at, count, line);
+            float *dst = out + first * kc + p * nr;
+            if (nr == 16) {
+                for (long jr = 0; jr < full; jr += 16) memcpy(dst + jr * kc, line + jr, sizeof(float) * 16);
+            } else {
+                for (long jr = 0; jr < full; jr += nr) memcpy(dst + jr * kc, line + jr, sizeof(float) * (size_t)nr);
+            }
+            if (full < count) {
+                memcpy(dst + full * kc, line + full, sizeof(float) * (size_t)(count - full));
+                zero_floats(dst + full * kc + (count - full), nr - (count - full));
+            }
         }
     }
 }
@@ -208,8 +224,11 @@ static inline unsigned lane_mask(long from, long to) {
     return ((1u << to) - 1u) & ~((1u << from) - 1u);
 }
 
+/// Chunk width of an instruction set's packing.
+static inline long chunk_width(int isa) { return isa == FSB_ISA_AVX512 ? 16 : 8; }
+
 /// Cuts columns [at, at + count) into chunks (set->capacity is enough, see the bounds above).
-static void describe_chunks(const fsb_conv_geometry *g, column_position at, long count, chunk_set *set) {
+static void describe_chunks(const fsb_conv_geometry *g, column_position at, long count, long chunk, chunk_set *set) {
     const long image_size = g->channels * g->height * g->width;
     long lo[TAPS_MAX], hi[TAPS_MAX];
     for (long kx = 0; kx < g->kernel_w; kx++) fsb_valid_range(kx, g->pad_w, g->stride_w, g->width, g->out_w, &lo[kx], &hi[kx]);
@@ -218,16 +237,16 @@ static void describe_chunks(const fsb_conv_geometry *g, column_position at, long
         long run = g->out_w - at.ox;
         if (run > count) run = count;
         const long iy0 = at.oy * g->stride_h - g->pad_h;
-        for (long x = at.ox; x < at.ox + run; x += CHUNK_WIDTH, n++) {
-            const long width = at.ox + run - x < CHUNK_WIDTH ? at.ox + run - x : CHUNK_WIDTH;
+        for (long x = at.ox; x < at.ox + run; x += chunk, n++) {
+            const long width = at.ox + run - x < chunk ? at.ox + run - x : chunk;
             set->offset[n] = offset + (x - at.ox);
             set->source[n] = at.b * image_size + iy0 * g->width - g->pad_w + x * g->stride_w;
             for (long kx = 0; kx < g->kernel_w; kx++) {
                 const unsigned lanes = lane_mask(lo[kx] - x, hi[kx] - x) & lane_mask(0, width);
                 uint32_t mask = lanes;
-                if (g->stride_w == 2) {  // output lane l reads source lane 2l of the 32 loaded
+                if (g->stride_w == 2) {  // output lane l reads source lane 2l of the 2*chunk loaded
                     mask = 0;
-                    for (int l = 0; l < 16; l++) if (lanes >> l & 1u) mask |= 1u << (2 * l);
+                    for (int l = 0; l < chunk; l++) if (lanes >> l & 1u) mask |= 1u << (2 * l);
                 }
                 for (long ky = 0; ky < g->kernel_h; ky++) {
                     const int inside = (unsigned long)(iy0 + ky) < (unsigned long)g->height;
@@ -277,7 +296,7 @@ static void pack_panels_avx512(const fsb_im2col_block *block, const float *image
     chunk_set chunks = {0, PANEL_CHUNKS_MAX, offset, source, masks};
     for (long jr = 0; jr < nc; jr += nr) {
         const long cols = nc - jr < nr ? nc - jr : nr;
-        describe_chunks(g, locate_column(g, j0 + jr), cols, &chunks);
+        describe_chunks(g, locate_column(g, j0 + jr), cols, 16, &chunks);
         float *panel = out + jr * kc;
         for (long p = 0; p < kc; p++) {
             float *dst = panel + p * nr;
@@ -297,19 +316,80 @@ static void pack_transposed_panels_avx512(const fsb_im2col_block *block, const f
                                           int nr, fsb_transpose16_fn transpose16, float *out) {
     pack_transposed_panels(block, images, j0, nc, nr, transpose16, out, transposed_row_avx512);
 }
+
+/// fill_chunks_avx512 with 8-lane AVX2 chunks (same spill rule, up to 7 floats).
+__attribute__((target("avx2"))) FSB_ALWAYS_INLINE
+void fill_chunks_avx2(const fsb_conv_geometry *g, const float *images, const row_info *row,
+                      const chunk_set *set, float *dst) {
+    const float *base = images + row->source;
+    const uint32_t *masks = set->masks + row->tap * set->capacity;
+    const __m256i lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    if (g->stride_w == 1) {
+        for (long i = 0; i < set->count; i++) {
+            const __m256i bits = _mm256_and_si256(_mm256_set1_epi32((int)masks[i]), lane_bits);
+            const __m256i mask = _mm256_cmpeq_epi32(bits, lane_bits);
+            _mm256_storeu_ps(dst + set->offset[i], _mm256_maskload_ps(base + set->source[i], mask));
+        }
+    } else {
+        for (long i = 0; i < set->count; i++) {
+            const float *src = base + set->source[i];
+            const __m256i low_bits = _mm256_and_si256(_mm256_set1_epi32((int)(masks[i] & 0xFFu)), lane_bits);
+            const __m256i high_bits = _mm256_and_si256(_mm256_set1_epi32((int)(masks[i] >> 8)), lane_bits);
+            const __m256 low = _mm256_maskload_ps(src, _mm256_cmpeq_epi32(low_bits, lane_bits));
+            const __m256 high = _mm256_maskload_ps(src + 8, _mm256_cmpeq_epi32(high_bits, lane_bits));
+            // per 128-bit lane: low0 low2 high0 high2 | low4 low6 high4 high6 -> reorder the 64-bit pairs
+            const __m256 evens = _mm256_shuffle_ps(low, high, _MM_SHUFFLE(2, 0, 2, 0));
+            _mm256_storeu_ps(dst + set->offset[i],
+                             _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0))));
+        }
+    }
+}
+
+__attribute__((target("avx2")))
+static void pack_panels_avx2(const fsb_im2col_block *block, const float *images,
+                             long j0, long nc, int nr, float *out) {
+    const fsb_conv_geometry *g = &block->geometry;
+    const long kc = block->kc;
+    long offset[PANEL_CHUNKS_MAX], source[PANEL_CHUNKS_MAX];
+    uint32_t masks[TAPS_MAX * PANEL_CHUNKS_MAX];
+    chunk_set chunks = {0, PANEL_CHUNKS_MAX, offset, source, masks};
+    for (long jr = 0; jr < nc; jr += nr) {
+        const long cols = nc - jr < nr ? nc - jr : nr;
+        describe_chunks(g, locate_column(g, j0 + jr), cols, 8, &chunks);
+        float *panel = out + jr * kc;
+        for (long p = 0; p < kc; p++) {
+            float *dst = panel + p * nr;
+            fill_chunks_avx2(g, images, &block->rows[p], &chunks, dst);
+            if (cols < nr) zero_floats(dst + cols, nr - cols);
+        }
+    }
+}
+
+__attribute__((target("avx2")))
+static void transposed_row_avx2(const fsb_im2col_block *block, const float *images, const row_info *row, float *dst) {
+    fill_chunks_avx2(&block->geometry, images, row, &block->chunks, dst);
+}
+
+__attribute__((target("avx2")))
+static void pack_transposed_panels_avx2(const fsb_im2col_block *block, const float *images, long j0, long nc,
+                                        int nr, fsb_transpose16_fn transpose16, float *out) {
+    pack_transposed_panels(block, images, j0, nc, nr, transpose16, out, transposed_row_avx2);
+}
 #endif
 
 void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *g, int transposed,
-                              long p0, long kc, int avx512) {
+                              long p0, long kc, int isa) {
     block->geometry = *g;
     block->p0 = p0;
     block->kc = kc;
     block->transposed = transposed;
     block->chunked = 0;
 #if defined(__x86_64__)
-    block->chunked = avx512 && (g->stride_w == 1 || g->stride_w == 2) && g->kernel_h * g->kernel_w <= TAPS_MAX;
+    block->isa = isa;
+    block->chunked = isa != FSB_ISA_PLAIN_C && (g->stride_w == 1 || g->stride_w == 2) &&
+                     g->kernel_h * g->kernel_w <= TAPS_MAX;
 #else
-    (void)avx512;
+    (void)isa;
 #endif
     if (!transposed) {
         for (long p = 0; p < kc; p++) block->rows[p] = describe_row(g, p0 + p);
@@ -319,7 +399,7 @@ void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *
 #if defined(__x86_64__)
     if (block->chunked) {
         block->chunks = (chunk_set){0, CHUNKS_MAX, block->chunk_offset, block->chunk_source, block->chunk_masks};
-        describe_chunks(g, block->at, kc, &block->chunks);
+        describe_chunks(g, block->at, kc, chunk_width(isa), &block->chunks);
     }
 #endif
 }
@@ -327,7 +407,11 @@ void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *
 void fsb_pack_im2col_panels(const fsb_im2col_block *block, const float *images,
                             long j0, long nc, int nr, float *out) {
 #if defined(__x86_64__)
-    if (block->chunked && nr <= 64) { pack_panels_avx512(block, images, j0, nc, nr, out); return; }
+    if (block->chunked && nr <= 64) {
+        if (block->isa == FSB_ISA_AVX512) pack_panels_avx512(block, images, j0, nc, nr, out);
+        else pack_panels_avx2(block, images, j0, nc, nr, out);
+        return;
+    }
 #endif
     pack_panels_generic(block, images, j0, nc, nr, out);
 }
@@ -335,7 +419,11 @@ void fsb_pack_im2col_panels(const fsb_im2col_block *block, const float *images,
 void fsb_pack_im2col_transposed_panels(const fsb_im2col_block *block, const float *images,
                                        long j0, long nc, int nr, fsb_transpose16_fn transpose16, float *out) {
 #if defined(__x86_64__)
-    if (block->chunked) { pack_transposed_panels_avx512(block, images, j0, nc, nr, transpose16, out); return; }
+    if (block->chunked) {
+        if (block->isa == FSB_ISA_AVX512) pack_transposed_panels_avx512(block, images, j0, nc, nr, transpose16, out);
+        else pack_transposed_panels_avx2(block, images, j0, nc, nr, transpose16, out);
+        return;
+    }
 #endif
     pack_transposed_panels_generic(block, images, j0, nc, nr, transpose16, out);
 }

@@ -30,15 +30,19 @@ typedef void (*fsb_micro_kernel_fn)(long kc, const float *a_panel, const float *
 typedef void (*fsb_transpose16_fn)(const float *src, long lds, float *dst, long ldd);
 
 /// A micro-kernel with its tile shape (and, if the CPU has one, a 16x16 transpose for packing).
-/// `avx512` is 1 for the AVX-512 kernel (only selectable on CPUs that have it): packing
-/// routines may then use AVX-512 too; forcing another kernel also tests their plain-C paths.
+/// `isa` is the vector instruction set the kernel needs (only selectable on CPUs that have
+/// it): packing routines may use it too, so forcing a kernel also selects (and tests) the
+/// matching packing path.
 typedef struct {
     const char *name;
     int mr, nr;
     fsb_micro_kernel_fn run;
     fsb_transpose16_fn transpose16;
-    int avx512;
+    int isa;
 } fsb_micro_kernel;
+
+/// Instruction sets of fsb_micro_kernel.isa.
+enum { FSB_ISA_PLAIN_C = 0, FSB_ISA_AVX2 = 1, FSB_ISA_AVX512 = 2 };
 
 /// The micro-kernel selected for this CPU (or forced with fsb_set_gemm_kernel).
 const fsb_micro_kernel *fsb_selected_micro_kernel(void);
@@ -83,11 +87,11 @@ static inline void fsb_valid_range(long offset, long pad, long stride, long size
 typedef struct fsb_im2col_block fsb_im2col_block;
 size_t fsb_im2col_block_size(void);
 
-/// avx512 != 0 (only when the AVX-512 kernel is selected) lets packing use AVX-512 masked
+/// isa (the selected kernel's, so the CPU has it) lets packing use AVX2 / AVX-512 masked
 /// loads; the values are the same, but panels may then be followed by up to FSB_PACK_SLACK
 /// floats of zeros (full-vector stores), which the caller's buffer must have room for.
 void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *g, int transposed,
-                              long p0, long kc, int avx512);
+                              long p0, long kc, int isa);
 
 /// Packs columns [j0, j0+nc) of B = columns (block prepared with transposed == 0) into
 /// nr-wide panels: panel q holds kc groups of nr values of columns j0 + q*nr ...; columns
