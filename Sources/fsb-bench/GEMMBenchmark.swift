@@ -68,7 +68,7 @@ enum GEMMBenchmark {
 
     static let usage = """
         usage: fsb-bench gemm [--threads 1,2] [--repeats N] [--filter SUBSTRING] [--csv FILE]
-                              [--im2col-compare] [--batch N]
+                              [--im2col-compare] [--batch N] [--kernel NAME]
           --threads   comma-separated thread counts (default 1,2)
           --repeats   timed runs per cell after one warm-up; the median is reported (default 7)
           --filter    only shapes whose name contains SUBSTRING (e.g. resnet20, square)
@@ -77,6 +77,7 @@ enum GEMMBenchmark {
                       weight-gradient products, explicit im2col + GEMM against the implicit-im2col
                       GEMM, interleaved in this process, and check they give the same bits
           --batch     images per convolution for --im2col-compare (default 128)
+          --kernel    force a micro-kernel: avx512, avx2 or portable (default: the best this CPU runs)
         """
 
     static func run(arguments: [String]) throws {
@@ -105,6 +106,10 @@ enum GEMMBenchmark {
                     throw FSBError("fsb-bench gemm: --batch expects a positive integer, found '\(value)'")
                 }
                 batch = count
+            case "--kernel":
+                guard Kernels.selectGEMMKernel(value) else {
+                    throw FSBError("fsb-bench gemm: --kernel expects avx512, avx2 or portable (one this CPU runs), found '\(value)'")
+                }
             case "--filter": filter = value
             case "--csv": csvPath = value
             default: throw FSBError("fsb-bench gemm: unknown option '\(option)'")
