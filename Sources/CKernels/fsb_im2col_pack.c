@@ -95,7 +95,6 @@ struct fsb_im2col_block {
 
 size_t fsb_im2col_block_size(void) { return sizeof(struct fsb_im2col_block); }
 
-
 FSB_ALWAYS_INLINE void zero_floats(float *dst, long count) {
     for (long i = 0; i < count; i++) dst[i] = 0.0f;
 }
