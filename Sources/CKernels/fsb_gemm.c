@@ -17,7 +17,7 @@
 #include <string.h>
 
 enum {
-    KC_MAX = 256,        // reduction depth per packed block
+    KC_MAX = FSB_KC_MAX, // reduction depth per packed block
     MC_ROWS = 120,       // rows of A per packed block (multiple of 8 and 6 and 4)
     NC_COLUMNS = 1024,   // columns of B per packed block (multiple of 32 and 16)
     OVERSPLIT = 4,       // parts per thread along the split dimension
@@ -35,6 +35,8 @@ typedef struct {
     long kc_block;
     int thread_rows, thread_columns;
     long c_group, c_group_stride;  // column j of C at c + (j / c_group) * c_group_stride + j % c_group
+    const fsb_conv_geometry *implicit_b;  // non-NULL: b holds NCHW images and op(B) is their
+                                          // column matrix (trans_b == 0) or its transpose
 } gemm_problem;
 
 /// Address of C[i, j] (row i, column j) in the possibly column-grouped layout.
@@ -96,9 +98,18 @@ static void pack_a(const gemm_problem *g, long i0, long mc, long p0, long kc, fl
 }
 
 /// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into NR-wide panels: panel j holds kc groups of nr
-/// consecutive column values; columns beyond nc are zero.
-static void pack_b(const gemm_problem *g, long p0, long kc, long j0, long nc, float *out) {
+/// consecutive column values; columns beyond nc are zero. `implicit` (prepared for this
+/// p0, kc) is used when op(B) is a convolution's implicit column matrix.
+static void pack_b(const gemm_problem *g, const fsb_im2col_block *implicit, long p0, long kc, long j0, long nc,
+                   float *out) {
     const int nr = g->kernel->nr;
+    if (g->implicit_b) {  // implicit im2col: panels packed straight from the images
+        if (g->trans_b)
+            fsb_pack_im2col_transposed_panels(implicit, g->b, j0, nc, nr, g->kernel->transpose16, out);
+        else
+            fsb_pack_im2col_panels(implicit, g->b, j0, nc, nr, out);
+        return;
+    }
     if (!g->trans_b) {  // element (p, j) at b[p*ldb + j]: walk each source row once, left to right
         long full = nc / nr * nr;
         for (long p = 0; p < kc; p++) {
@@ -191,15 +202,19 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
     const long kc_block = g->kc_block;
     const long nc_max = j1 - j0 < NC_COLUMNS ? j1 - j0 : NC_COLUMNS;
     const long mc_max = i1 - i0 < MC_ROWS ? i1 - i0 : MC_ROWS;
-    float *packed_b = fsb_thread_scratch(1, (size_t)kc_block * (size_t)((nc_max + nr - 1) / nr * nr));
+    float *packed_b = fsb_thread_scratch(1, (size_t)kc_block * (size_t)((nc_max + nr - 1) / nr * nr) + FSB_PACK_SLACK);
     float *packed_a = fsb_thread_scratch(0, (size_t)kc_block * (size_t)((mc_max + mr - 1) / mr * mr));
+    fsb_im2col_block *implicit = NULL;
+    if (g->implicit_b)
+        implicit = (fsb_im2col_block *)fsb_thread_scratch(2, fsb_im2col_block_size() / sizeof(float) + 1);
 
     for (long jc = j0; jc < j1; jc += NC_COLUMNS) {
         long nc = j1 - jc < NC_COLUMNS ? j1 - jc : NC_COLUMNS;
         for (long pc = 0; pc < g->k; pc += kc_block) {
             long kc = g->k - pc < kc_block ? g->k - pc : kc_block;
             float beta = pc == 0 ? g->beta : 1.0f;
-            pack_b(g, pc, kc, jc, nc, packed_b);
+            if (implicit) fsb_im2col_block_prepare(implicit, g->implicit_b, g->trans_b, pc, kc, kernel->isa);
+            pack_b(g, implicit, pc, kc, jc, nc, packed_b);
             for (long ic = i0; ic < i1; ic += MC_ROWS) {
                 long mc = i1 - ic < MC_ROWS ? i1 - ic : MC_ROWS;
                 pack_a(g, ic, mc, pc, kc, packed_a);
@@ -295,29 +310,70 @@ void fsb_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
     fsb_sgemm_grouped_c(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, n, 0);
 }
 
-void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float alpha,
-                         const float *a, long lda, const float *b, long ldb, float beta,
-                         float *c, long ldc, long group_columns, long group_stride) {
+/// Runs a prepared problem (scaling only when k == 0 or alpha == 0): the one GEMM driver
+/// behind every public entry point.
+static void run_problem(gemm_problem *g) {
+    const long m = g->m, n = g->n, k = g->k;
     if (m <= 0 || n <= 0) return;
-    if (group_columns <= 0 || group_columns > n) { group_columns = n; group_stride = 0; }
-    if (k <= 0 || alpha == 0.0f) {
-        for (long first = 0; first < n; first += group_columns) {
-            long width = n - first < group_columns ? n - first : group_columns;
-            scale_c(m, width, beta, c + (first / group_columns) * group_stride, ldc);
+    if (g->c_group <= 0 || g->c_group > n) { g->c_group = n; g->c_group_stride = 0; }
+    if (k <= 0 || g->alpha == 0.0f) {
+        for (long first = 0; first < n; first += g->c_group) {
+            long width = n - first < g->c_group ? n - first : g->c_group;
+            scale_c(m, width, g->beta, g->c + (first / g->c_group) * g->c_group_stride, g->ldc);
         }
         return;
     }
-    gemm_problem g = {
-        .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k,
-        .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = ldc, .c = c,
-        .kernel = fsb_selected_micro_kernel(), .c_group = group_columns, .c_group_stride = group_stride,
-    };
+    g->kernel = fsb_selected_micro_kernel();
     long k_blocks = (k + KC_MAX - 1) / KC_MAX;
-    g.kc_block = (k + k_blocks - 1) / k_blocks;  // balanced split that depends on k only
+    g->kc_block = (k + k_blocks - 1) / k_blocks;  // balanced split that depends on k only
     int threads = fsb_get_num_threads();
     double macs = (double)m * (double)n * (double)k;
     if (macs < SINGLE_THREAD_MACS) threads = 1;
-    choose_thread_grid(&g, threads);
-    int parts = g.thread_rows * g.thread_columns;
-    fsb_parallel_run(parts, gemm_part, &g);
+    choose_thread_grid(g, threads);
+    int parts = g->thread_rows * g->thread_columns;
+    fsb_parallel_run(parts, gemm_part, g);
+}
+
+void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb, float beta,
+                         float *c, long ldc, long group_columns, long group_stride) {
+    gemm_problem g = {
+        .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k,
+        .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = ldc, .c = c,
+        .c_group = group_columns, .c_group_stride = group_stride,
+    };
+    run_problem(&g);
+}
+
+static fsb_conv_geometry geometry_of(fsb_conv_shape shape) {
+    return fsb_make_conv_geometry(shape.batch, shape.channels, shape.height, shape.width,
+                                  shape.kernel_h, shape.kernel_w, shape.pad_h, shape.pad_w,
+                                  shape.stride_h, shape.stride_w);
+}
+
+void fsb_sgemm_im2col(long m, float alpha, const float *a, long lda, const float *images,
+                      fsb_conv_shape shape, float beta, float *c, long ldc,
+                      long group_columns, long group_stride) {
+    const fsb_conv_geometry geometry = geometry_of(shape);
+    if (shape.batch < 0 || shape.channels < 0 || shape.kernel_h < 0 || shape.kernel_w < 0) return;
+    gemm_problem g = {
+        .trans_a = 0, .trans_b = 0, .m = m, .n = shape.batch * geometry.out_h * geometry.out_w,
+        .k = shape.channels * shape.kernel_h * shape.kernel_w,
+        .alpha = alpha, .beta = beta, .a = a, .b = images, .lda = lda, .ldb = 0, .ldc = ldc, .c = c,
+        .c_group = group_columns, .c_group_stride = group_stride, .implicit_b = &geometry,
+    };
+    run_problem(&g);
+}
+
+void fsb_sgemm_im2col_transposed(long m, float alpha, const float *a, long lda, const float *images,
+                                 fsb_conv_shape shape, float beta, float *c, long ldc) {
+    const fsb_conv_geometry geometry = geometry_of(shape);
+    if (shape.batch < 0 || shape.channels < 0 || shape.kernel_h < 0 || shape.kernel_w < 0) return;
+    gemm_problem g = {
+        .trans_a = 0, .trans_b = 1, .m = m, .n = shape.channels * shape.kernel_h * shape.kernel_w,
+        .k = shape.batch * geometry.out_h * geometry.out_w,
+        .alpha = alpha, .beta = beta, .a = a, .b = images, .lda = lda, .ldb = 0, .ldc = ldc, .c = c,
+        .c_group = 0, .c_group_stride = 0, .implicit_b = &geometry,
+    };
+    run_problem(&g);
 }

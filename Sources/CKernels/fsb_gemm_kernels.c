@@ -140,10 +140,10 @@ static void micro_kernel_portable_4x16(long kc, const float *a, const float *b,
 
 static const fsb_micro_kernel kernels[] = {
 #if defined(__x86_64__)
-    {"avx512", 8, 32, micro_kernel_avx512_8x32, transpose16_avx512},
-    {"avx2", 6, 16, micro_kernel_avx2_6x16, NULL},
+    {"avx512", 8, 32, micro_kernel_avx512_8x32, transpose16_avx512, FSB_ISA_AVX512},
+    {"avx2", 6, 16, micro_kernel_avx2_6x16, NULL, FSB_ISA_AVX2},
 #endif
-    {"portable", 4, 16, micro_kernel_portable_4x16, NULL},
+    {"portable", 4, 16, micro_kernel_portable_4x16, NULL, FSB_ISA_PLAIN_C},
 };
 static const int kernel_count = (int)(sizeof kernels / sizeof kernels[0]);
 

@@ -12,36 +12,10 @@
 
 enum { PARALLEL_MIN_ELEMENTS = 1 << 16 };
 
-typedef struct {
-    long channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w;
-    long out_h, out_w;
-} conv_geometry;
-
-static conv_geometry make_geometry(long channels, long height, long width, long kernel_h, long kernel_w,
-                                   long pad_h, long pad_w, long stride_h, long stride_w) {
-    conv_geometry g = {channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w, 0, 0};
-    // A kernel larger than the padded image (or a non-positive stride) has no output positions.
-    g.out_h = (stride_h > 0 && height + 2 * pad_h >= kernel_h) ? (height + 2 * pad_h - kernel_h) / stride_h + 1 : 0;
-    g.out_w = (stride_w > 0 && width + 2 * pad_w >= kernel_w) ? (width + 2 * pad_w - kernel_w) / stride_w + 1 : 0;
-    return g;
-}
-
-/// Output columns [*lo, *hi) whose input column ox*stride - pad + offset lies in [0, size).
-static void valid_range(long offset, long pad, long stride, long size, long out, long *lo, long *hi) {
-    long first = pad - offset;                     // need ox*stride >= first
-    long l = first <= 0 ? 0 : (first + stride - 1) / stride;
-    long last = size - 1 + pad - offset;           // need ox*stride <= last
-    long h = last < 0 ? 0 : last / stride + 1;
-    if (h > out) h = out;
-    if (l > h) l = h;
-    *lo = l;
-    *hi = h;
-}
-
 /// Writes one column-matrix row (out_h*out_w values) for channel plane `plane` and tap (ky, kx).
-static void im2col_row(const conv_geometry *g, const float *plane, long ky, long kx, float *dst) {
+static void im2col_row(const fsb_conv_geometry *g, const float *plane, long ky, long kx, float *dst) {
     long lo, hi;
-    valid_range(kx, g->pad_w, g->stride_w, g->width, g->out_w, &lo, &hi);
+    fsb_valid_range(kx, g->pad_w, g->stride_w, g->width, g->out_w, &lo, &hi);
     for (long oy = 0; oy < g->out_h; oy++, dst += g->out_w) {
         long iy = oy * g->stride_h - g->pad_h + ky;
         if (iy < 0 || iy >= g->height) { memset(dst, 0, sizeof(float) * (size_t)g->out_w); continue; }
@@ -59,9 +33,9 @@ static void im2col_row(const conv_geometry *g, const float *plane, long ky, long
 }
 
 /// Adds one column-matrix row back into channel plane `plane` for tap (ky, kx).
-static void col2im_row(const conv_geometry *g, const float *src, long ky, long kx, float *plane) {
+static void col2im_row(const fsb_conv_geometry *g, const float *src, long ky, long kx, float *plane) {
     long lo, hi;
-    valid_range(kx, g->pad_w, g->stride_w, g->width, g->out_w, &lo, &hi);
+    fsb_valid_range(kx, g->pad_w, g->stride_w, g->width, g->out_w, &lo, &hi);
     for (long oy = 0; oy < g->out_h; oy++, src += g->out_w) {
         long iy = oy * g->stride_h - g->pad_h + ky;
         if (iy < 0 || iy >= g->height) continue;
@@ -75,7 +49,7 @@ static void col2im_row(const conv_geometry *g, const float *src, long ky, long k
 }
 
 typedef struct {
-    conv_geometry g;
+    fsb_conv_geometry g;
     long batch;
     const float *input;
     float *output;
@@ -84,7 +58,7 @@ typedef struct {
 // Parallel over column-matrix rows: each (c, ky, kx) row for every image belongs to one part.
 static void im2col_part(void *context, int part, int parts) {
     const im2col_job *job = context;
-    const conv_geometry *g = &job->g;
+    const fsb_conv_geometry *g = &job->g;
     long taps = g->kernel_h * g->kernel_w, rows = g->channels * taps;
     long plane = g->height * g->width, positions = g->out_h * g->out_w;
     long r0 = rows * part / parts, r1 = rows * (part + 1) / parts;
@@ -100,7 +74,7 @@ static void im2col_part(void *context, int part, int parts) {
 // taps (ky, kx) in increasing order, so results do not depend on the thread count.
 static void col2im_part(void *context, int part, int parts) {
     const im2col_job *job = context;
-    const conv_geometry *g = &job->g;
+    const fsb_conv_geometry *g = &job->g;
     long taps = g->kernel_h * g->kernel_w, planes = job->batch * g->channels;
     long plane = g->height * g->width, positions = g->out_h * g->out_w;
     long q0 = planes * part / parts, q1 = planes * (part + 1) / parts;
@@ -122,8 +96,8 @@ static int parts_for(long elements, long units) {
 void fsb_im2col_batched(const float *images, long batch, long channels, long height, long width,
                         long kernel_h, long kernel_w, long pad_h, long pad_w,
                         long stride_h, long stride_w, float *columns) {
-    im2col_job job = {make_geometry(channels, height, width, kernel_h, kernel_w, pad_h, pad_w,
-                                    stride_h, stride_w), batch, images, columns};
+    im2col_job job = {fsb_make_conv_geometry(batch, channels, height, width, kernel_h, kernel_w,
+                                             pad_h, pad_w, stride_h, stride_w), batch, images, columns};
     long rows = channels * kernel_h * kernel_w;
     if (rows <= 0 || batch <= 0 || job.g.out_h * job.g.out_w == 0) return;
     fsb_parallel_run(parts_for(rows * batch * job.g.out_h * job.g.out_w, rows), im2col_part, &job);
@@ -132,8 +106,8 @@ void fsb_im2col_batched(const float *images, long batch, long channels, long hei
 void fsb_col2im_add_batched(const float *columns, long batch, long channels, long height, long width,
                             long kernel_h, long kernel_w, long pad_h, long pad_w,
                             long stride_h, long stride_w, float *images) {
-    im2col_job job = {make_geometry(channels, height, width, kernel_h, kernel_w, pad_h, pad_w,
-                                    stride_h, stride_w), batch, columns, images};
+    im2col_job job = {fsb_make_conv_geometry(batch, channels, height, width, kernel_h, kernel_w,
+                                             pad_h, pad_w, stride_h, stride_w), batch, columns, images};
     long planes = batch * channels;
     if (planes <= 0 || kernel_h * kernel_w <= 0 || job.g.out_h * job.g.out_w == 0) return;
     long elements = planes * kernel_h * kernel_w * job.g.out_h * job.g.out_w;

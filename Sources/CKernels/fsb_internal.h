@@ -14,7 +14,8 @@ typedef void (*fsb_task_fn)(void *context, int part, int parts);
 void fsb_parallel_run(int parts, fsb_task_fn task, void *context);
 
 /// A 64-byte aligned scratch buffer private to the calling OS thread, at least `floats`
-/// floats long; `slot` selects one of a few independent buffers (0: packed A, 1: packed B).
+/// floats long; `slot` selects one of a few independent buffers (0: packed A, 1: packed B,
+/// 2: the implicit-im2col block description).
 float *fsb_thread_scratch(int slot, size_t floats);
 
 /// A GEMM micro-kernel: computes the mr x nr tile
@@ -29,14 +30,78 @@ typedef void (*fsb_micro_kernel_fn)(long kc, const float *a_panel, const float *
 typedef void (*fsb_transpose16_fn)(const float *src, long lds, float *dst, long ldd);
 
 /// A micro-kernel with its tile shape (and, if the CPU has one, a 16x16 transpose for packing).
+/// `isa` is the vector instruction set the kernel needs (only selectable on CPUs that have
+/// it): packing routines may use it too, so forcing a kernel also selects (and tests) the
+/// matching packing path.
 typedef struct {
     const char *name;
     int mr, nr;
     fsb_micro_kernel_fn run;
     fsb_transpose16_fn transpose16;
+    int isa;
 } fsb_micro_kernel;
+
+/// Instruction sets of fsb_micro_kernel.isa.
+enum { FSB_ISA_PLAIN_C = 0, FSB_ISA_AVX2 = 1, FSB_ISA_AVX512 = 2 };
 
 /// The micro-kernel selected for this CPU (or forced with fsb_set_gemm_kernel).
 const fsb_micro_kernel *fsb_selected_micro_kernel(void);
+
+/// Largest reduction depth of one packed GEMM block (the GEMM's KC), and the floats a packed
+/// B buffer must have past its end for fsb_pack_im2col_panels' full-vector stores.
+enum { FSB_KC_MAX = 256, FSB_PACK_SLACK = 16 };
+
+/// Sizes of a batched convolution's (implicit) column matrix; out_h/out_w derived, 0 when
+/// the kernel is larger than the padded image or a stride is not positive.
+typedef struct {
+    long batch, channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w;
+    long out_h, out_w;
+} fsb_conv_geometry;
+
+static inline fsb_conv_geometry fsb_make_conv_geometry(long batch, long channels, long height, long width,
+                                                       long kernel_h, long kernel_w, long pad_h, long pad_w,
+                                                       long stride_h, long stride_w) {
+    fsb_conv_geometry g = {batch, channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w, 0, 0};
+    g.out_h = (stride_h > 0 && height + 2 * pad_h >= kernel_h) ? (height + 2 * pad_h - kernel_h) / stride_h + 1 : 0;
+    g.out_w = (stride_w > 0 && width + 2 * pad_w >= kernel_w) ? (width + 2 * pad_w - kernel_w) / stride_w + 1 : 0;
+    return g;
+}
+
+/// Output columns [*lo, *hi) whose input column ox*stride - pad + offset lies in [0, size).
+static inline void fsb_valid_range(long offset, long pad, long stride, long size, long out, long *lo, long *hi) {
+    long first = pad - offset;                     // need ox*stride >= first
+    long l = first <= 0 ? 0 : (first + stride - 1) / stride;
+    long last = size - 1 + pad - offset;           // need ox*stride <= last
+    long h = last < 0 ? 0 : last / stride + 1;
+    if (h > out) h = out;
+    if (l > h) l = h;
+    *lo = l;
+    *hi = h;
+}
+
+/// What packing a convolution's implicit column matrix (fsb_im2col_batched layout) needs
+/// for one GEMM reduction block [p0, p0 + kc), kc <= FSB_KC_MAX, prepared once and reused for
+/// every panel of the block: rows p0.. of the column matrix (forward, B = columns) or its
+/// columns p0.. (weight gradient, B = columns^T). fsb_im2col_block_size() bytes, any 8-byte
+/// aligned memory.
+typedef struct fsb_im2col_block fsb_im2col_block;
+size_t fsb_im2col_block_size(void);
+
+/// isa (the selected kernel's, so the CPU has it) lets packing use AVX2 / AVX-512 masked
+/// loads; the values are the same, but panels may then be followed by up to FSB_PACK_SLACK
+/// floats of zeros (full-vector stores), which the caller's buffer must have room for.
+void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *g, int transposed,
+                              long p0, long kc, int isa);
+
+/// Packs columns [j0, j0+nc) of B = columns (block prepared with transposed == 0) into
+/// nr-wide panels: panel q holds kc groups of nr values of columns j0 + q*nr ...; columns
+/// beyond nc are zero.
+void fsb_pack_im2col_panels(const fsb_im2col_block *block, const float *images,
+                            long j0, long nc, int nr, float *out);
+
+/// Packs columns [j0, j0+nc) of B = columns^T (element (p, j) = columns[j, p]; block prepared
+/// with transposed == 1) into nr-wide panels as above. `transpose16` may be NULL.
+void fsb_pack_im2col_transposed_panels(const fsb_im2col_block *block, const float *images,
+                                       long j0, long nc, int nr, fsb_transpose16_fn transpose16, float *out);
 
 #endif

@@ -5,12 +5,13 @@ import FSBCore
 /// `outH = (H + 2*padding - kh)/stride + 1`. The weight `[Co, Ci, kh, kw]` comes from a
 /// `WeightParameterization` (fp, binaryconnect, bwn or fsb); the optional bias is `[Co]`.
 ///
-/// Images are unfolded together into one column matrix `[Ci*kh*kw, n*outH*outW]` and
-/// multiplied in ONE GEMM by `What[Co, Ci*K]`, where `n` is the whole batch unless the
-/// columns would exceed `ScratchWorkspace.columnBudget` floats: then the batch goes in
-/// chunks of images that keep the columns cache-sized (still wide GEMMs: n*outH*outW >=
-/// budget / (Ci*K) columns). Backward recomputes the columns from the cached input, so
-/// memory stays at one shared workspace instead of one column matrix per layer.
+/// Forward is ONE GEMM `What[Co, Ci*K] x columns` for the whole batch, where `columns` is the
+/// batch's im2col matrix `[Ci*kh*kw, N*outH*outW]` -- never stored: the GEMM packs its
+/// panels straight from the input images ("implicit im2col", `fsb_sgemm_im2col`) and writes
+/// NCHW output directly. Backward goes in chunks of images whose column matrix fits
+/// `ScratchWorkspace.columnBudget` floats: `dWhat += dProduct x columnsᵀ` (again implicit,
+/// `fsb_sgemm_im2col_transposed`, from the cached input), and `dColumns = Whatᵀ x dProduct`
+/// folded back with col2im, the only column matrix still built.
 public final class Conv2D: Layer {
     public let name: String
     public let inputChannels: Int
@@ -83,8 +84,10 @@ public final class Conv2D: Layer {
     /// by the simulator's bit-accurate check to run the layer on an integer datapath model.
     public var inferenceOverride: ((Tensor) -> Tensor)?
 
-    /// Images per GEMM: as many as keep the column matrix within the workspace's budget
-    /// (so the columns stay in cache between im2col and the GEMM), at least one.
+    /// Images per backward chunk: as many as keep the input gradient's column matrix within
+    /// the workspace's budget (so it stays in cache between its GEMM and col2im), at least
+    /// one. The weight gradient sums chunk by chunk too, in the same order as before
+    /// implicit im2col, so its bits did not change.
     func imagesPerChunk(batch: Int, rows: Int, pixels: Int) -> Int {
         workspace.imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
     }
@@ -98,27 +101,16 @@ public final class Conv2D: Layer {
         cachedInput = input
         weight.refresh()
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
-        let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
-        let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * chunk * pixels)
         var output = Tensor.uninitialized(shape: [batch, channels, full.outputHeight, full.outputWidth])
-        let inputPlaneSize = inputChannels * height * width
         input.storage.withUnsafeBufferPointer { x in
             weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
                 output.storage.withUnsafeMutableBufferPointer { out in
                     let outBase = out.baseAddress!
-                    var first = 0
-                    while first < batch {
-                        let count = min(chunk, batch - first)
-                        let g = geometry(batch: count, height: height, width: width)
-                        let columnCount = count * pixels
-                        g.im2col(x.baseAddress! + first * inputPlaneSize, columns)
-                        // out[Co, count*P] written straight into NCHW: column b*P + p of the
-                        // product is output[first + b, :, p].
-                        fsb_sgemm_grouped_c(0, 0, channels, columnCount, rows, 1, w.baseAddress!, rows,
-                                            columns, columnCount, 0, outBase + first * channels * pixels, pixels,
-                                            pixels, channels * pixels)
-                        first += count
-                    }
+                    // out[Co, batch*P] = What x columns(input), the columns packed straight from
+                    // the images, written straight into NCHW: column b*P + p of the product is
+                    // output[b, :, p].
+                    fsb_sgemm_im2col(channels, 1, w.baseAddress!, rows, x.baseAddress!, full.shape, 0,
+                                     outBase, pixels, pixels, channels * pixels)
                     if let bias {
                         bias.value.storage.withUnsafeBufferPointer { b in
                             Conv2D.addChannelBias(b.baseAddress!, to: outBase, batch: batch, channels: channels, pixels: pixels)
@@ -150,7 +142,6 @@ public final class Conv2D: Layer {
                      "\(name): dOutput shape \(dOutput.shape)")
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
         let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
-        let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * chunk * pixels)
         let dProduct = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)
         let dWeight = workspace.buffer(ScratchWorkspace.Slot.weightGradient, count: channels * rows)
         let wantsBias = bias != nil
@@ -183,12 +174,14 @@ public final class Conv2D: Layer {
                                         if wantsBias { totalsBase![o] += total }
                                     }
                                 }
-                                // dWhat (+)= dProduct x columns^T  ([Co, Ci*K]).
-                                g.im2col(x.baseAddress! + first * inputPlaneSize, columns)
-                                fsb_sgemm(0, 1, channels, rows, columnCount, 1, dProduct, columnCount, columns,
-                                          columnCount, first == 0 ? 0 : 1, dWeight, rows)
-                                // dColumns = What^T x dProduct ([Ci*K, count*P]), over the columns.
+                                // dWhat (+)= dProduct x columns^T  ([Co, Ci*K]), the columns packed
+                                // straight from this chunk's images.
+                                fsb_sgemm_im2col_transposed(channels, 1, dProduct, columnCount,
+                                                            x.baseAddress! + first * inputPlaneSize, g.shape,
+                                                            first == 0 ? 0 : 1, dWeight, rows)
+                                // dColumns = What^T x dProduct ([Ci*K, count*P]), then col2im.
                                 if wantsInputGradient {
+                                    let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * columnCount)
                                     fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct,
                                               columnCount, 0, columns, columnCount)
                                     g.col2imAdd(columns, dX.baseAddress! + first * inputPlaneSize)

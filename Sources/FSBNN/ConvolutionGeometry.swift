@@ -1,5 +1,9 @@
-/// Sizes of one 2-D convolution or pooling window over an NCHW batch, and the batched
-/// im2col / col2im loops that unfold a whole batch into one column matrix.
+import CKernels
+
+/// Sizes of one 2-D convolution over an NCHW batch, and the batched col2im that folds a
+/// column matrix back into images. (The column matrix itself is never built for the forward
+/// and weight-gradient products: `fsb_sgemm_im2col` / `fsb_sgemm_im2col_transposed` pack the
+/// GEMM's panels straight from the images, see `shape`.)
 ///
 /// Columns layout: `[channels * kernelH * kernelW, batch * outH * outW]`, row
 /// `(c*kernelH + ky)*kernelW + kx`, column `b*outH*outW + oy*outW + ox` — so that one GEMM
@@ -19,6 +23,13 @@ struct ConvolutionGeometry {
     var outputPixels: Int { outputHeight * outputWidth }
     var rows: Int { channels * kernelHeight * kernelWidth }
     var columnCount: Int { batch * outputPixels }
+
+    /// The same sizes for the C kernels (implicit-im2col GEMMs).
+    var shape: fsb_conv_shape {
+        fsb_conv_shape(batch: batch, channels: channels, height: height, width: width,
+                       kernel_h: kernelHeight, kernel_w: kernelWidth, pad_h: padding, pad_w: padding,
+                       stride_h: stride, stride_w: stride)
+    }
 
     /// Valid output columns `ox` for kernel column `kx`: `0 <= ox*stride - padding + kx < width`.
     @inline(__always)
@@ -51,120 +62,6 @@ struct ConvolutionGeometry {
         let span = firstRow < endRow && start < end ? start..<end : 0..<0
         let badColumns = dx < 0 ? 0..<min(width, -dx) : max(0, width - dx)..<width
         return (dy * width + dx, span, badColumns)
-    }
-
-    /// Fills `columns` (rows x columnCount) from `image` ([batch, channels, height, width]).
-    func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
-        if isSameShapeStrideOne {
-            im2colSameShape(image, columns)
-            return
-        }
-        let outH = outputHeight, outW = outputWidth, pixels = outputPixels
-        let total = columnCount
-        let kernelArea = kernelHeight * kernelWidth
-        if padding == 0 && stride == 1 && outW >= 8 {
-            // "Valid" convolution (LeNet's conv2): every tap reads whole rows, so a column row
-            // is outH vector row copies with no bounds logic.
-            let width = self.width, planeSize = height * width
-            ParallelLoop.run(count: rows, work: rows * total) { rowRange in
-                for row in rowRange {
-                    let c = row / kernelArea
-                    let ky = (row / kernelWidth) % kernelHeight, kx = row % kernelWidth
-                    for b in 0..<batch {
-                        var src = image + (b * channels + c) * planeSize + ky * width + kx
-                        var dst = columns + row * total + b * pixels
-                        for _ in 0..<outH {
-                            ConvolutionGeometry.copyRow(from: src, to: dst, count: outW)
-                            src += width
-                            dst += outW
-                        }
-                    }
-                }
-            }
-            return
-        }
-        ParallelLoop.run(count: rows, work: rows * total) { rowRange in
-            for row in rowRange {
-                let c = row / kernelArea
-                let ky = (row / kernelWidth) % kernelHeight
-                let kx = row % kernelWidth
-                let xRange = validRange(kernelOffset: kx, outputSize: outW, inputSize: width)
-                let rowBase = columns + row * total
-                for b in 0..<batch {
-                    let plane = image + (b * channels + c) * height * width
-                    let out = rowBase + b * pixels
-                    for oy in 0..<outH {
-                        let dst = out + oy * outW
-                        let iy = oy * stride - padding + ky
-                        if iy < 0 || iy >= height {
-                            dst.update(repeating: 0, count: outW)
-                            continue
-                        }
-                        if xRange.isEmpty { dst.update(repeating: 0, count: outW); continue }
-                        if xRange.lowerBound > 0 { dst.update(repeating: 0, count: xRange.lowerBound) }
-                        let src = plane + iy * width - padding + kx
-                        if stride == 1 && xRange.count == outW && outW >= 8 {
-                            ConvolutionGeometry.copyRow(from: src, to: dst, count: outW)
-                            continue
-                        }
-                        if stride == 1 {
-                            // Rows are short (often < 32 floats): an inline loop beats a memmove call.
-                            for ox in xRange { dst[ox] = src[ox] }
-                        } else {
-                            for ox in xRange { dst[ox] = src[ox * stride] }
-                        }
-                        if xRange.upperBound < outW {
-                            (dst + xRange.upperBound).update(repeating: 0, count: outW - xRange.upperBound)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Copies `count >= 8` floats with 8-wide vector moves, the last one overlapping the
-    /// previous (same values, so the overlap is harmless): short im2col rows (LeNet's 10
-    /// floats) in two moves instead of a scalar tail.
-    @inline(__always)
-    static func copyRow(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
-        let source = UnsafeRawPointer(src), target = UnsafeMutableRawPointer(dst)
-        var i = 0
-        while i + 8 <= count {
-            target.storeBytes(of: source.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
-                              toByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
-        }
-        if i < count {
-            let last = (count - 8) * 4
-            target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self),
-                              toByteOffset: last, as: SIMD8<Float>.self)
-        }
-    }
-
-    private func im2colSameShape(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
-        let pixels = outputPixels, total = columnCount, plane = height * width
-        let kernelArea = kernelHeight * kernelWidth
-        ParallelLoop.run(count: rows, work: rows * total) { rowRange in
-            for row in rowRange {
-                let c = row / kernelArea
-                let (shift, span, badColumns) = shiftedSpan(ky: (row / kernelWidth) % kernelHeight, kx: row % kernelWidth)
-                for b in 0..<batch {
-                    let src = image + (b * channels + c) * plane
-                    let dst = columns + row * total + b * pixels
-                    if span.isEmpty { dst.update(repeating: 0, count: pixels); continue }
-                    if span.lowerBound > 0 { dst.update(repeating: 0, count: span.lowerBound) }
-                    (dst + span.lowerBound).update(from: src + span.lowerBound + shift, count: span.count)
-                    if span.upperBound < pixels { (dst + span.upperBound).update(repeating: 0, count: pixels - span.upperBound) }
-                    if !badColumns.isEmpty {
-                        var y = 0
-                        while y < height {
-                            for x in badColumns { dst[y * width + x] = 0 }
-                            y += 1
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /// Same-shape col2im: zero the entries that fell into the padding, then add the whole

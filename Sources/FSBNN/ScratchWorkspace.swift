@@ -1,12 +1,13 @@
-/// Reusable scratch memory for convolutions (im2col columns, transposed outputs), shared by
+/// Reusable scratch memory for convolutions (input-gradient columns, transposed output
+/// gradients, the weight gradient), shared by
 /// all layers of one network because layers run one after the other. Buffers grow when a
 /// larger request comes and are never shrunk; their content does not survive a layer call.
 public final class ScratchWorkspace {
     private var slots: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
 
-    /// Largest column matrix (in floats) a convolution builds at once; larger batches are
-    /// processed in chunks of images. The default, 2^20 floats (4 MiB), keeps the columns in
-    /// cache between im2col and the GEMM.
+    /// Largest column matrix (in floats) a convolution's backward pass builds at once (the
+    /// input gradient's columns); larger batches are processed in chunks of images. The
+    /// default, 2^20 floats (4 MiB), keeps the columns in cache between the GEMM and col2im.
     public var columnBudget: Int
 
     public init(columnBudget: Int = 1 << 20) {

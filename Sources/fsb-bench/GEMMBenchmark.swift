@@ -68,16 +68,24 @@ enum GEMMBenchmark {
 
     static let usage = """
         usage: fsb-bench gemm [--threads 1,2] [--repeats N] [--filter SUBSTRING] [--csv FILE]
+                              [--im2col-compare] [--batch N] [--kernel NAME]
           --threads   comma-separated thread counts (default 1,2)
           --repeats   timed runs per cell after one warm-up; the median is reported (default 7)
           --filter    only shapes whose name contains SUBSTRING (e.g. resnet20, square)
           --csv       also write the measurements as CSV to FILE
+          --im2col-compare  instead time convolution layers (ResNet-20, VGG-small) forward and
+                      weight-gradient products, explicit im2col + GEMM against the implicit-im2col
+                      GEMM, interleaved in this process, and check they give the same bits
+          --batch     images per convolution for --im2col-compare (default 128)
+          --kernel    force a micro-kernel: avx512, avx2 or portable (default: the best this CPU runs)
         """
 
     static func run(arguments: [String]) throws {
         var threadCounts = [1, 2], repeats = 7, filter = "", csvPath: String?
+        var comparesIm2col = false, batch = 128
         var remaining = arguments[...]
         while let option = remaining.popFirst() {
+            if option == "--im2col-compare" { comparesIm2col = true; continue }
             guard let value = remaining.popFirst() else {
                 throw FSBError("fsb-bench gemm: option '\(option)' needs a value")
             }
@@ -93,10 +101,24 @@ enum GEMMBenchmark {
                     throw FSBError("fsb-bench gemm: --repeats expects a positive integer, found '\(value)'")
                 }
                 repeats = count
+            case "--batch":
+                guard let count = Int(value), count >= 1 else {
+                    throw FSBError("fsb-bench gemm: --batch expects a positive integer, found '\(value)'")
+                }
+                batch = count
+            case "--kernel":
+                guard Kernels.selectGEMMKernel(value) else {
+                    throw FSBError("fsb-bench gemm: --kernel expects avx512, avx2 or portable (one this CPU runs), found '\(value)'")
+                }
             case "--filter": filter = value
             case "--csv": csvPath = value
             default: throw FSBError("fsb-bench gemm: unknown option '\(option)'")
             }
+        }
+        if comparesIm2col {
+            try ConvolutionGEMMComparison.run(threadCounts: threadCounts, repeats: repeats, filter: filter,
+                                              batch: batch, csvPath: csvPath)
+            return
         }
 
         let selected = shapes.filter { filter.isEmpty || $0.name.contains(filter) }

@@ -36,6 +36,32 @@ void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float
                          const float *a, long lda, const float *b, long ldb, float beta,
                          float *c, long ldc, long group_columns, long group_stride);
 
+/// Sizes of a batched 2-D convolution over NCHW images [batch, channels, height, width]:
+/// out_h = (height + 2*pad_h - kernel_h) / stride_h + 1 (likewise out_w), P = out_h*out_w.
+/// Its column matrix is the one fsb_im2col_batched writes: [channels*kernel_h*kernel_w, batch*P].
+typedef struct fsb_conv_shape {
+    long batch, channels, height, width;
+    long kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w;
+} fsb_conv_shape;
+
+/// Convolution forward as ONE GEMM without a column matrix ("implicit im2col"):
+///   C[m, batch*P] = alpha * A[m, channels*kh*kw] x columns + beta * C,
+/// where columns = fsb_im2col_batched(images, shape) is never stored: the GEMM packs its B
+/// panels straight from `images`. C's columns may be grouped exactly as in
+/// fsb_sgemm_grouped_c (group_columns = P, ldc = P, group_stride = m*P writes NCHW output).
+/// Same blocking, kernels and summation order as fsb_im2col_batched followed by
+/// fsb_sgemm_grouped_c(0, 0, ...), so the same bits.
+void fsb_sgemm_im2col(long m, float alpha, const float *a, long lda, const float *images,
+                      fsb_conv_shape shape, float beta, float *c, long ldc,
+                      long group_columns, long group_stride);
+
+/// Convolution weight gradient as ONE GEMM without a column matrix:
+///   C[m, channels*kh*kw] = alpha * A[m, batch*P] x columns^T + beta * C  (C contiguous, ldc),
+/// with columns = fsb_im2col_batched(images, shape) packed on the fly from `images`.
+/// Same bits as fsb_im2col_batched followed by fsb_sgemm(0, 1, ...).
+void fsb_sgemm_im2col_transposed(long m, float alpha, const float *a, long lda, const float *images,
+                                 fsb_conv_shape shape, float beta, float *c, long ldc);
+
 /// Unfolds one image [channels, height, width] into columns
 /// [channels * kernel_h * kernel_w, out_h * out_w] with zero padding.
 /// out_h = (height + 2*pad_h - kernel_h) / stride_h + 1 (likewise out_w); 0 when the kernel
