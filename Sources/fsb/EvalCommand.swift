@@ -11,6 +11,7 @@ struct EvalCommand: ParsableCommand {
         Examples:
           fsb eval --checkpoint runs/quickstart/last.fsbckpt
           fsb eval --checkpoint runs/fsb1/best.fsbckpt --data-root ../shared/datasets --split train --output runs/fsb1/eval
+          fsb eval --checkpoint runs/quickstart/last.fsbckpt --sign-path
         """)
 
     @Option(name: .long, help: "Checkpoint file (.fsbckpt).")
@@ -24,6 +25,9 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "Folder for eval.csv, per_class.csv and confusion.csv.")
     var output: String?
 
+    @Flag(name: .long, help: "Run fsb kernel-granularity convolutions on the sign path (sign convolutions, then factors) instead of the GEMM; fastest with a small sign codebook.")
+    var signPath = false
+
     func validate() throws {
         guard DatasetSplit(rawValue: split) != nil else {
             throw ValidationError("--split must be \"test\" or \"train\", got \"\(split)\"")
@@ -32,7 +36,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let evaluation = try CheckpointEvaluation(checkpointPath: checkpoint, split: DatasetSplit(rawValue: split) ?? .test,
-                                                  dataRoot: data.dataRoot)
+                                                  dataRoot: data.dataRoot, signPath: signPath)
         print(evaluation.renderText(), terminator: "")
         if let output { try evaluation.writeCSV(to: output) }
     }

@@ -74,6 +74,24 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(evaluation.result.confusion.flatMap { $0 }.reduce(0, +), 100)
     }
 
+    func testEvalOnTheSignPathMatchesTheGEMMPath() throws {
+        let folder = temporaryFolder()
+        _ = try Trainer(config: try tinyConfig(epochs: 1, extra: ""), options: .init(runDirectory: folder, quiet: true)).run()
+        let plain = try CheckpointEvaluation(checkpointPath: folder + "/last.fsbckpt", split: .test, dataRoot: nil)
+        let signs = try CheckpointEvaluation(checkpointPath: folder + "/last.fsbckpt", split: .test, dataRoot: nil, signPath: true)
+        XCTAssertEqual(signs.signPathLayers.map(\.name), ["conv2"])
+        XCTAssertTrue(plain.signPathLayers.isEmpty)
+        XCTAssertLessThanOrEqual(abs(signs.result.correct - plain.result.correct), 1)
+        XCTAssertEqual(signs.result.loss, plain.result.loss, accuracy: 1e-4 * max(1, abs(plain.result.loss)))
+        XCTAssertTrue(signs.renderText().contains("FSB sign path on conv2 ("), signs.renderText())
+
+        let fp = temporaryFolder()
+        _ = try Trainer(config: try tinyConfig(method: "fp", epochs: 1), options: .init(runDirectory: fp, quiet: true)).run()
+        XCTAssertThrowsError(try CheckpointEvaluation(checkpointPath: fp + "/last.fsbckpt", split: .test, dataRoot: nil, signPath: true)) { error in
+            XCTAssertTrue("\(error)".contains("the sign path needs fsb convolutions with kernel granularity; this fp model has none"), "\(error)")
+        }
+    }
+
     func testCheckpointOfWrongVersionIsRefused() throws {
         let folder = temporaryFolder()
         _ = try Trainer(config: try tinyConfig(epochs: 1), options: .init(runDirectory: folder, quiet: true)).run()

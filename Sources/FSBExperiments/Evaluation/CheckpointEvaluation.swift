@@ -10,15 +10,29 @@ public struct CheckpointEvaluation {
     public let split: DatasetSplit
     public let result: Evaluator.Result
     public let config: ExperimentConfig
+    /// The convolutions that ran on the FSB sign path (`signPath: true`), with their
+    /// distinct sign patterns; empty on the plain GEMM path.
+    public let signPathLayers: [(name: String, patterns: Int)]
 
-    /// Evaluates `checkpointPath` on `split` with the data found under `dataRoot`.
-    public init(checkpointPath: String, split: DatasetSplit, dataRoot: String?) throws {
+    /// Evaluates `checkpointPath` on `split` with the data found under `dataRoot`. With
+    /// `signPath`, every fsb kernel-granularity convolution runs on the sign path (sign
+    /// convolutions, then factors; `SignConvolutionPlan`) instead of the GEMM.
+    public init(checkpointPath: String, split: DatasetSplit, dataRoot: String?, signPath: Bool = false) throws {
         let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: checkpointPath))
         config = checkpoint.header.config
         if let threads = config.training.threads { Kernels.threadCount = threads }
         let data = try DataPipeline(config, dataRoot: dataRoot)
         let network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
         try CheckpointState.restore(checkpoint, into: network, optimizer: nil, file: checkpointPath)
+        if signPath {
+            let plans = try network.useSignPathForInference()
+            guard !plans.isEmpty else {
+                throw FSBError("\(checkpointPath): the sign path needs fsb convolutions with kernel granularity; this \(config.model.method.rawValue) model has none")
+            }
+            signPathLayers = plans.map { ($0.layerName, $0.patternCount) }
+        } else {
+            signPathLayers = []
+        }
         self.checkpointPath = checkpointPath
         self.split = split
         let dataset = split == .test ? data.test : data.train
@@ -32,7 +46,11 @@ public struct CheckpointEvaluation {
 
     /// Per-class table and confusion matrix as readable text.
     public func renderText() -> String {
-        var text = "checkpoint: \(checkpointPath)\n\(headline)\n\n"
+        var text = "checkpoint: \(checkpointPath)\n\(headline)\n"
+        if !signPathLayers.isEmpty {
+            text += "FSB sign path on " + signPathLayers.map { "\($0.name) (\($0.patterns) patterns)" }.joined(separator: ", ") + "\n"
+        }
+        text += "\n"
         let perClass = result.perClassAccuracy
         text += TextTable.render(header: ["class", "images", "correct", "accuracy_pct"], rows: result.confusion.enumerated().map { label, row in
             [String(label), String(row.reduce(0, +)), String(row[label]), perClass[label].map { EpochMetrics.format($0, 2) } ?? "-"]
