@@ -38,13 +38,15 @@ def save(plt, fig, out):
 def curves(runs, out):
     plt = need_matplotlib()
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 4))
-    for run in runs:
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for index, run in enumerate(runs):
         rows = list(csv.DictReader(open(os.path.join(run, "metrics.csv"))))
         label = os.path.basename(os.path.normpath(run))
         epochs = [int(r["epoch"]) for r in rows]
+        color = colors[index % len(colors)]  # one colour per run: dashed train, solid test
         for key, style in (("train", "--"), ("test", "-")):
-            loss_ax.plot(epochs, [float(r[f"{key}_loss"]) for r in rows], style, label=f"{label} {key}")
-            acc_ax.plot(epochs, [float(r[f"{key}_acc"]) for r in rows], style, label=f"{label} {key}")
+            loss_ax.plot(epochs, [float(r[f"{key}_loss"]) for r in rows], style, color=color, label=f"{label} {key}")
+            acc_ax.plot(epochs, [float(r[f"{key}_acc"]) for r in rows], style, color=color, label=f"{label} {key}")
     loss_ax.set(xlabel="epoch", ylabel="loss", yscale="log", title="loss")
     acc_ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     acc_ax.legend(fontsize=7)
