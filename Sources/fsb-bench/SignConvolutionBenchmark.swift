@@ -61,14 +61,7 @@ enum SignConvolutionBenchmark {
     ]) }
 
     static func run(arguments: [String]) throws {
-        var options: [String: String] = [:]
-        var index = 0
-        while index < arguments.count {
-            let key = arguments[index]
-            guard key.hasPrefix("--"), index + 1 < arguments.count else { throw FSBError("unexpected argument \(key)") }
-            options[String(key.dropFirst(2))] = arguments[index + 1]
-            index += 2
-        }
+        let options = try BenchmarkOptions.parse(arguments)
         let batches = try integers(options["batches"] ?? "128,1", option: "batches")
         let codebooks = try codebookList(options["codebooks"] ?? "2,4,8,16,64,none", option: "codebooks")
         let networkCodebooks = try codebookList(options["network-codebooks"] ?? "4", option: "network-codebooks")

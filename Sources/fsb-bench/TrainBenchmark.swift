@@ -20,14 +20,7 @@ enum TrainBenchmark {
                           "infer_images_per_second", "infer_batch1_images_per_second", "peak_rss_mib"]
 
     static func run(arguments: [String]) throws {
-        var options: [String: String] = [:]
-        var index = 0
-        while index < arguments.count {
-            let key = arguments[index]
-            guard key.hasPrefix("--"), index + 1 < arguments.count else { throw FSBError("unexpected argument \(key)") }
-            options[String(key.dropFirst(2))] = arguments[index + 1]
-            index += 2
-        }
+        let options = try BenchmarkOptions.parse(arguments)
         let networks = (options["networks"] ?? "lenet5,resnet20,vgg-small").split(separator: ",").map(String.init)
         let methods = (options["methods"] ?? "fp,binaryconnect,bwn,fsb").split(separator: ",").map(String.init)
         let threads = Int(options["threads"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
