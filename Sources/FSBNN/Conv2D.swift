@@ -10,8 +10,10 @@ import FSBCore
 /// panels straight from the input images ("implicit im2col", `fsb_sgemm_im2col`) and writes
 /// NCHW output directly. Backward goes in chunks of images whose column matrix fits
 /// `ScratchWorkspace.columnBudget` floats: `dWhat += dProduct x columnsᵀ` (again implicit,
-/// `fsb_sgemm_im2col_transposed`, from the cached input), and `dColumns = Whatᵀ x dProduct`
-/// folded back with col2im, the only column matrix still built.
+/// `fsb_sgemm_im2col_transposed`, from the cached input). The input gradient of a stride-1
+/// convolution is itself a convolution (of dOutput with the flipped kernels, one implicit
+/// GEMM for the whole batch); for larger strides it is `dColumns = Whatᵀ x dProduct` per
+/// chunk, folded back with col2im, the only column matrix still built.
 public final class Conv2D: Layer {
     public let name: String
     public let inputChannels: Int
@@ -147,8 +149,12 @@ public final class Conv2D: Layer {
         let wantsBias = bias != nil
         let wantsInputGradient = !skipsNextInputGradient
         skipsNextInputGradient = false
+        // Stride 1: the input gradient is one implicit-im2col convolution of dOutput (below);
+        // otherwise dColumns per chunk, folded back with col2im.
+        let transposedConvolution = wantsInputGradient ? full.inputGradientAsConvolution(outputChannels: channels) : nil
+        let usesColumns = wantsInputGradient && transposedConvolution == nil
         var biasTotals = [Double](repeating: 0, count: wantsBias ? channels : 0)
-        var dInput = Tensor(shape: input.shape)
+        var dInput = transposedConvolution == nil ? Tensor(shape: input.shape) : Tensor.uninitialized(shape: input.shape)
         let inputPlaneSize = inputChannels * height * width
         input.storage.withUnsafeBufferPointer { x in
             dOutput.storage.withUnsafeBufferPointer { dOut in
@@ -180,13 +186,17 @@ public final class Conv2D: Layer {
                                                             x.baseAddress! + first * inputPlaneSize, g.shape,
                                                             first == 0 ? 0 : 1, dWeight, rows)
                                 // dColumns = What^T x dProduct ([Ci*K, count*P]), then col2im.
-                                if wantsInputGradient {
+                                if usesColumns {
                                     let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * columnCount)
                                     fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct,
                                               columnCount, 0, columns, columnCount)
                                     g.col2imAdd(columns, dX.baseAddress! + first * inputPlaneSize)
                                 }
                                 first += count
+                            }
+                            if let transposedConvolution {
+                                inputGradient(byConvolving: dOutBase, transposedConvolution, weight: w.baseAddress!,
+                                              into: dX.baseAddress!)
                             }
                         }
                     }
@@ -200,5 +210,22 @@ public final class Conv2D: Layer {
             }
         }
         return dInput
+    }
+
+    /// dInput = dOutput convolved with the flipped, channel-swapped kernels (see
+    /// `ConvolutionGeometry.inputGradientAsConvolution`), as one implicit-im2col GEMM
+    /// `flipped[Ci, Co*K] x columns(dOutput)` written straight into NCHW `dInput`.
+    private func inputGradient(byConvolving dOutput: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                               weight w: UnsafePointer<Float>, into dInput: UnsafeMutablePointer<Float>) {
+        let taps = kernelHeight * kernelWidth, plane = g.outputPixels
+        let flipped = workspace.buffer(ScratchWorkspace.Slot.flippedWeight, count: inputChannels * outputChannels * taps)
+        for o in 0..<outputChannels {
+            for c in 0..<inputChannels {
+                let src = w + (o * inputChannels + c) * taps, dst = flipped + (c * outputChannels + o) * taps
+                for t in 0..<taps { dst[taps - 1 - t] = src[t] }
+            }
+        }
+        fsb_sgemm_im2col(inputChannels, 1, flipped, outputChannels * taps, dOutput, g.shape, 0,
+                         dInput, plane, plane, inputChannels * plane)
     }
 }

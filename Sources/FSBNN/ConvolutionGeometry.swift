@@ -93,6 +93,23 @@ struct ConvolutionGeometry {
         }
     }
 
+    /// For stride 1 (and `padding < kernel size`), the input gradient of this convolution is
+    /// itself a stride-1 convolution: of the output gradient `[batch, Co, outH, outW]` with
+    /// the kernels flipped in both spatial axes and their channel axes swapped, padded by
+    /// `kernel - 1 - padding`, giving exactly `[batch, channels, height, width]`:
+    ///   dX[b, c, y, x] = sum over (o, i, j) of W[o, c, kh-1-i, kw-1-j] * dY[b, o, y + i - pad', x + j - pad'].
+    /// This is that convolution's geometry over `outputChannels` input planes, or nil when
+    /// the shortcut does not apply (stride > 1, or padding too large).
+    func inputGradientAsConvolution(outputChannels: Int) -> ConvolutionGeometry? {
+        guard stride == 1, padding < kernelHeight, padding < kernelWidth, kernelHeight == kernelWidth else { return nil }
+        let transposed = ConvolutionGeometry(batch: batch, channels: outputChannels, height: outputHeight,
+                                             width: outputWidth, kernelHeight: kernelHeight,
+                                             kernelWidth: kernelWidth, stride: 1,
+                                             padding: kernelHeight - 1 - padding)
+        precondition(transposed.outputHeight == height && transposed.outputWidth == width)
+        return transposed
+    }
+
     /// ADDS every column entry back into `image` ([batch, channels, height, width]).
     /// In the same-shape case the padding entries of `columns` are overwritten with zeros.
     func col2imAdd(_ columns: UnsafeMutablePointer<Float>, _ image: UnsafeMutablePointer<Float>) {

@@ -1,5 +1,5 @@
 /// Reusable scratch memory for convolutions (input-gradient columns, transposed output
-/// gradients, the weight gradient), shared by
+/// gradients, the weight gradient, flipped kernels), shared by
 /// all layers of one network because layers run one after the other. Buffers grow when a
 /// larger request comes and are never shrunk; their content does not survive a layer call.
 public final class ScratchWorkspace {
@@ -41,5 +41,6 @@ public final class ScratchWorkspace {
         static let columns = 0
         static let transposed = 1
         static let weightGradient = 2
+        static let flippedWeight = 3
     }
 }

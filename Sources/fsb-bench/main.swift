@@ -28,6 +28,7 @@ if arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
     print(subcommand.usage)
     exit(0)
 }
+FreedMemoryReuse.enable()
 do {
     try subcommand.run(Array(arguments.dropFirst()))
 } catch {

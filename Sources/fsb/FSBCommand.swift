@@ -1,4 +1,5 @@
 import ArgumentParser
+import FSBCore
 import FSBExperiments
 
 /// Root command: parses arguments and dispatches to a subcommand.
@@ -9,4 +10,9 @@ struct FSBCommand: ParsableCommand {
         abstract: "Fixed-Sign Binary neural networks: train, evaluate, simulate hardware, compare.",
         subcommands: [TrainCommand.self, EvalCommand.self, SimulateHWCommand.self, CompareCommand.self, DatasetsCommand.self]
     )
+
+    static func main() {
+        FreedMemoryReuse.enable()
+        main(nil)
+    }
 }

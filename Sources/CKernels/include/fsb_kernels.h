@@ -150,6 +150,11 @@ const char *fsb_gemm_kernel_name(void);
 /// Different kernels may round differently (the SIMD ones use fused multiply-add).
 int fsb_set_gemm_kernel(const char *name);
 
+/// Makes glibc's malloc keep freed blocks up to 1 GiB in the heap (mmap and trim thresholds
+/// raised) so the next allocation of the same size reuses them instead of mapping and
+/// zero-faulting fresh pages. Returns 1 when applied, 0 where the C library is not glibc.
+int fsb_retain_freed_memory(void);
+
 #ifdef __cplusplus
 }
 #endif
