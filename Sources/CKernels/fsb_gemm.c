@@ -214,6 +214,14 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
             long kc = g->k - pc < kc_block ? g->k - pc : kc_block;
             float beta = pc == 0 ? g->beta : 1.0f;
             if (implicit) fsb_im2col_block_prepare(implicit, g->implicit_b, g->trans_b, pc, kc, kernel->isa);
+            if (implicit && nc % nr == 0 && g->c_group % nr == 0 &&
+                fsb_im2col_direct_applies(implicit, i1 - i0, (int)mr, (int)nr)) {
+                // few rows: B read straight from the images by the kernel (same bits, no packing)
+                pack_a(g, i0, i1 - i0, pc, kc, packed_a);
+                fsb_im2col_direct_multiply(implicit, g->b, packed_a, i1 - i0, jc, nc, g->c + i0 * g->ldc, g->ldc,
+                                           g->c_group, g->c_group_stride, g->alpha, beta);
+                continue;
+            }
             pack_b(g, implicit, pc, kc, jc, nc, packed_b);
             for (long ic = i0; ic < i1; ic += MC_ROWS) {
                 long mc = i1 - ic < MC_ROWS ? i1 - ic : MC_ROWS;

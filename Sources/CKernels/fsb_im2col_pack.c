@@ -25,7 +25,7 @@
 //
 // The packed panels hold exactly the values fsb_im2col_batched + the GEMM's explicit packing
 // would produce, so the GEMM gives the same bits.
-#include "fsb_internal.h"
+#include "fsb_im2col_block.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -33,18 +33,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
-
-/// What one column-matrix row needs: offset of its channel plane, its tap, and the valid
-/// output-column range [lo, hi) of its kernel column kx.
-typedef struct {
-    long plane_offset, ky, kx, lo, hi;
-    long tap, source;  // ky * kernel_w + kx; plane_offset + ky * width + kx
-} row_info;
-
-/// Position of column j: image b, output row oy, output column ox.
-typedef struct {
-    long b, oy, ox;
-} column_position;
 
 static row_info describe_row(const fsb_conv_geometry *g, long r) {
     const long taps = g->kernel_h * g->kernel_w;
@@ -54,44 +42,6 @@ static row_info describe_row(const fsb_conv_geometry *g, long r) {
     fsb_valid_range(row.kx, g->pad_w, g->stride_w, g->width, g->out_w, &row.lo, &row.hi);
     return row;
 }
-
-static column_position locate_column(const fsb_conv_geometry *g, long j) {
-    const long pixels = g->out_h * g->out_w;
-    const long b = j / pixels, pixel = j % pixels;
-    return (column_position){b, pixel / g->out_w, pixel % g->out_w};
-}
-
-#define FSB_ALWAYS_INLINE static inline __attribute__((always_inline))
-
-enum {
-    CHUNK_MIN_WIDTH = 8,                                         // AVX2 chunks; AVX-512 ones are 16 wide
-    TAPS_MAX = 49,                                               // larger kernels use the generic path
-    CHUNKS_MAX = FSB_KC_MAX / CHUNK_MIN_WIDTH + FSB_KC_MAX + 2,  // bound for kc <= FSB_KC_MAX columns
-    PANEL_CHUNKS_MAX = 64 / CHUNK_MIN_WIDTH + 64 + 2,            // bound for one panel of nr <= 64 columns
-};
-
-/// A column range cut into chunks of up to `width` (16 or 8) consecutive columns of one output
-/// row. Chunk i is written to dst[offset[i] ..] and read from images[row.source + source[i] +
-/// stride_w * lane] for the lanes set in masks[tap * capacity + i] (bits 0 .. width-1: the
-/// first `width` source floats, the next `width` bits: the following ones, stride 2 only),
-/// i.e. the lanes whose input pixel for that tap is inside the image; other lanes are zero.
-typedef struct {
-    long count, capacity;
-    long *offset, *source;
-    uint32_t *masks;
-} chunk_set;
-
-struct fsb_im2col_block {
-    fsb_conv_geometry geometry;
-    long p0, kc;
-    int transposed, chunked;       // chunked: the vector chunk path applies (isa: which one)
-    int isa;
-    row_info rows[FSB_KC_MAX];     // forward: rows p0 .. p0+kc
-    column_position at;            // transposed: position of column p0
-    chunk_set chunks;              // transposed + chunked: chunks of columns p0 .. p0+kc
-    long chunk_offset[CHUNKS_MAX], chunk_source[CHUNKS_MAX];
-    uint32_t chunk_masks[TAPS_MAX * CHUNKS_MAX];
-};
 
 size_t fsb_im2col_block_size(void) { return sizeof(struct fsb_im2col_block); }
 
@@ -158,7 +108,7 @@ static void pack_panels_generic(const fsb_im2col_block *block, const float *imag
     long count = 0;
     for (long first = 0; first < nc; first += count) {
         count = nc - first < line_columns ? nc - first : line_columns;
-        const column_position at = locate_column(g, j0 + first);
+        const column_position at = fsb_locate_column(g, j0 + first);
         const long full = count / nr * nr;
         for (long p = 0; p < kc; p++) {
             fill_segment(g, images, &block->rows[p], at, count, line);
@@ -226,8 +176,7 @@ static inline unsigned lane_mask(long from, long to) {
 /// Chunk width of an instruction set's packing.
 static inline long chunk_width(int isa) { return isa == FSB_ISA_AVX512 ? 16 : 8; }
 
-/// Cuts columns [at, at + count) into chunks (set->capacity is enough, see the bounds above).
-static void describe_chunks(const fsb_conv_geometry *g, column_position at, long count, long chunk, chunk_set *set) {
+void fsb_describe_chunks(const fsb_conv_geometry *g, column_position at, long count, long chunk, chunk_set *set) {
     const long image_size = g->channels * g->height * g->width;
     long lo[TAPS_MAX], hi[TAPS_MAX];
     for (long kx = 0; kx < g->kernel_w; kx++) fsb_valid_range(kx, g->pad_w, g->stride_w, g->width, g->out_w, &lo[kx], &hi[kx]);
@@ -295,7 +244,7 @@ static void pack_panels_avx512(const fsb_im2col_block *block, const float *image
     chunk_set chunks = {0, PANEL_CHUNKS_MAX, offset, source, masks};
     for (long jr = 0; jr < nc; jr += nr) {
         const long cols = nc - jr < nr ? nc - jr : nr;
-        describe_chunks(g, locate_column(g, j0 + jr), cols, 16, &chunks);
+        fsb_describe_chunks(g, fsb_locate_column(g, j0 + jr), cols, 16, &chunks);
         float *panel = out + jr * kc;
         for (long p = 0; p < kc; p++) {
             float *dst = panel + p * nr;
@@ -354,7 +303,7 @@ static void pack_panels_avx2(const fsb_im2col_block *block, const float *images,
     chunk_set chunks = {0, PANEL_CHUNKS_MAX, offset, source, masks};
     for (long jr = 0; jr < nc; jr += nr) {
         const long cols = nc - jr < nr ? nc - jr : nr;
-        describe_chunks(g, locate_column(g, j0 + jr), cols, 8, &chunks);
+        fsb_describe_chunks(g, fsb_locate_column(g, j0 + jr), cols, 8, &chunks);
         float *panel = out + jr * kc;
         for (long p = 0; p < kc; p++) {
             float *dst = panel + p * nr;
@@ -394,11 +343,11 @@ void fsb_im2col_block_prepare(fsb_im2col_block *block, const fsb_conv_geometry *
         for (long p = 0; p < kc; p++) block->rows[p] = describe_row(g, p0 + p);
         return;
     }
-    block->at = locate_column(g, p0);
+    block->at = fsb_locate_column(g, p0);
 #if defined(__x86_64__)
     if (block->chunked) {
         block->chunks = (chunk_set){0, CHUNKS_MAX, block->chunk_offset, block->chunk_source, block->chunk_masks};
-        describe_chunks(g, block->at, kc, chunk_width(isa), &block->chunks);
+        fsb_describe_chunks(g, block->at, kc, chunk_width(isa), &block->chunks);
     }
 #endif
 }

@@ -34,6 +34,16 @@ public final class BatchNorm2D: Layer {
         return core.forward(input, batch: input.shape[0], plane: input.shape[2] * input.shape[3], training: training)
     }
 
+    /// `relu.forward(forward(input))` in one pass over the output (same values); `relu`
+    /// keeps the output for its backward exactly as if it had run.
+    func forward(_ input: Tensor, training: Bool, then relu: ReLU) -> Tensor {
+        precondition(input.rank == 4 && input.shape[1] == channels, "\(name): input \(input.shape)")
+        let output = core.forward(input, batch: input.shape[0], plane: input.shape[2] * input.shape[3],
+                                  training: training, thenReLU: true)
+        relu.adopt(output: output)
+        return output
+    }
+
     public func backward(_ dOutput: Tensor) -> Tensor {
         core.backward(dOutput, batch: dOutput.shape[0], plane: dOutput.shape[2] * dOutput.shape[3])
     }

@@ -42,7 +42,10 @@ final class BatchNormalization {
         if let v = values["\(name).running_var"], v.shape == runningVariance.shape { runningVariance = v }
     }
 
-    func forward(_ input: Tensor, batch: Int, plane: Int, training: Bool) -> Tensor {
+    /// Normalised `input`; with `thenReLU`, `max(normalised, 0)` in the same pass (the caller
+    /// then owns the ReLU's bookkeeping; only for planes, `plane > 1`).
+    func forward(_ input: Tensor, batch: Int, plane: Int, training: Bool, thenReLU: Bool = false) -> Tensor {
+        precondition(!thenReLU || plane > 1, "\(name): a fused ReLU needs planes")
         cachedInput = input
         usedBatchStatistics = training
         let channels = self.channels, eps = epsilon
@@ -125,7 +128,11 @@ final class BatchNormalization {
                                 let shift = bp[c] - meanValues[c] * scale
                                 for n in 0..<batch {
                                     let offset = (n * channels + c) * plane
-                                    VectorMath.affine(x + offset, y + offset, plane, scale: scale, shift: shift)
+                                    if thenReLU {
+                                        VectorMath.affineReLU(x + offset, y + offset, plane, scale: scale, shift: shift)
+                                    } else {
+                                        VectorMath.affine(x + offset, y + offset, plane, scale: scale, shift: shift)
+                                    }
                                 }
                             }
                         }

@@ -25,6 +25,30 @@ public final class ReLU: Layer {
         return output
     }
 
+    /// `forward(a + b)` without materialising the sum (the residual block's output), with the
+    /// same bits: each element is `max(a[i] + b[i], 0)`.
+    func forward(sumOf a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "\(name): summands \(a.shape) and \(b.shape)")
+        var output = Tensor.uninitialized(shape: a.shape)
+        a.storage.withUnsafeBufferPointer { x in
+            b.storage.withUnsafeBufferPointer { z in
+                output.storage.withUnsafeMutableBufferPointer { y in
+                    let xp = x.baseAddress!, zp = z.baseAddress!, yp = y.baseAddress!
+                    let count = x.count
+                    ParallelLoop.run(count: count, work: count, minimumWork: 1 << 18) { range in
+                        for i in range { yp[i] = max(xp[i] + zp[i], 0) }
+                    }
+                }
+            }
+        }
+        cachedOutput = output
+        return output
+    }
+
+    /// Records `output` as this layer's forward result when a preceding layer computed the
+    /// ReLU itself (`BatchNorm2D.forward(_:training:then:)`), so `backward` works unchanged.
+    func adopt(output: Tensor) { cachedOutput = output }
+
     public func backward(_ dOutput: Tensor) -> Tensor {
         guard let output = cachedOutput else { preconditionFailure("\(name): backward before forward") }
         precondition(dOutput.shape == output.shape, "\(name): dOutput shape \(dOutput.shape)")

@@ -80,8 +80,7 @@ public final class ResidualBlock: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         cachedInputShape = input.shape
-        var main = input
-        for layer in mainPath { main = layer.forward(main, training: training) }
+        let main = LayerChain.forward(mainPath, input, training: training)
         let shortcut: Tensor
         if let projection {
             shortcut = projection.bn.forward(projection.conv.forward(input, training: training), training: training)
@@ -91,12 +90,7 @@ public final class ResidualBlock: Layer {
             shortcut = input
         }
         precondition(shortcut.shape == main.shape, "\(name): shortcut \(shortcut.shape) vs main \(main.shape)")
-        main.storage.withUnsafeMutableBufferPointer { m in
-            shortcut.storage.withUnsafeBufferPointer { s in
-                for i in 0..<m.count { m[i] += s[i] }
-            }
-        }
-        return outputReLU.forward(main, training: training)
+        return outputReLU.forward(sumOf: main, shortcut)
     }
 
     public func backward(_ dOutput: Tensor) -> Tensor {
@@ -116,7 +110,12 @@ public final class ResidualBlock: Layer {
 
     private func add(_ source: Tensor, into target: inout Tensor) {
         target.storage.withUnsafeMutableBufferPointer { t in
-            source.storage.withUnsafeBufferPointer { s in for i in 0..<t.count { t[i] += s[i] } }
+            source.storage.withUnsafeBufferPointer { s in
+                let tp = t.baseAddress!, sp = s.baseAddress!, count = t.count
+                ParallelLoop.run(count: count, work: count, minimumWork: 1 << 18) { range in
+                    for i in range { tp[i] += sp[i] }
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import FSBCore
 
-/// Runs its layers in order; backward runs them in reverse.
+/// Runs its layers in order (a BatchNorm2D followed by a ReLU in one fused pass, see
+/// `LayerChain`); backward runs them in reverse.
 public final class Sequential: Layer {
     public let name: String
     public let layers: [Layer]
@@ -24,9 +25,7 @@ public final class Sequential: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        var x = input
-        for layer in layers { x = layer.forward(x, training: training) }
-        return x
+        LayerChain.forward(layers, input, training: training)
     }
 
     public func backward(_ dOutput: Tensor) -> Tensor {

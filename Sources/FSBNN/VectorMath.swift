@@ -69,6 +69,22 @@ enum VectorMath {
         while i < count { y[i] = x[i] * scale + shift; i += 1 }
     }
 
+    /// `y[i] = max(x[i] * scale + shift, 0)`: `affine` then the ReLU layer's `max(v, 0)` in
+    /// one pass (same bits as the two passes: -0 and negatives become 0, NaN stays NaN).
+    static func affineReLU(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
+                           scale: Float, shift: Float) {
+        let source = UnsafeRawPointer(x), target = UnsafeMutableRawPointer(y)
+        let scales = SIMD16<Float>(repeating: scale), shifts = SIMD16<Float>(repeating: shift)
+        let zero = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let v = source.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * scales + shifts
+            target.storeBytes(of: v.replacing(with: zero, where: v .<= zero), toByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count { y[i] = max(x[i] * scale + shift, 0); i += 1 }
+    }
+
     /// Batch-norm input gradient `dx[i] = k * (dy[i] - meanDy - (x[i] - mean) * xhatScale)`
     /// (same operation order as the scalar formula), 16 lanes at a time.
     @inline(__always)

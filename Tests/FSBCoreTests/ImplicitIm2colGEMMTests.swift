@@ -8,7 +8,9 @@ import XCTest
 /// on awkward geometries (odd sizes, strides 1-3, padding 0-3, 1x1 to 8x8 and non-square
 /// kernels, rows wider than a panel or one column wide, batch 1-3, channel counts that are not
 /// multiples of the tiles, several KC and NC blocks), with beta 0 and 1, on every micro-kernel
-/// (the AVX-512 one packs with masked vector loads, the others in plain C) at 1 and 2 threads.
+/// (the AVX-512 one packs with masked vector loads, or, for at most 32 output channels with
+/// 16-wide output rows, reads B straight from the images; the others pack in plain C) at 1
+/// and 2 threads.
 final class ImplicitIm2colGEMMTests: XCTestCase {
     /// One convolution: input [batch, channels, height, width], `outputs` filters.
     struct Case {
@@ -60,7 +62,10 @@ final class ImplicitIm2colGEMMTests: XCTestCase {
         Case(1, 2, 13, 7, kernel: 5, stride: 2, pad: 0, outputs: 3),
         Case(3, 6, 6, 17, kernel: 3, stride: 2, pad: 2, outputs: 8),
         Case(1, 3, 2, 2, kernel: 5, stride: 1, pad: 2, outputs: 4),       // kernel larger than the image
-        Case(2, 16, 32, 32, kernel: 3, stride: 1, pad: 1, outputs: 16),   // ResNet-20 stage 1
+        Case(2, 16, 32, 32, kernel: 3, stride: 1, pad: 1, outputs: 16),   // ResNet-20 stage 1 (AVX-512: B unpacked)
+        Case(2, 32, 16, 16, kernel: 3, stride: 1, pad: 1, outputs: 32),   // stage 2, 2 KC blocks, B unpacked
+        Case(1, 3, 20, 20, kernel: 5, stride: 1, pad: 0, outputs: 24),    // 16-wide rows, 3 row panels, B unpacked
+        Case(3, 40, 8, 16, kernel: 3, stride: 1, pad: 1, outputs: 8),     // two rows per panel, 2 KC blocks
         Case(3, 9, 16, 16, kernel: 1, stride: 2, pad: 0, outputs: 18),    // 1x1 stride-2 shortcut
         Case(2, 5, 10, 12, kernel: 3, stride: 3, pad: 1, outputs: 7),
         Case(3, 2, 9, 11, kernel: (3, 1), stride: (1, 2), pad: (1, 0), outputs: 5),

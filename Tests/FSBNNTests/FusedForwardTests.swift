@@ -1,0 +1,54 @@
+import FSBCore
+@testable import FSBNN
+import TestSupport
+import XCTest
+
+/// The fused forward passes (a BatchNorm2D directly followed by a ReLU in one pass; the
+/// residual block's sum and ReLU in one pass) give exactly the bits of the layers run one by
+/// one, and leave the ReLU ready for the same backward.
+final class FusedForwardTests: XCTestCase {
+    private func assertSameBits(_ found: Tensor, _ expected: Tensor, _ label: String) {
+        XCTAssertEqual(found.shape, expected.shape, label)
+        for i in 0..<min(found.count, expected.count) where found[i].bitPattern != expected[i].bitPattern {
+            XCTFail("\(label): element \(i) = \(found[i]), layer by layer \(expected[i])")
+            return
+        }
+    }
+
+    func testBatchNormThenReLUMatchesSeparateLayersBitForBit() {
+        // 40-pixel planes: a vector part and a scalar tail; exact zeros and a NaN go through too.
+        var input = randomTensor([3, 4, 5, 8], seed: 5)
+        input[7] = 0
+        input[100] = .nan
+        for training in [true, false] {
+            let fusedBN = BatchNorm2D(name: "bn", channels: 4), fusedReLU = ReLU(name: "relu")
+            let plainBN = BatchNorm2D(name: "bn", channels: 4), plainReLU = ReLU(name: "relu")
+            for layer in [fusedBN, plainBN] {  // non-trivial gamma, beta and running statistics
+                layer.parameters[0].value = randomTensor([4], seed: 6)
+                layer.parameters[1].value = randomTensor([4], seed: 7)
+                layer.buffers = ["bn.running_mean": randomTensor([4], seed: 8),
+                                 "bn.running_var": Tensor(shape: [4], repeating: 0.5)]
+            }
+            let fused = Sequential(name: "", layers: [fusedBN, fusedReLU]).forward(input, training: training)
+            let separate = plainReLU.forward(plainBN.forward(input, training: training), training: training)
+            assertSameBits(fused, separate, "forward, training \(training)")
+            let dOutput = randomTensor(fused.shape, seed: 9)
+            let dFused = fusedBN.backward(fusedReLU.backward(dOutput))
+            let dSeparate = plainBN.backward(plainReLU.backward(dOutput))
+            assertSameBits(dFused, dSeparate, "backward, training \(training)")
+            assertSameBits(fusedBN.parameters[0].gradient, plainBN.parameters[0].gradient, "dGamma, training \(training)")
+        }
+    }
+
+    func testReLUOfSumMatchesAddThenReLU() {
+        let a = randomTensor([2, 3, 9, 9], seed: 1)
+        var b = randomTensor([2, 3, 9, 9], seed: 2)
+        b[4] = -a[4]  // an exact zero sum
+        let fusedReLU = ReLU(name: "r"), plainReLU = ReLU(name: "r")
+        var sum = a
+        for i in 0..<sum.count { sum[i] += b[i] }
+        assertSameBits(fusedReLU.forward(sumOf: a, b), plainReLU.forward(sum, training: true), "forward")
+        let dOutput = randomTensor(a.shape, seed: 3)
+        assertSameBits(fusedReLU.backward(dOutput), plainReLU.backward(dOutput), "backward")
+    }
+}
