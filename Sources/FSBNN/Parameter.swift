@@ -7,7 +7,13 @@ import FSBCore
 /// zero it (`zeroGradient()` or `Network.zeroGradients()`) before each step.
 public final class Parameter {
     public let name: String
-    public var value: Tensor
+    /// The current value. Every change (replacement or in-place update) bumps `version`.
+    public var value: Tensor {
+        didSet { version &+= 1 }  // no oldValue: Swift then modifies `value` in place (SE-0268)
+    }
+    /// Counts the changes of `value`, so derived tensors (an FSB layer's `What`) know when
+    /// they are stale.
+    public private(set) var version: UInt64 = 0
     public var gradient: Tensor
     public let role: ParameterRole
     public let constraint: ParameterConstraint

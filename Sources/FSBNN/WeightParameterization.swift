@@ -40,7 +40,14 @@ public final class WeightParameterization {
     /// FSB scaling factors `A`; nil for the other methods.
     public let scale: Parameter?
     /// FSB fixed signs (+1/-1, shape `weightShape`); nil for the other methods.
-    public private(set) var signs: Tensor?
+    public private(set) var signs: Tensor? {
+        didSet { signsGeneration &+= 1 }
+    }
+    /// Counts replacements of `signs` (see `refresh()`).
+    private var signsGeneration: UInt64 = 0
+    /// (version of the trainable tensor, signs generation) that `cachedEffectiveWeight` was
+    /// computed from; nil before the first `refresh()`.
+    private var refreshedFrom: (source: UInt64, signs: UInt64)?
     /// True while the signs are those regenerated from `(seed, signStream)`.
     public private(set) var signsRegeneratedFromSeed: Bool
 
@@ -173,8 +180,13 @@ public final class WeightParameterization {
         try setSigns(fromWeight: stored)
     }
 
-    /// Recomputes `What` from the current trainable values (call before each forward).
+    /// Recomputes `What` from the current trainable values (call before each forward); does
+    /// nothing when neither they nor the signs changed since the last call (repeated
+    /// inference forwards, which would otherwise redo it for every batch).
     public func refresh() {
+        let current = (source: (latentWeight ?? scale)?.version ?? 0, signs: signsGeneration)
+        if let last = refreshedFrom, last == current { return }
+        refreshedFrom = current
         switch method {
         case .fp:
             return

@@ -186,4 +186,33 @@ final class WeightMethodTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("fc1.weight"))
         }
     }
+
+    /// `refresh()` skips the recomputation only while nothing it reads changed: an in-place
+    /// update or a replacement of the trainable tensor, or new signs, must show in `What`.
+    func testRefreshFollowsEveryChangeOfTheTrainableTensorAndTheSigns() throws {
+        let fsb = try WeightParameterization(method: .fsb(FSBOptions(granularity: .kernel)), layerName: "c",
+                                             weightShape: [2, 2, 3, 3], seed: 4)
+        let scale = try XCTUnwrap(fsb.scale)
+        fsb.refresh()
+        let before = fsb.effectiveWeight
+        fsb.refresh()  // nothing changed: same What
+        XCTAssertEqual(fsb.effectiveWeight.storage, before.storage)
+        scale.value.storage.withUnsafeMutableBufferPointer { $0[0] *= 3 }  // in place, as the optimizers do
+        fsb.refresh()
+        XCTAssertEqual(fsb.effectiveWeight[0], before[0] * 3)
+        scale.value = Tensor(shape: scale.value.shape, repeating: 0.5)  // replaced, as a checkpoint load does
+        fsb.refresh()
+        XCTAssertEqual(fsb.effectiveWeight.storage.map(abs), [Float](repeating: 0.5, count: 36))
+        let flipped = Tensor(shape: [2, 2, 3, 3], storage: try XCTUnwrap(fsb.signs).storage.map { -$0 })
+        try fsb.setSigns(fromWeight: flipped)
+        fsb.refresh()
+        XCTAssertEqual(fsb.effectiveWeight.storage, flipped.storage.map { $0 < 0 ? -0.5 : 0.5 })
+
+        let bwn = try WeightParameterization(method: .bwn, layerName: "c", weightShape: [2, 2, 3, 3], seed: 4)
+        let latent = try XCTUnwrap(bwn.latentWeight)
+        bwn.refresh()
+        latent.value[5] = -latent.value[5]
+        bwn.refresh()
+        XCTAssertEqual(bwn.effectiveWeight[5] < 0, latent.value[5] < 0)
+    }
 }
