@@ -10,9 +10,9 @@ import FSBCore
 /// panels straight from the input images ("implicit im2col", `fsb_sgemm_im2col`) and writes
 /// NCHW output directly. Backward goes in chunks of images whose column matrix fits
 /// `ScratchWorkspace.columnBudget` floats: `dWhat += dProduct x columnsᵀ` (again implicit,
-/// `fsb_sgemm_im2col_transposed`, from the cached input). The input gradient of a stride-1
-/// convolution is itself a convolution (of dOutput with the flipped kernels, one implicit
-/// GEMM for the whole batch); for larger strides it is `dColumns = Whatᵀ x dProduct` per
+/// `fsb_sgemm_im2col_transposed`, from the cached input). The input gradient of a "same"
+/// stride-1 convolution is itself a convolution (of dOutput with the flipped kernels, one
+/// implicit GEMM for the whole batch); otherwise it is `dColumns = Whatᵀ x dProduct` per
 /// chunk, folded back with col2im, the only column matrix still built.
 public final class Conv2D: Layer {
     public let name: String
@@ -149,8 +149,8 @@ public final class Conv2D: Layer {
         let wantsBias = bias != nil
         let wantsInputGradient = !skipsNextInputGradient
         skipsNextInputGradient = false
-        // Stride 1: the input gradient is one implicit-im2col convolution of dOutput (below);
-        // otherwise dColumns per chunk, folded back with col2im.
+        // "Same" stride 1: the input gradient is one implicit-im2col convolution of dOutput
+        // (below); otherwise dColumns per chunk, folded back with col2im.
         let transposedConvolution = wantsInputGradient ? full.inputGradientAsConvolution(outputChannels: channels) : nil
         let usesColumns = wantsInputGradient && transposedConvolution == nil
         var biasTotals = [Double](repeating: 0, count: wantsBias ? channels : 0)

@@ -93,15 +93,17 @@ struct ConvolutionGeometry {
         }
     }
 
-    /// For stride 1 (and `padding < kernel size`), the input gradient of this convolution is
-    /// itself a stride-1 convolution: of the output gradient `[batch, Co, outH, outW]` with
-    /// the kernels flipped in both spatial axes and their channel axes swapped, padded by
-    /// `kernel - 1 - padding`, giving exactly `[batch, channels, height, width]`:
+    /// For stride 1, the input gradient of this convolution is itself a stride-1 convolution:
+    /// of the output gradient `[batch, Co, outH, outW]` with the kernels flipped in both
+    /// spatial axes and their channel axes swapped, padded by `kernel - 1 - padding`, giving
+    /// exactly `[batch, channels, height, width]`:
     ///   dX[b, c, y, x] = sum over (o, i, j) of W[o, c, kh-1-i, kw-1-j] * dY[b, o, y + i - pad', x + j - pad'].
-    /// This is that convolution's geometry over `outputChannels` input planes, or nil when
-    /// the shortcut does not apply (stride > 1, or padding too large).
+    /// This is that convolution's geometry over `outputChannels` input planes for "same"
+    /// convolutions (output as large as the input, e.g. 3x3 with padding 1), or nil. For a
+    /// convolution that shrinks its input the padded dY is mostly zeros (LeNet-5's 5x5
+    /// valid conv2: twice the multiply-adds), so col2im is cheaper there.
     func inputGradientAsConvolution(outputChannels: Int) -> ConvolutionGeometry? {
-        guard stride == 1, padding < kernelHeight, padding < kernelWidth, kernelHeight == kernelWidth else { return nil }
+        guard isSameShapeStrideOne, kernelHeight == kernelWidth, padding < kernelHeight else { return nil }
         let transposed = ConvolutionGeometry(batch: batch, channels: outputChannels, height: outputHeight,
                                              width: outputWidth, kernelHeight: kernelHeight,
                                              kernelWidth: kernelWidth, stride: 1,
