@@ -10,10 +10,12 @@ import FSBCore
 /// panels straight from the input images ("implicit im2col", `fsb_sgemm_im2col`) and writes
 /// NCHW output directly. Backward goes in chunks of images whose column matrix fits
 /// `ScratchWorkspace.columnBudget` floats: `dWhat += dProduct x columnsᵀ` (again implicit,
-/// `fsb_sgemm_im2col_transposed`, from the cached input). The input gradient of a "same"
-/// stride-1 convolution is itself a convolution (of dOutput with the flipped kernels, one
-/// implicit GEMM for the whole batch); otherwise it is `dColumns = Whatᵀ x dProduct` per
-/// chunk, folded back with col2im, the only column matrix still built.
+/// `fsb_sgemm_im2col_transposed`, from the cached input; small stride-1 layers instead use
+/// `fsb_conv_weight_gradient_direct` once for the whole batch, which packs nothing). The
+/// input gradient of a "same" stride-1 convolution is itself a convolution (of dOutput with
+/// the flipped kernels, one implicit GEMM for the whole batch); otherwise it is
+/// `dColumns = Whatᵀ x dProduct` per chunk, folded back with col2im, the only column matrix
+/// still built.
 public final class Conv2D: Layer {
     public let name: String
     public let inputChannels: Int
@@ -162,8 +164,13 @@ public final class Conv2D: Layer {
                     dInput.storage.withUnsafeMutableBufferPointer { dX in
                         biasTotals.withUnsafeMutableBufferPointer { totals in
                             let dOutBase = dOut.baseAddress!, totalsBase = totals.baseAddress
+                            // Small stride-1 layers: dWhat straight from dOutput and the images
+                            // (no packing, lanes along the pixels); else the GEMM per chunk below.
+                            let weightGradientDone = fsb_conv_weight_gradient_direct(
+                                channels, dOutBase, x.baseAddress!, full.shape, dWeight, rows) == 1
+                            let needsProduct = !weightGradientDone || usesColumns
                             var first = 0
-                            while first < batch {
+                            while first < batch && (needsProduct || wantsBias) {
                                 let count = min(chunk, batch - first)
                                 let g = geometry(batch: count, height: height, width: width)
                                 let columnCount = count * pixels
@@ -174,7 +181,9 @@ public final class Conv2D: Layer {
                                         var total: Double = 0
                                         for b in 0..<count {
                                             let src = dOutBase + ((imageBase + b) * channels + o) * pixels
-                                            (dProduct + o * columnCount + b * pixels).update(from: src, count: pixels)
+                                            if needsProduct {
+                                                (dProduct + o * columnCount + b * pixels).update(from: src, count: pixels)
+                                            }
                                             if wantsBias { total += Double(VectorMath.sum(src, pixels)) }
                                         }
                                         if wantsBias { totalsBase![o] += total }
@@ -182,9 +191,11 @@ public final class Conv2D: Layer {
                                 }
                                 // dWhat (+)= dProduct x columns^T  ([Co, Ci*K]), the columns packed
                                 // straight from this chunk's images.
-                                fsb_sgemm_im2col_transposed(channels, 1, dProduct, columnCount,
-                                                            x.baseAddress! + first * inputPlaneSize, g.shape,
-                                                            first == 0 ? 0 : 1, dWeight, rows)
+                                if !weightGradientDone {
+                                    fsb_sgemm_im2col_transposed(channels, 1, dProduct, columnCount,
+                                                                x.baseAddress! + first * inputPlaneSize, g.shape,
+                                                                first == 0 ? 0 : 1, dWeight, rows)
+                                }
                                 // dColumns = What^T x dProduct ([Ci*K, count*P]), then col2im.
                                 if usesColumns {
                                     let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * columnCount)

@@ -55,6 +55,7 @@ final class ConvolutionReferenceTests: XCTestCase {
             Case(n: 3, ci: 2, h: 1, w: 1, co: 3, k: 3, stride: 1, padding: 1, bias: true),   // 1x1 image, 3x3 same
             Case(n: 2, ci: 3, h: 9, w: 7, co: 4, k: 5, stride: 1, padding: 0, bias: false),  // 5x5 valid: dX through col2im
             Case(n: 2, ci: 2, h: 4, w: 5, co: 3, k: 1, stride: 1, padding: 1, bias: true),   // output larger than input: col2im
+            Case(n: 2, ci: 2, h: 3, w: 16, co: 4, k: 3, stride: 1, padding: 1, bias: true),  // 16-wide rows: dW without packing (AVX-512)
         ]
         for (index, c) in cases.enumerated() {
           // Whole batch in one GEMM, and chunks of one and two images (columns budget).

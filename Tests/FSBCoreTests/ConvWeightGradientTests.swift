@@ -1,0 +1,70 @@
+import CKernels
+import FSBCore
+import XCTest
+
+/// `fsb_conv_weight_gradient_direct` (the packing-free weight gradient of small stride-1
+/// convolutions) against a double-precision sum over the explicit column matrix, and
+/// independent of the thread count; shapes it does not handle are declined untouched.
+final class ConvWeightGradientTests: XCTestCase {
+    struct Case { let batch, channels, height, width, kernel, pad, outputs: Int }
+
+    private func shape(_ c: Case) -> fsb_conv_shape {
+        fsb_conv_shape(batch: c.batch, channels: c.channels, height: c.height, width: c.width, kernel_h: c.kernel,
+                       kernel_w: c.kernel, pad_h: c.pad, pad_w: c.pad, stride_h: 1, stride_w: 1)
+    }
+
+    func testMatchesExplicitColumnsAndIsThreadCountIndependent() throws {
+        let savedThreads = Kernels.threadCount
+        defer { Kernels.threadCount = savedThreads; Kernels.selectGEMMKernel(nil) }
+        guard Kernels.selectGEMMKernel("avx512") else { throw XCTSkip("needs the AVX-512 kernel") }
+        let cases = [
+            Case(batch: 3, channels: 16, height: 32, width: 32, kernel: 3, pad: 1, outputs: 16),  // ResNet-20 stage 1, 3 column blocks
+            Case(batch: 2, channels: 2, height: 5, width: 16, kernel: 3, pad: 1, outputs: 8),    // 16-wide rows
+            Case(batch: 1, channels: 6, height: 20, width: 20, kernel: 5, pad: 0, outputs: 4),   // 5x5 valid, 16x16 output
+        ]
+        var generator = SeededGenerator(seed: 21, stream: "direct-weight-gradient")
+        for c in cases {
+            let outH = c.height + 2 * c.pad - c.kernel + 1, outW = c.width + 2 * c.pad - c.kernel + 1
+            let pixels = outH * outW, rows = c.channels * c.kernel * c.kernel, columnCount = c.batch * pixels
+            let images = (0..<(c.batch * c.channels * c.height * c.width)).map { _ in generator.nextGaussian() }
+            let dy = (0..<(c.batch * c.outputs * pixels)).map { _ in generator.nextGaussian() }
+            var columns = [Float](repeating: .nan, count: rows * columnCount)
+            fsb_im2col_batched(images, c.batch, c.channels, c.height, c.width, c.kernel, c.kernel, c.pad, c.pad, 1, 1, &columns)
+            var results: [[Float]] = []
+            for threads in [1, 2] {
+                Kernels.threadCount = threads
+                var dw = [Float](repeating: .nan, count: c.outputs * rows)
+                XCTAssertEqual(fsb_conv_weight_gradient_direct(c.outputs, dy, images, shape(c), &dw, rows), 1, "\(c)")
+                results.append(dw)
+            }
+            XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern), "\(c): 1 vs 2 threads")
+            for o in 0..<c.outputs {
+                for r in 0..<rows {
+                    var sum = 0.0, magnitude = 0.0
+                    for j in 0..<columnCount {
+                        let term = Double(dy[(j / pixels * c.outputs + o) * pixels + j % pixels]) * Double(columns[r * columnCount + j])
+                        sum += term
+                        magnitude += abs(term)
+                    }
+                    XCTAssertEqual(Double(results[0][o * rows + r]), sum, accuracy: 1e-5 * magnitude + 1e-6, "\(c) o\(o) r\(r)")
+                }
+            }
+        }
+    }
+
+    func testDeclinesShapesItDoesNotHandle() {
+        let declined = [
+            Case(batch: 1, channels: 2, height: 8, width: 8, kernel: 3, pad: 1, outputs: 4),     // 8-wide rows
+            Case(batch: 1, channels: 2, height: 16, width: 16, kernel: 3, pad: 1, outputs: 6),   // outputs not a multiple of 4
+            Case(batch: 1, channels: 1, height: 16, width: 16, kernel: 2, pad: 1, outputs: 4),   // 4 rows, not a multiple of 6
+            Case(batch: 1, channels: 128, height: 16, width: 16, kernel: 3, pad: 1, outputs: 128), // VGG-sized: the GEMM's
+        ]
+        for c in declined {
+            var dw = [Float](repeating: 7, count: c.outputs * c.channels * c.kernel * c.kernel)
+            let images = [Float](repeating: 1, count: c.batch * c.channels * c.height * c.width)
+            let dy = [Float](repeating: 1, count: c.batch * c.outputs * c.height * c.width * 4)
+            XCTAssertEqual(fsb_conv_weight_gradient_direct(c.outputs, dy, images, shape(c), &dw, c.channels * c.kernel * c.kernel), 0, "\(c)")
+            XCTAssertTrue(dw.allSatisfy { $0 == 7 }, "\(c): wrote although declined")
+        }
+    }
+}
