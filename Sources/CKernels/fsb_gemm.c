@@ -35,6 +35,7 @@ typedef struct {
     long kc_block;
     int thread_rows, thread_columns;
     long c_group, c_group_stride;  // column j of C at c + (j / c_group) * c_group_stride + j % c_group
+    const float *packed_a;  // non-NULL: all of op(A) already packed by fsb_pack_a (a unused)
     const fsb_conv_geometry *implicit_b;  // non-NULL: b holds NCHW images and op(B) is their
                                           // column matrix (trans_b == 0) or its transpose
 } gemm_problem;
@@ -95,6 +96,23 @@ static void pack_a(const gemm_problem *g, long i0, long mc, long p0, long kc, fl
                 for (long p = 0; p < kc; p++) panel[p * mr + r] = 0.0f;
         }
     }
+}
+
+/// Reduction depth of each packed block: a balanced split of k that depends on k only.
+static long kc_block_for(long k) {
+    long k_blocks = (k + KC_MAX - 1) / KC_MAX;
+    return (k + k_blocks - 1) / k_blocks;
+}
+
+/// The packed A block for rows [ic, ic + mc) and reduction block pc: a slice of the problem's
+/// pre-packed A (layout of fsb_pack_a) or packed now into `scratch`.
+static const float *a_block(const gemm_problem *g, long ic, long mc, long pc, long kc, float *scratch) {
+    if (g->packed_a) {
+        const long mr = g->kernel->mr, padded_rows = (g->m + mr - 1) / mr * mr;
+        return g->packed_a + pc * padded_rows + ic * kc;
+    }
+    pack_a(g, ic, mc, pc, kc, scratch);
+    return scratch;
 }
 
 /// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into NR-wide panels: panel j holds kc groups of nr
@@ -203,7 +221,7 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
     const long nc_max = j1 - j0 < NC_COLUMNS ? j1 - j0 : NC_COLUMNS;
     const long mc_max = i1 - i0 < MC_ROWS ? i1 - i0 : MC_ROWS;
     float *packed_b = fsb_thread_scratch(1, (size_t)kc_block * (size_t)((nc_max + nr - 1) / nr * nr) + FSB_PACK_SLACK);
-    float *packed_a = fsb_thread_scratch(0, (size_t)kc_block * (size_t)((mc_max + mr - 1) / mr * mr));
+    float *a_scratch = g->packed_a ? NULL : fsb_thread_scratch(0, (size_t)kc_block * (size_t)((mc_max + mr - 1) / mr * mr));
     fsb_im2col_block *implicit = NULL;
     if (g->implicit_b)
         implicit = (fsb_im2col_block *)fsb_thread_scratch(2, fsb_im2col_block_size() / sizeof(float) + 1);
@@ -217,7 +235,7 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
             if (implicit && nc % nr == 0 && g->c_group % nr == 0 &&
                 fsb_im2col_direct_applies(implicit, i1 - i0, (int)mr, (int)nr)) {
                 // few rows: B read straight from the images by the kernel (same bits, no packing)
-                pack_a(g, i0, i1 - i0, pc, kc, packed_a);
+                const float *packed_a = a_block(g, i0, i1 - i0, pc, kc, a_scratch);
                 fsb_im2col_direct_multiply(implicit, g->b, packed_a, i1 - i0, jc, nc, g->c + i0 * g->ldc, g->ldc,
                                            g->c_group, g->c_group_stride, g->alpha, beta);
                 continue;
@@ -225,7 +243,7 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
             pack_b(g, implicit, pc, kc, jc, nc, packed_b);
             for (long ic = i0; ic < i1; ic += MC_ROWS) {
                 long mc = i1 - ic < MC_ROWS ? i1 - ic : MC_ROWS;
-                pack_a(g, ic, mc, pc, kc, packed_a);
+                const float *packed_a = a_block(g, ic, mc, pc, kc, a_scratch);
                 for (long ir = 0; ir < mc; ir += mr) {
                     long rows = mc - ir < mr ? mc - ir : mr;
                     const float *a_panel = packed_a + ir * kc;
@@ -332,8 +350,7 @@ static void run_problem(gemm_problem *g) {
         return;
     }
     g->kernel = fsb_selected_micro_kernel();
-    long k_blocks = (k + KC_MAX - 1) / KC_MAX;
-    g->kc_block = (k + k_blocks - 1) / k_blocks;  // balanced split that depends on k only
+    g->kc_block = kc_block_for(k);
     int threads = fsb_get_num_threads();
     double macs = (double)m * (double)n * (double)k;
     if (macs < SINGLE_THREAD_MACS) threads = 1;
@@ -382,6 +399,35 @@ void fsb_sgemm_im2col_transposed(long m, float alpha, const float *a, long lda, 
         .k = shape.batch * geometry.out_h * geometry.out_w,
         .alpha = alpha, .beta = beta, .a = a, .b = images, .lda = lda, .ldb = 0, .ldc = ldc, .c = c,
         .c_group = 0, .c_group_stride = 0, .implicit_b = &geometry,
+    };
+    run_problem(&g);
+}
+
+size_t fsb_packed_a_size(long m, long k) {
+    const long mr = fsb_selected_micro_kernel()->mr;
+    return m > 0 && k > 0 ? (size_t)((m + mr - 1) / mr * mr) * (size_t)k : 0;
+}
+
+void fsb_pack_a(long m, long k, const float *a, long lda, float *packed) {
+    if (m <= 0 || k <= 0) return;
+    gemm_problem g = {.trans_a = 0, .m = m, .k = k, .a = a, .lda = lda, .kernel = fsb_selected_micro_kernel()};
+    const long kc_block = kc_block_for(k), mr = g.kernel->mr, padded_rows = (m + mr - 1) / mr * mr;
+    for (long pc = 0; pc < k; pc += kc_block) {
+        const long kc = k - pc < kc_block ? k - pc : kc_block;
+        pack_a(&g, 0, m, pc, kc, packed + pc * padded_rows);
+    }
+}
+
+void fsb_sgemm_im2col_packed(long m, float alpha, const float *packed_a, const float *images,
+                             fsb_conv_shape shape, float beta, float *c, long ldc,
+                             long group_columns, long group_stride) {
+    const fsb_conv_geometry geometry = geometry_of(shape);
+    if (shape.batch < 0 || shape.channels < 0 || shape.kernel_h < 0 || shape.kernel_w < 0) return;
+    gemm_problem g = {
+        .trans_a = 0, .trans_b = 0, .m = m, .n = shape.batch * geometry.out_h * geometry.out_w,
+        .k = shape.channels * shape.kernel_h * shape.kernel_w,
+        .alpha = alpha, .beta = beta, .a = NULL, .b = images, .lda = 0, .ldb = 0, .ldc = ldc, .c = c,
+        .c_group = group_columns, .c_group_stride = group_stride, .packed_a = packed_a, .implicit_b = &geometry,
     };
     run_problem(&g);
 }

@@ -84,6 +84,23 @@ public final class Conv2D: Layer {
                             stride: stride, padding: padding)
     }
 
+    /// Inference only: `What` packed for the forward GEMM (`fsb_pack_a`), with the weight
+    /// stamp and micro-kernel it was packed for, so repeated inference batches skip packing it.
+    private var packedInferenceWeight: (stamp: (source: UInt64, signs: UInt64), kernel: String, values: [Float])?
+
+    /// `What` packed for inference, from the cache when neither it nor the kernel changed.
+    private func packedWeightForInference() -> [Float] {
+        let stamp = weight.effectiveWeightStamp, kernel = Kernels.gemmKernelName
+        if let cached = packedInferenceWeight, cached.stamp == stamp, cached.kernel == kernel { return cached.values }
+        let rows = inputChannels * kernelHeight * kernelWidth
+        var values = [Float](repeating: 0, count: fsb_packed_a_size(outputChannels, rows))
+        weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
+            values.withUnsafeMutableBufferPointer { fsb_pack_a(outputChannels, rows, w.baseAddress!, rows, $0.baseAddress!) }
+        }
+        packedInferenceWeight = (stamp, kernel, values)
+        return values
+    }
+
     /// When set, inference (`training == false`) calls this instead of the float path; used
     /// by the simulator's bit-accurate check to run the layer on an integer datapath model.
     public var inferenceOverride: ((Tensor) -> Tensor)?
@@ -106,6 +123,7 @@ public final class Conv2D: Layer {
         weight.refresh()
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
         var output = Tensor.uninitialized(shape: [batch, channels, full.outputHeight, full.outputWidth])
+        let packedWeight = training ? [] : packedWeightForInference()
         input.storage.withUnsafeBufferPointer { x in
             weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
                 output.storage.withUnsafeMutableBufferPointer { out in
@@ -113,8 +131,15 @@ public final class Conv2D: Layer {
                     // out[Co, batch*P] = What x columns(input), the columns packed straight from
                     // the images, written straight into NCHW: column b*P + p of the product is
                     // output[b, :, p].
-                    fsb_sgemm_im2col(channels, 1, w.baseAddress!, rows, x.baseAddress!, full.shape, 0,
-                                     outBase, pixels, pixels, channels * pixels)
+                    if training {
+                        fsb_sgemm_im2col(channels, 1, w.baseAddress!, rows, x.baseAddress!, full.shape, 0,
+                                         outBase, pixels, pixels, channels * pixels)
+                    } else {  // same bits, What packed once for all inference batches
+                        packedWeight.withUnsafeBufferPointer { packed in
+                            fsb_sgemm_im2col_packed(channels, 1, packed.baseAddress!, x.baseAddress!, full.shape, 0,
+                                                    outBase, pixels, pixels, channels * pixels)
+                        }
+                    }
                     if let bias {
                         bias.value.storage.withUnsafeBufferPointer { b in
                             Conv2D.addChannelBias(b.baseAddress!, to: outBase, batch: batch, channels: channels, pixels: pixels)

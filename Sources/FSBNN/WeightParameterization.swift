@@ -180,11 +180,18 @@ public final class WeightParameterization {
         try setSigns(fromWeight: stored)
     }
 
+    /// Identifies `What`: the version of the trainable tensor and the signs generation, which
+    /// change whenever anything `What` is computed from changes (caches derived from `What`,
+    /// like a convolution's packed inference weights, compare it).
+    var effectiveWeightStamp: (source: UInt64, signs: UInt64) {
+        (source: (latentWeight ?? scale)?.version ?? 0, signs: signsGeneration)
+    }
+
     /// Recomputes `What` from the current trainable values (call before each forward); does
     /// nothing when neither they nor the signs changed since the last call (repeated
     /// inference forwards, which would otherwise redo it for every batch).
     public func refresh() {
-        let current = (source: (latentWeight ?? scale)?.version ?? 0, signs: signsGeneration)
+        let current = effectiveWeightStamp
         if let last = refreshedFrom, last == current { return }
         refreshedFrom = current
         switch method {

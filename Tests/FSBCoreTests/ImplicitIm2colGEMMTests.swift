@@ -114,6 +114,12 @@ final class ImplicitIm2colGEMMTests: XCTestCase {
                                         &expected, p, p, o * p)
                     fsb_sgemm_im2col(o, 1, weights, test.rows, images, test.shape, beta, &found, p, p, o * p)
                     failed = !compareBits(found, expected, "forward \(label) \(test.label) beta \(beta)")
+                    // The same with the weights packed beforehand (inference's cached packing).
+                    var packed = [Float](repeating: .nan, count: fsb_packed_a_size(o, test.rows))
+                    fsb_pack_a(o, test.rows, weights, test.rows, &packed)
+                    var prepacked = initial
+                    fsb_sgemm_im2col_packed(o, 1, packed, images, test.shape, beta, &prepacked, p, p, o * p)
+                    failed = failed || !compareBits(prepacked, expected, "pre-packed forward \(label) \(test.label) beta \(beta)")
                 }
             }
         }

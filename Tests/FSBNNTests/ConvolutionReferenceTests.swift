@@ -82,6 +82,27 @@ final class ConvolutionReferenceTests: XCTestCase {
         }
     }
 
+    /// Inference packs What once and reuses it: the output must equal the training-mode
+    /// forward bit for bit, and follow every change of the weights.
+    func testInferenceWithCachedPackedWeightsFollowsWeightChanges() throws {
+        for method in [WeightMethod.fp, .fsb(FSBOptions())] {
+            let conv = try Conv2D(name: "conv", inputChannels: 5, outputChannels: 12, kernelSize: 3,
+                                  padding: 1, bias: false, method: method, seed: 3)
+            let x = randomTensor([2, 5, 9, 16], seed: 4)
+            for step in 0..<3 {
+                let inference = conv.forward(x, training: false)
+                let again = conv.forward(x, training: false)  // from the cache
+                let training = conv.forward(x, training: true)
+                XCTAssertEqual(inference.storage.map(\.bitPattern), training.storage.map(\.bitPattern), "\(method) step \(step)")
+                XCTAssertEqual(again.storage.map(\.bitPattern), training.storage.map(\.bitPattern), "\(method) step \(step) cached")
+                let trainable = try XCTUnwrap(conv.parameters.first)
+                trainable.value.storage.withUnsafeMutableBufferPointer { values in  // an optimizer-like update
+                    for i in values.indices { values[i] *= 1.5 }
+                }
+            }
+        }
+    }
+
     func testRejectsInputSmallerThanKernel() throws {
         let conv = try Conv2D(name: "c", inputChannels: 1, outputChannels: 1, kernelSize: 5, bias: false, method: .fp, seed: 0)
         XCTAssertThrowsError(try conv.outputShape(for: [1, 3, 3]))

@@ -11,6 +11,8 @@
 #ifndef FSB_KERNELS_H
 #define FSB_KERNELS_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -54,6 +56,20 @@ typedef struct fsb_conv_shape {
 void fsb_sgemm_im2col(long m, float alpha, const float *a, long lda, const float *images,
                       fsb_conv_shape shape, float beta, float *c, long ldc,
                       long group_columns, long group_stride);
+
+/// Floats that fsb_pack_a needs for an m x k matrix with the selected micro-kernel.
+size_t fsb_packed_a_size(long m, long k);
+
+/// Packs A (m x k, row-major, leading dimension lda) exactly as the GEMMs pack their A
+/// operand with the selected micro-kernel, all row blocks and reduction blocks at once, so a
+/// matrix used many times (a convolution's weights during inference) is packed only once.
+/// Valid while the same micro-kernel stays selected.
+void fsb_pack_a(long m, long k, const float *a, long lda, float *packed);
+
+/// fsb_sgemm_im2col with A pre-packed by fsb_pack_a(m, channels*kh*kw, ...): same bits.
+void fsb_sgemm_im2col_packed(long m, float alpha, const float *packed_a, const float *images,
+                             fsb_conv_shape shape, float beta, float *c, long ldc,
+                             long group_columns, long group_stride);
 
 /// Convolution weight gradient as ONE GEMM without a column matrix:
 ///   C[m, channels*kh*kw] = alpha * A[m, batch*P] x columns^T + beta * C  (C contiguous, ldc),
