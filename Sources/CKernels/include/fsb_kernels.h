@@ -79,13 +79,13 @@ void fsb_sgemm_im2col_transposed(long m, float alpha, const float *a, long lda, 
                                  fsb_conv_shape shape, float beta, float *c, long ldc);
 
 /// Convolution weight gradient without packing (fsb_conv_weight_gradient.c), for small
-/// stride-1 convolutions whose output rows are a multiple of 16 wide:
+/// stride-1 convolutions:
 ///   dw[o * ldw + r] = sum over b, q of dy[(b * outputs + o) * P + q] * columns[r, b * P + q]
 /// (overwrites dw; columns = fsb_im2col_batched(images, shape)), summed along the pixels in
 /// 16 vector lanes. Returns 1 when done; 0, writing nothing, unless the AVX-512 kernel is
-/// selected, strides are 1, out_w % 16 == 0, outputs is a multiple of 4 up to 64 and
-/// channels * kernel_h * kernel_w a multiple of 6 up to 576 (the caller then uses
-/// fsb_sgemm_im2col_transposed). Deterministic for any thread count; not the GEMM's bits.
+/// selected, strides are 1, out_w >= 10, outputs <= 64 and channels * kernel_h * kernel_w
+/// <= 576 (the caller then uses fsb_sgemm_im2col_transposed). Deterministic for any thread
+/// count; not the GEMM's bits (another summation order).
 int fsb_conv_weight_gradient_direct(long outputs, const float *dy, const float *images, fsb_conv_shape shape,
                                     float *dw, long ldw);
 
