@@ -36,6 +36,8 @@ typedef struct {
     int thread_rows, thread_columns;
     long c_group, c_group_stride;  // column j of C at c + (j / c_group) * c_group_stride + j % c_group
     const float *packed_a;  // non-NULL: all of op(A) already packed by fsb_pack_a (a unused)
+    const float *row_scale, *row_shift;  // non-NULL: per-row epilogue on the final C (apply_epilogue)
+    int epilogue_relu;
     const fsb_conv_geometry *implicit_b;  // non-NULL: b holds NCHW images and op(B) is their
                                           // column matrix (trans_b == 0) or its transpose
 } gemm_problem;
@@ -213,6 +215,30 @@ static void straddling_tile(const gemm_problem *g, long kc, const float *a_panel
         }
 }
 
+#pragma STDC FP_CONTRACT OFF
+/// The optional per-row epilogue on the finished C[i0..i1, jc..jc+nc) (still in cache):
+/// c = c * row_scale[i] + row_shift[i] (multiply, then add: two roundings), then, with
+/// epilogue_relu, values <= 0 (and -0) become 0 (NaN stays NaN) -- what an inference
+/// BatchNorm (and ReLU) would compute over the stored output, so the same bits.
+static void apply_epilogue(const gemm_problem *g, long i0, long i1, long jc, long nc) {
+    if (!g->row_scale) return;
+    for (long i = i0; i < i1; i++) {
+        const float scale = g->row_scale[i], shift = g->row_shift[i];
+        for (long j = jc; j < jc + nc;) {
+            const long offset = j % g->c_group;
+            const long run = g->c_group - offset < jc + nc - j ? g->c_group - offset : jc + nc - j;
+            float *c = c_address(g, i, j);
+            for (long q = 0; q < run; q++) {
+                float t = c[q] * scale;
+                t = t + shift;
+                if (g->epilogue_relu && t <= 0.0f) t = 0.0f;
+                c[q] = t;
+            }
+            j += run;
+        }
+    }
+}
+
 static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1) {
     if (i0 >= i1 || j0 >= j1) return;
     const fsb_micro_kernel *kernel = g->kernel;
@@ -238,6 +264,7 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
                 const float *packed_a = a_block(g, i0, i1 - i0, pc, kc, a_scratch);
                 fsb_im2col_direct_multiply(implicit, g->b, packed_a, i1 - i0, jc, nc, g->c + i0 * g->ldc, g->ldc,
                                            g->c_group, g->c_group_stride, g->alpha, beta);
+                if (pc + kc == g->k) apply_epilogue(g, i0, i1, jc, nc);
                 continue;
             }
             pack_b(g, implicit, pc, kc, jc, nc, packed_b);
@@ -265,6 +292,7 @@ static void gemm_block(const gemm_problem *g, long i0, long i1, long j0, long j1
                     }
                 }
             }
+            if (pc + kc == g->k) apply_epilogue(g, i0, i1, jc, nc);
         }
     }
 }
@@ -420,14 +448,17 @@ void fsb_pack_a(long m, long k, const float *a, long lda, float *packed) {
 
 void fsb_sgemm_im2col_packed(long m, float alpha, const float *packed_a, const float *images,
                              fsb_conv_shape shape, float beta, float *c, long ldc,
-                             long group_columns, long group_stride) {
+                             long group_columns, long group_stride,
+                             const float *row_scale, const float *row_shift, int relu) {
     const fsb_conv_geometry geometry = geometry_of(shape);
     if (shape.batch < 0 || shape.channels < 0 || shape.kernel_h < 0 || shape.kernel_w < 0) return;
     gemm_problem g = {
         .trans_a = 0, .trans_b = 0, .m = m, .n = shape.batch * geometry.out_h * geometry.out_w,
         .k = shape.channels * shape.kernel_h * shape.kernel_w,
         .alpha = alpha, .beta = beta, .a = NULL, .b = images, .lda = 0, .ldb = 0, .ldc = ldc, .c = c,
-        .c_group = group_columns, .c_group_stride = group_stride, .packed_a = packed_a, .implicit_b = &geometry,
+        .c_group = group_columns, .c_group_stride = group_stride, .packed_a = packed_a,
+        .row_scale = row_scale && row_shift ? row_scale : NULL, .row_shift = row_shift, .epilogue_relu = relu != 0,
+        .implicit_b = &geometry,
     };
     run_problem(&g);
 }

@@ -44,6 +44,10 @@ public final class BatchNorm2D: Layer {
         return output
     }
 
+    /// Inference as `y = x * scale[c] + shift[c]` (running statistics), for fusing it into
+    /// the preceding convolution.
+    func inferenceAffine() -> (scale: [Float], shift: [Float]) { core.inferenceAffine() }
+
     public func backward(_ dOutput: Tensor) -> Tensor {
         core.backward(dOutput, batch: dOutput.shape[0], plane: dOutput.shape[2] * dOutput.shape[3])
     }

@@ -91,41 +91,27 @@ final class BatchNormalization {
                 runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * batchVariance[c] * unbias
             }
         } else {
-            for c in 0..<channels {
-                mean[c] = runningMean[c]
-                inverseStd[c] = 1 / (runningVariance[c] + eps).squareRoot()
-            }
+            (mean, inverseStd) = runningStatistics()
         }
         var output = Tensor.uninitialized(shape: input.shape)
-        let meanValues = self.mean, inverseStdValues = self.inverseStd
-        gamma.value.storage.withUnsafeBufferPointer { g in
-            beta.value.storage.withUnsafeBufferPointer { b in
+        let (scales, shifts) = affine(mean: mean, inverseStd: inverseStd)
+        scales.withUnsafeBufferPointer { sc in
+            shifts.withUnsafeBufferPointer { sh in
                 input.storage.withUnsafeBufferPointer { xBuffer in
                     output.storage.withUnsafeMutableBufferPointer { yBuffer in
                         let x = xBuffer.baseAddress!, y = yBuffer.baseAddress!
-                        let gp = g.baseAddress!, bp = b.baseAddress!
+                        let scalePointer = sc.baseAddress!, shiftPointer = sh.baseAddress!
                         if plane == 1 {
-                            // Features [N, C]: per-channel constants, then rows vectorised over C.
-                            var scales = [Float](repeating: 0, count: channels), shifts = scales
-                            for c in 0..<channels {
-                                scales[c] = gp[c] * inverseStdValues[c]
-                                shifts[c] = bp[c] - meanValues[c] * scales[c]
-                            }
-                            scales.withUnsafeBufferPointer { sc in
-                                shifts.withUnsafeBufferPointer { sh in
-                                    let scale = sc.baseAddress!, shift = sh.baseAddress!
-                                    for n in 0..<batch {
-                                        let xRow = x + n * channels, yRow = y + n * channels
-                                        for c in 0..<channels { yRow[c] = xRow[c] * scale[c] + shift[c] }
-                                    }
-                                }
+                            // Features [N, C]: rows vectorised over C.
+                            for n in 0..<batch {
+                                let xRow = x + n * channels, yRow = y + n * channels
+                                for c in 0..<channels { yRow[c] = xRow[c] * scalePointer[c] + shiftPointer[c] }
                             }
                             return
                         }
                         ParallelLoop.run(count: channels, work: channels * m) { range in
                             for c in range {
-                                let scale = gp[c] * inverseStdValues[c]
-                                let shift = bp[c] - meanValues[c] * scale
+                                let scale = scalePointer[c], shift = shiftPointer[c]
                                 for n in 0..<batch {
                                     let offset = (n * channels + c) * plane
                                     if thenReLU {
@@ -141,6 +127,29 @@ final class BatchNormalization {
             }
         }
         return output
+    }
+
+    /// The running mean and 1/sqrt(running variance + eps): the statistics of inference.
+    private func runningStatistics() -> (mean: [Float], inverseStd: [Float]) {
+        (runningMean.storage, runningVariance.storage.map { 1 / ($0 + epsilon).squareRoot() })
+    }
+
+    /// The normalisation with statistics (mean, inverseStd) as `y = x * scale + shift` per
+    /// channel: `scale = gamma * inverseStd`, `shift = beta - mean * scale`.
+    private func affine(mean: [Float], inverseStd: [Float]) -> (scale: [Float], shift: [Float]) {
+        var scale = [Float](repeating: 0, count: channels), shift = scale
+        for c in 0..<channels {
+            scale[c] = gamma.value[c] * inverseStd[c]
+            shift[c] = beta.value[c] - mean[c] * scale[c]
+        }
+        return (scale, shift)
+    }
+
+    /// What inference computes, as one per-channel affine map (for fusing it into the
+    /// preceding convolution, `ChannelAffine`): the same numbers `forward(training: false)` uses.
+    func inferenceAffine() -> (scale: [Float], shift: [Float]) {
+        let statistics = runningStatistics()
+        return affine(mean: statistics.mean, inverseStd: statistics.inverseStd)
     }
 
     /// Batch mean, variance and 1/sqrt(var + eps) of features `[N, C]` (plane 1), with the

@@ -114,6 +114,17 @@ public final class Conv2D: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        forward(input, training: training, epilogue: nil)
+    }
+
+    /// Whether an inference forward can take a following BatchNorm (and ReLU) as `epilogue`:
+    /// no bias to add first, no override replacing the float path.
+    var acceptsInferenceEpilogue: Bool { bias == nil && inferenceOverride == nil }
+
+    /// `forward`, with `epilogue` (inference only, see `acceptsInferenceEpilogue`) applied to
+    /// the output channels inside the GEMM.
+    func forward(_ input: Tensor, training: Bool, epilogue: ChannelAffine?) -> Tensor {
+        precondition(epilogue == nil || (!training && acceptsInferenceEpilogue), "\(name): epilogue only for inference")
         if !training, let override = inferenceOverride { return override(input) }
         precondition(input.rank == 4 && input.shape[1] == inputChannels,
                      "\(name): expected [N, \(inputChannels), H, W], got \(input.shape)")
@@ -135,9 +146,17 @@ public final class Conv2D: Layer {
                         fsb_sgemm_im2col(channels, 1, w.baseAddress!, rows, x.baseAddress!, full.shape, 0,
                                          outBase, pixels, pixels, channels * pixels)
                     } else {  // same bits, What packed once for all inference batches
+                        let scale = epilogue?.scale ?? [], shift = epilogue?.shift ?? []
                         packedWeight.withUnsafeBufferPointer { packed in
-                            fsb_sgemm_im2col_packed(channels, 1, packed.baseAddress!, x.baseAddress!, full.shape, 0,
-                                                    outBase, pixels, pixels, channels * pixels)
+                            scale.withUnsafeBufferPointer { scales in
+                                shift.withUnsafeBufferPointer { shifts in
+                                    fsb_sgemm_im2col_packed(channels, 1, packed.baseAddress!, x.baseAddress!, full.shape, 0,
+                                                            outBase, pixels, pixels, channels * pixels,
+                                                            epilogue == nil ? nil : scales.baseAddress,
+                                                            epilogue == nil ? nil : shifts.baseAddress,
+                                                            epilogue?.relu == true ? 1 : 0)
+                                }
+                            }
                         }
                     }
                     if let bias {

@@ -51,4 +51,36 @@ final class FusedForwardTests: XCTestCase {
         let dOutput = randomTensor(a.shape, seed: 3)
         assertSameBits(fusedReLU.backward(dOutput), plainReLU.backward(dOutput), "backward")
     }
+
+    /// Inference fuses Conv2D + BatchNorm2D (+ ReLU) into the convolution's GEMM; the output
+    /// must be the layers' own output bit for bit (16 channels: the unpacked kernel; 40: the
+    /// packed one), and the ReLU must hold it for a backward.
+    func testConvolutionWithInferenceBatchNormMatchesSeparateLayersBitForBit() throws {
+        for channels in [16, 40] {
+            func layers() throws -> [Layer] {
+                let conv1 = try Conv2D(name: "c1", inputChannels: 3, outputChannels: channels, kernelSize: 3, padding: 1,
+                                       bias: false, method: .fp, seed: 1)
+                let conv2 = try Conv2D(name: "c2", inputChannels: channels, outputChannels: 8, kernelSize: 3, padding: 1,
+                                       bias: false, method: .fsb(FSBOptions()), seed: 2)
+                let bn1 = BatchNorm2D(name: "b1", channels: channels), bn2 = BatchNorm2D(name: "b2", channels: 8)
+                for (bn, seed) in [(bn1, UInt64(3)), (bn2, 4)] {  // non-trivial gamma, beta, running statistics
+                    bn.parameters[0].value = randomTensor([bn.channels], seed: seed)
+                    bn.parameters[1].value = randomTensor([bn.channels], seed: seed + 10)
+                    var variance = randomTensor([bn.channels], seed: seed + 20)
+                    for c in 0..<bn.channels { variance[c] = abs(variance[c]) + 0.1 }
+                    bn.buffers = ["\(bn.name).running_mean": randomTensor([bn.channels], seed: seed + 30),
+                                  "\(bn.name).running_var": variance]
+                }
+                return [conv1, bn1, ReLU(name: "r1"), conv2, bn2]
+            }
+            let x = randomTensor([2, 3, 12, 32], seed: 5)
+            let fusedLayers = try layers(), plainLayers = try layers()
+            let fused = Sequential(name: "", layers: fusedLayers).forward(x, training: false)
+            var separate = x
+            for layer in plainLayers { separate = layer.forward(separate, training: false) }
+            assertSameBits(fused, separate, "\(channels) channels")
+            let dOutput = randomTensor([2, channels, 12, 32], seed: 6)
+            assertSameBits(fusedLayers[2].backward(dOutput), plainLayers[2].backward(dOutput), "\(channels) channels, ReLU backward")
+        }
+    }
 }
