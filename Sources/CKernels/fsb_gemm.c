@@ -37,6 +37,7 @@ typedef struct {
     long c_group, c_group_stride;  // column j of C at c + (j / c_group) * c_group_stride + j % c_group
     const float *packed_a;  // non-NULL: all of op(A) already packed by fsb_pack_a (a unused)
     const float *row_scale, *row_shift;  // non-NULL: per-row epilogue on the final C (apply_epilogue)
+    const float *epilogue_addend;        // non-NULL: laid out like C, added after the affine map
     int epilogue_relu;
     const fsb_conv_geometry *implicit_b;  // non-NULL: b holds NCHW images and op(B) is their
                                           // column matrix (trans_b == 0) or its transpose
@@ -217,9 +218,10 @@ static void straddling_tile(const gemm_problem *g, long kc, const float *a_panel
 
 #pragma STDC FP_CONTRACT OFF
 /// The optional per-row epilogue on the finished C[i0..i1, jc..jc+nc) (still in cache):
-/// c = c * row_scale[i] + row_shift[i] (multiply, then add: two roundings), then, with
-/// epilogue_relu, values <= 0 (and -0) become 0 (NaN stays NaN) -- what an inference
-/// BatchNorm (and ReLU) would compute over the stored output, so the same bits.
+/// c = c * row_scale[i] + row_shift[i] (multiply, then add: two roundings), plus the addend's
+/// element at the same place if there is one, then, with epilogue_relu, values <= 0 (and -0)
+/// become 0 (NaN stays NaN) -- what an inference BatchNorm (a residual sum) (and ReLU) would
+/// compute over the stored output, so the same bits.
 static void apply_epilogue(const gemm_problem *g, long i0, long i1, long jc, long nc) {
     if (!g->row_scale) return;
     for (long i = i0; i < i1; i++) {
@@ -228,9 +230,11 @@ static void apply_epilogue(const gemm_problem *g, long i0, long i1, long jc, lon
             const long offset = j % g->c_group;
             const long run = g->c_group - offset < jc + nc - j ? g->c_group - offset : jc + nc - j;
             float *c = c_address(g, i, j);
+            const float *addend = g->epilogue_addend ? g->epilogue_addend + (c - g->c) : NULL;
             for (long q = 0; q < run; q++) {
                 float t = c[q] * scale;
                 t = t + shift;
+                if (addend) t = t + addend[q];
                 if (g->epilogue_relu && t <= 0.0f) t = 0.0f;
                 c[q] = t;
             }
@@ -449,7 +453,7 @@ void fsb_pack_a(long m, long k, const float *a, long lda, float *packed) {
 void fsb_sgemm_im2col_packed(long m, float alpha, const float *packed_a, const float *images,
                              fsb_conv_shape shape, float beta, float *c, long ldc,
                              long group_columns, long group_stride,
-                             const float *row_scale, const float *row_shift, int relu) {
+                             const float *row_scale, const float *row_shift, const float *addend, int relu) {
     const fsb_conv_geometry geometry = geometry_of(shape);
     if (shape.batch < 0 || shape.channels < 0 || shape.kernel_h < 0 || shape.kernel_w < 0) return;
     gemm_problem g = {
@@ -457,7 +461,8 @@ void fsb_sgemm_im2col_packed(long m, float alpha, const float *packed_a, const f
         .k = shape.channels * shape.kernel_h * shape.kernel_w,
         .alpha = alpha, .beta = beta, .a = NULL, .b = images, .lda = 0, .ldb = 0, .ldc = ldc, .c = c,
         .c_group = group_columns, .c_group_stride = group_stride, .packed_a = packed_a,
-        .row_scale = row_scale && row_shift ? row_scale : NULL, .row_shift = row_shift, .epilogue_relu = relu != 0,
+        .row_scale = row_scale && row_shift ? row_scale : NULL, .row_shift = row_shift,
+        .epilogue_addend = addend, .epilogue_relu = relu != 0,
         .implicit_b = &geometry,
     };
     run_problem(&g);

@@ -147,14 +147,19 @@ public final class Conv2D: Layer {
                                          outBase, pixels, pixels, channels * pixels)
                     } else {  // same bits, What packed once for all inference batches
                         let scale = epilogue?.scale ?? [], shift = epilogue?.shift ?? []
+                        let addend = epilogue?.addend?.storage ?? []
+                        precondition(epilogue?.addend.map { $0.shape == output.shape } ?? true, "\(name): addend shape")
                         packedWeight.withUnsafeBufferPointer { packed in
                             scale.withUnsafeBufferPointer { scales in
                                 shift.withUnsafeBufferPointer { shifts in
-                                    fsb_sgemm_im2col_packed(channels, 1, packed.baseAddress!, x.baseAddress!, full.shape, 0,
-                                                            outBase, pixels, pixels, channels * pixels,
-                                                            epilogue == nil ? nil : scales.baseAddress,
-                                                            epilogue == nil ? nil : shifts.baseAddress,
-                                                            epilogue?.relu == true ? 1 : 0)
+                                    addend.withUnsafeBufferPointer { addends in
+                                        fsb_sgemm_im2col_packed(channels, 1, packed.baseAddress!, x.baseAddress!, full.shape, 0,
+                                                                outBase, pixels, pixels, channels * pixels,
+                                                                epilogue == nil ? nil : scales.baseAddress,
+                                                                epilogue == nil ? nil : shifts.baseAddress,
+                                                                epilogue?.addend == nil ? nil : addends.baseAddress,
+                                                                epilogue?.relu == true ? 1 : 0)
+                                    }
                                 }
                             }
                         }

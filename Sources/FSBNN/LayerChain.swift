@@ -15,7 +15,8 @@ enum LayerChain {
                index + 1 < layers.count, let normalization = layers[index + 1] as? BatchNorm2D {
                 let relu = index + 2 < layers.count ? layers[index + 2] as? ReLU : nil
                 let (scale, shift) = normalization.inferenceAffine()
-                x = convolution.forward(x, training: false, epilogue: ChannelAffine(scale: scale, shift: shift, relu: relu != nil))
+                x = convolution.forward(x, training: false,
+                                        epilogue: ChannelAffine(scale: scale, shift: shift, addend: nil, relu: relu != nil))
                 relu?.adopt(output: x)
                 index += relu == nil ? 2 : 3
                 continue

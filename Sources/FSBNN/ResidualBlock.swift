@@ -80,15 +80,25 @@ public final class ResidualBlock: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         cachedInputShape = input.shape
-        let main = LayerChain.forward(mainPath, input, training: training)
         let shortcut: Tensor
         if let projection {
             shortcut = projection.bn.forward(projection.conv.forward(input, training: training), training: training)
         } else if usesPaddedIdentity {
-            shortcut = paddedSubsample(input, outputShape: main.shape)
+            let g = conv1.geometry(batch: input.shape[0], height: input.shape[2], width: input.shape[3])
+            shortcut = paddedSubsample(input, outputShape: [input.shape[0], outputChannels, g.outputHeight, g.outputWidth])
         } else {
             shortcut = input
         }
+        if !training && conv2.acceptsInferenceEpilogue {
+            // Inference: bn2, the sum and the output ReLU run inside conv2's GEMM (same bits).
+            let hidden = LayerChain.forward([conv1, bn1, relu1], input, training: false)
+            let (scale, shift) = bn2.inferenceAffine()
+            let output = conv2.forward(hidden, training: false,
+                                       epilogue: ChannelAffine(scale: scale, shift: shift, addend: shortcut, relu: true))
+            outputReLU.adopt(output: output)
+            return output
+        }
+        let main = LayerChain.forward(mainPath, input, training: training)
         precondition(shortcut.shape == main.shape, "\(name): shortcut \(shortcut.shape) vs main \(main.shape)")
         return outputReLU.forward(sumOf: main, shortcut)
     }

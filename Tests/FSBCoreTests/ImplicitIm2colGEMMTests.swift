@@ -118,7 +118,7 @@ final class ImplicitIm2colGEMMTests: XCTestCase {
                     var packed = [Float](repeating: .nan, count: fsb_packed_a_size(o, test.rows))
                     fsb_pack_a(o, test.rows, weights, test.rows, &packed)
                     var prepacked = initial
-                    fsb_sgemm_im2col_packed(o, 1, packed, images, test.shape, beta, &prepacked, p, p, o * p, nil, nil, 0)
+                    fsb_sgemm_im2col_packed(o, 1, packed, images, test.shape, beta, &prepacked, p, p, o * p, nil, nil, nil, 0)
                     failed = failed || !compareBits(prepacked, expected, "pre-packed forward \(label) \(test.label) beta \(beta)")
                 }
             }

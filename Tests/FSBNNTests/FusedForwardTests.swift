@@ -83,4 +83,32 @@ final class FusedForwardTests: XCTestCase {
             assertSameBits(fusedLayers[2].backward(dOutput), plainLayers[2].backward(dOutput), "\(channels) channels, ReLU backward")
         }
     }
+
+    /// Inference runs a residual block's bn2, sum and output ReLU inside conv2's GEMM: the
+    /// output must equal the unfused block's (conv2 replaced by an identical twin through
+    /// `inferenceOverride`, which turns the fusion off) bit for bit, for every shortcut kind.
+    func testResidualBlockInferenceMatchesUnfusedBlockBitForBit() throws {
+        let shapes: [(inputs: Int, outputs: Int, stride: Int, shortcut: ShortcutOption)] = [
+            (16, 16, 1, .optionA), (16, 32, 2, .optionA), (16, 32, 2, .optionB),
+        ]
+        for shape in shapes {
+            func block() throws -> ResidualBlock {
+                let block = try ResidualBlock(name: "b", inputChannels: shape.inputs, outputChannels: shape.outputs,
+                                              stride: shape.stride, shortcut: shape.shortcut, seed: 7,
+                                              workspace: ScratchWorkspace()) { _ in .fsb(FSBOptions()) }
+                for case let bn as BatchNorm2D in block.sublayers {
+                    bn.parameters[0].value = randomTensor([bn.channels], seed: 8)
+                    bn.parameters[1].value = randomTensor([bn.channels], seed: 9)
+                    bn.buffers = ["\(bn.name).running_mean": randomTensor([bn.channels], seed: 10),
+                                  "\(bn.name).running_var": Tensor(shape: [bn.channels], repeating: 0.7)]
+                }
+                return block
+            }
+            let fused = try block(), unfused = try block(), twin = try block()
+            unfused.conv2.inferenceOverride = { twin.conv2.forward($0, training: false) }
+            let x = randomTensor([2, shape.inputs, 16, 16], seed: 11)
+            let label = "\(shape.inputs)->\(shape.outputs) stride \(shape.stride) \(shape.shortcut)"
+            assertSameBits(fused.forward(x, training: false), unfused.forward(x, training: false), label)
+        }
+    }
 }

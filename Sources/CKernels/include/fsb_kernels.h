@@ -68,14 +68,15 @@ void fsb_pack_a(long m, long k, const float *a, long lda, float *packed);
 
 /// fsb_sgemm_im2col with A pre-packed by fsb_pack_a(m, channels*kh*kw, ...): same bits.
 /// With row_scale and row_shift (m values each, else NULL), every finished C value of row i
-/// becomes c * row_scale[i] + row_shift[i] (two roundings), and with relu != 0 then
-/// max(., 0) (values <= 0 become +0, NaN stays NaN), applied block by block while C is
-/// still in cache: an inference BatchNorm (and ReLU) fused into the convolution, with the
-/// bits of running them afterwards.
+/// becomes c * row_scale[i] + row_shift[i] (two roundings), then plus the addend's element at
+/// the same offset from `addend` as from `c` (when addend is not NULL), and with relu != 0
+/// then max(., 0) (values <= 0 become +0, NaN stays NaN), applied block by block while C is
+/// still in cache: an inference BatchNorm (a residual sum) (and ReLU) fused into the
+/// convolution, with the bits of running them afterwards.
 void fsb_sgemm_im2col_packed(long m, float alpha, const float *packed_a, const float *images,
                              fsb_conv_shape shape, float beta, float *c, long ldc,
                              long group_columns, long group_stride,
-                             const float *row_scale, const float *row_shift, int relu);
+                             const float *row_scale, const float *row_shift, const float *addend, int relu);
 
 /// Convolution weight gradient as ONE GEMM without a column matrix:
 ///   C[m, channels*kh*kw] = alpha * A[m, batch*P] x columns^T + beta * C  (C contiguous, ldc),
