@@ -84,22 +84,9 @@ public final class Conv2D: Layer {
                             stride: stride, padding: padding)
     }
 
-    /// Inference only: `What` packed for the forward GEMM (`fsb_pack_a`), with the weight
-    /// stamp and micro-kernel it was packed for, so repeated inference batches skip packing it.
-    private var packedInferenceWeight: (stamp: (source: UInt64, signs: UInt64), kernel: String, values: [Float])?
-
-    /// `What` packed for inference, from the cache when neither it nor the kernel changed.
-    private func packedWeightForInference() -> [Float] {
-        let stamp = weight.effectiveWeightStamp, kernel = Kernels.gemmKernelName
-        if let cached = packedInferenceWeight, cached.stamp == stamp, cached.kernel == kernel { return cached.values }
-        let rows = inputChannels * kernelHeight * kernelWidth
-        var values = [Float](repeating: 0, count: fsb_packed_a_size(outputChannels, rows))
-        weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
-            values.withUnsafeMutableBufferPointer { fsb_pack_a(outputChannels, rows, w.baseAddress!, rows, $0.baseAddress!) }
-        }
-        packedInferenceWeight = (stamp, kernel, values)
-        return values
-    }
+    /// Inference only: `What` packed for the forward GEMM, with the weight stamp and
+    /// micro-kernel it was packed for (see `Conv2D+Inference.swift`).
+    var packedInferenceWeight: (stamp: (source: UInt64, signs: UInt64), kernel: String, values: [Float])?
 
     /// When set, inference (`training == false`) calls this instead of the float path; used
     /// by the simulator's bit-accurate check to run the layer on an integer datapath model.
@@ -117,10 +104,6 @@ public final class Conv2D: Layer {
         forward(input, training: training, epilogue: nil)
     }
 
-    /// Whether an inference forward can take a following BatchNorm (and ReLU) as `epilogue`:
-    /// no bias to add first, no override replacing the float path.
-    var acceptsInferenceEpilogue: Bool { bias == nil && inferenceOverride == nil }
-
     /// `forward`, with `epilogue` (inference only, see `acceptsInferenceEpilogue`) applied to
     /// the output channels inside the GEMM.
     func forward(_ input: Tensor, training: Bool, epilogue: ChannelAffine?) -> Tensor {
@@ -134,7 +117,10 @@ public final class Conv2D: Layer {
         weight.refresh()
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
         var output = Tensor.uninitialized(shape: [batch, channels, full.outputHeight, full.outputWidth])
-        let packedWeight = training ? [] : packedWeightForInference()
+        if !training {
+            inferenceProduct(input, full, into: &output, epilogue: epilogue)
+            return output
+        }
         input.storage.withUnsafeBufferPointer { x in
             weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
                 output.storage.withUnsafeMutableBufferPointer { out in
@@ -142,28 +128,8 @@ public final class Conv2D: Layer {
                     // out[Co, batch*P] = What x columns(input), the columns packed straight from
                     // the images, written straight into NCHW: column b*P + p of the product is
                     // output[b, :, p].
-                    if training {
-                        fsb_sgemm_im2col(channels, 1, w.baseAddress!, rows, x.baseAddress!, full.shape, 0,
-                                         outBase, pixels, pixels, channels * pixels)
-                    } else {  // same bits, What packed once for all inference batches
-                        let scale = epilogue?.scale ?? [], shift = epilogue?.shift ?? []
-                        let addend = epilogue?.addend?.storage ?? []
-                        precondition(epilogue?.addend.map { $0.shape == output.shape } ?? true, "\(name): addend shape")
-                        packedWeight.withUnsafeBufferPointer { packed in
-                            scale.withUnsafeBufferPointer { scales in
-                                shift.withUnsafeBufferPointer { shifts in
-                                    addend.withUnsafeBufferPointer { addends in
-                                        fsb_sgemm_im2col_packed(channels, 1, packed.baseAddress!, x.baseAddress!, full.shape, 0,
-                                                                outBase, pixels, pixels, channels * pixels,
-                                                                epilogue == nil ? nil : scales.baseAddress,
-                                                                epilogue == nil ? nil : shifts.baseAddress,
-                                                                epilogue?.addend == nil ? nil : addends.baseAddress,
-                                                                epilogue?.relu == true ? 1 : 0)
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    fsb_sgemm_im2col(channels, 1, w.baseAddress!, rows, x.baseAddress!, full.shape, 0,
+                                     outBase, pixels, pixels, channels * pixels)
                     if let bias {
                         bias.value.storage.withUnsafeBufferPointer { b in
                             Conv2D.addChannelBias(b.baseAddress!, to: outBase, batch: batch, channels: channels, pixels: pixels)
