@@ -5,6 +5,10 @@
 //    pc: reduction in steps of KC       -> first step applies the caller's beta, later ones add
 //     ic: rows in steps of MC           -> A block (MC x KC) packed into MR-tall panels
 //      ir: MR rows, jr: NR columns      -> micro-kernel on one MR x NR tile of C
+// Variants: A may come pre-packed for all blocks (fsb_pack_a: a convolution's weights during
+// inference); B may be a convolution's implicit column matrix, packed from the images
+// (fsb_im2col_pack.c) or, for few rows, not packed at all (fsb_im2col_direct.c); a per-row
+// epilogue (inference BatchNorm, residual sum, ReLU) may run on each finished block of C.
 // Reference: K. Goto, R. van de Geijn, "Anatomy of high-performance matrix multiplication",
 // ACM TOMS 34(3), 2008; F. Van Zee, R. van de Geijn, "BLIS", ACM TOMS 41(3), 2015.
 //
