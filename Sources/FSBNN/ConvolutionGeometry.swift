@@ -42,55 +42,10 @@ struct ConvolutionGeometry {
         return first <= last ? first..<(last + 1) : 0..<0
     }
 
-    /// Stride 1 with "same" padding (`outH == H`, `outW == W`): a kernel row of the columns is
-    /// the input plane shifted by `(ky - padding)*W + (kx - padding)`, so it is one contiguous
-    /// copy plus zeroed borders.
+    /// Stride 1 with "same" padding (`outH == H`, `outW == W`; then `2*padding == kernel - 1`
+    /// in both axes, so the kernel is square and `padding < kernel`).
     var isSameShapeStrideOne: Bool {
         stride == 1 && outputHeight == height && outputWidth == width
-    }
-
-    /// For a kernel offset in the same-shape case: the flat shift, the flat span of the
-    /// output plane to copy (every output outside it, or in `badColumns`, is padding), and
-    /// the output columns `ox` whose source falls outside the input row.
-    @inline(__always)
-    private func shiftedSpan(ky: Int, kx: Int) -> (shift: Int, span: Range<Int>, badColumns: Range<Int>) {
-        let dy = ky - padding, dx = kx - padding
-        let firstRow = max(0, -dy), endRow = min(height, height - dy)
-        // Trimmed by |dx| at the start (dx < 0) or end (dx > 0): those entries are padding
-        // columns anyway, and the trim keeps every source index inside the plane.
-        let start = firstRow * width + max(0, -dx), end = endRow * width - max(0, dx)
-        let span = firstRow < endRow && start < end ? start..<end : 0..<0
-        let badColumns = dx < 0 ? 0..<min(width, -dx) : max(0, width - dx)..<width
-        return (dy * width + dx, span, badColumns)
-    }
-
-    /// Same-shape col2im: zero the entries that fell into the padding, then add the whole
-    /// valid span with one vectorisable loop. Overwrites those padding entries of `columns`.
-    private func col2imAddSameShape(_ columns: UnsafeMutablePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
-        let pixels = outputPixels, total = columnCount, plane = height * width
-        ParallelLoop.run(count: channels, work: rows * total) { channelRange in
-            for c in channelRange {
-                for ky in 0..<kernelHeight {
-                    for kx in 0..<kernelWidth {
-                        let row = (c * kernelHeight + ky) * kernelWidth + kx
-                        let (shift, span, badColumns) = shiftedSpan(ky: ky, kx: kx)
-                        if span.isEmpty { continue }
-                        for b in 0..<batch {
-                            let src = columns + row * total + b * pixels
-                            if !badColumns.isEmpty {
-                                var y = 0
-                                while y < height {
-                                    for x in badColumns { src[y * width + x] = 0 }
-                                    y += 1
-                                }
-                            }
-                            let dst = image + (b * channels + c) * plane + shift
-                            for p in span { dst[p] += src[p] }
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /// For stride 1, the input gradient of this convolution is itself a stride-1 convolution:
@@ -103,7 +58,7 @@ struct ConvolutionGeometry {
     /// convolution that shrinks its input the padded dY is mostly zeros (LeNet-5's 5x5
     /// valid conv2: twice the multiply-adds), so col2im is cheaper there.
     func inputGradientAsConvolution(outputChannels: Int) -> ConvolutionGeometry? {
-        guard isSameShapeStrideOne, kernelHeight == kernelWidth, padding < kernelHeight else { return nil }
+        guard isSameShapeStrideOne else { return nil }
         let transposed = ConvolutionGeometry(batch: batch, channels: outputChannels, height: outputHeight,
                                              width: outputWidth, kernelHeight: kernelHeight,
                                              kernelWidth: kernelWidth, stride: 1,
@@ -112,13 +67,10 @@ struct ConvolutionGeometry {
         return transposed
     }
 
-    /// ADDS every column entry back into `image` ([batch, channels, height, width]).
-    /// In the same-shape case the padding entries of `columns` are overwritten with zeros.
+    /// ADDS every column entry back into `image` ([batch, channels, height, width]). Only
+    /// convolutions whose input gradient is not a convolution call it (`Conv2D.backward`):
+    /// strides above 1, or outputs smaller or larger than the input.
     func col2imAdd(_ columns: UnsafeMutablePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
-        if isSameShapeStrideOne {
-            col2imAddSameShape(columns, image)
-            return
-        }
         let outH = outputHeight, outW = outputWidth, pixels = outputPixels
         let total = columnCount
         if padding == 0 && stride == 1 {

@@ -74,6 +74,7 @@ final class ImplicitIm2colGEMMTests: XCTestCase {
         Case(1, 2, 3, 70, kernel: 3, stride: 1, pad: 1, outputs: 5),      // rows wider than a panel
         Case(2, 2, 4, 141, kernel: 3, stride: 2, pad: 1, outputs: 3),
         Case(3, 3, 40, 1, kernel: 1, stride: 1, pad: 0, outputs: 6),      // one-column rows
+        Case(1, 2, 8, 8, kernel: 3, stride: 1, pad: 1, outputs: 130),     // two MC row blocks (pre-packed A offsets)
     ]
 
     private func compareBits(_ found: [Float], _ expected: [Float], _ label: String) -> Bool {
