@@ -12,7 +12,7 @@ public enum ComputePrecision: Equatable, Sendable {
 
     /// The product `C = alpha * op(A) x op(B) + beta * C` in this precision (row-major).
     @inline(__always)
-    func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+    public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         switch self {
