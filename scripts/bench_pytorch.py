@@ -12,6 +12,7 @@ estimator for binaryconnect/bwn; A * S with frozen random signs for fsb, kernel
 granularity; first conv and last linear stay fp, as in fsb's default configs).
 """
 import argparse
+import contextlib
 import csv
 import os
 import resource
@@ -28,6 +29,8 @@ def main():
     parser.add_argument("--methods", default="fp,binaryconnect,bwn,fsb")
     parser.add_argument("--steps", type=int, default=0, help="timed steps (0: per-network default)")
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--bf16", action="store_true",
+                        help="bf16 autocast around the forward passes (backward outside it), as PyTorch documents")
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
@@ -136,18 +139,20 @@ def main():
                 model = model.to(memory_format=torch.channels_last)
                 x = x.contiguous(memory_format=torch.channels_last)
             model.train()
+            autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if args.bf16 else contextlib.nullcontext
             times = []
             for step in range(steps + 3):
                 start = time.perf_counter()
                 opt.zero_grad(set_to_none=True)
-                loss = F.cross_entropy(model(x), y)
+                with autocast():
+                    loss = F.cross_entropy(model(x), y)
                 loss.backward()
                 opt.step()
                 if step >= 3:
                     times.append(time.perf_counter() - start)
             train_ips = args.batch / statistics.median(times)
             model.eval()
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 infer = []
                 for step in range(steps + 3):
                     start = time.perf_counter()
@@ -162,7 +167,8 @@ def main():
                     if step >= 3:
                         single.append(time.perf_counter() - start)
             rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            row = {"framework": "pytorch-" + torch.__version__, "network": name, "method": method,
+            variant = ("-channels_last" if args.channels_last else "") + ("-bf16" if args.bf16 else "")
+            row = {"framework": "pytorch-" + torch.__version__ + variant, "network": name, "method": method,
                    "threads": args.threads, "batch": args.batch,
                    "train_images_per_second": f"{train_ips:.1f}",
                    "infer_images_per_second": f"{args.batch / statistics.median(infer):.1f}",

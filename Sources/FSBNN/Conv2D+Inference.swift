@@ -7,8 +7,8 @@ import FSBCore
 /// GEMM (`ChannelAffine`). The same bits as the training-mode product followed by the layers.
 extension Conv2D {
     /// Whether an inference forward can take a following BatchNorm (and ReLU) as `epilogue`:
-    /// no bias to add first, no override replacing the float path.
-    var acceptsInferenceEpilogue: Bool { bias == nil && inferenceOverride == nil }
+    /// no bias to add first, no override replacing the float path, float32 products.
+    var acceptsInferenceEpilogue: Bool { bias == nil && inferenceOverride == nil && precision == .float32 }
 
     /// `What` packed for inference, from the cache when neither it nor the kernel changed.
     func packedWeightForInference() -> [Float] {

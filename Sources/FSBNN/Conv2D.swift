@@ -34,6 +34,8 @@ public final class Conv2D: Layer {
     /// nobody reads: the next `backward` then skips the dColumns GEMM and col2im and returns
     /// zeros (parameter gradients are unchanged). Reset by that `backward`.
     var skipsNextInputGradient = false
+    /// The arithmetic of the layer's products (`Conv2D+BFloat16.swift` for bf16).
+    public var precision: ComputePrecision = .float32
 
     public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int,
                 stride: Int = 1, padding: Int = 0, bias: Bool, method: WeightMethod, seed: UInt64,
@@ -117,6 +119,10 @@ public final class Conv2D: Layer {
         weight.refresh()
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
         var output = Tensor.uninitialized(shape: [batch, channels, full.outputHeight, full.outputWidth])
+        if precision != .float32 {
+            bfloat16Forward(input, full, into: &output)
+            return output
+        }
         if !training {
             inferenceProduct(input, full, into: &output, epilogue: epilogue)
             return output
@@ -159,6 +165,11 @@ public final class Conv2D: Layer {
         let full = geometry(batch: batch, height: height, width: width)
         precondition(dOutput.shape == [batch, outputChannels, full.outputHeight, full.outputWidth],
                      "\(name): dOutput shape \(dOutput.shape)")
+        if precision != .float32 {
+            let wantsInputGradient = !skipsNextInputGradient
+            skipsNextInputGradient = false
+            return bfloat16Backward(input: input, dOutput: dOutput, full, wantsInputGradient: wantsInputGradient)
+        }
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
         let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
         let dProduct = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)

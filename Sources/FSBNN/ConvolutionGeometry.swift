@@ -67,6 +67,12 @@ struct ConvolutionGeometry {
         return transposed
     }
 
+    /// Writes this batch's column matrix (`rows x columnCount`, the layout above) into `columns`.
+    func im2col(_ images: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
+        fsb_im2col_batched(images, batch, channels, height, width, kernelHeight, kernelWidth,
+                           padding, padding, stride, stride, columns)
+    }
+
     /// ADDS every column entry back into `image` ([batch, channels, height, width]). Only
     /// convolutions whose input gradient is not a convolution call it (`Conv2D.backward`):
     /// strides above 1, or outputs smaller or larger than the input.

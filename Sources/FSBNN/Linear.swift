@@ -13,6 +13,8 @@ public final class Linear: Layer {
     private var cachedInput: Tensor?
     /// `dWhat` scratch `[Out, In]`.
     private var dWeightScratch: [Float]
+    /// The arithmetic of the layer's three products.
+    public var precision: ComputePrecision = .float32
 
     public init(name: String, inputFeatures: Int, outputFeatures: Int, bias: Bool = true,
                 method: WeightMethod, seed: UInt64) throws {
@@ -60,8 +62,8 @@ public final class Linear: Layer {
         input.storage.withUnsafeBufferPointer { x in
             weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
                 output.storage.withUnsafeMutableBufferPointer { y in
-                    fsb_sgemm(0, 1, batch, outF, inF, 1, x.baseAddress!, inF, w.baseAddress!, inF,
-                              0, y.baseAddress!, outF)
+                    precision.gemm(transposeA: false, transposeB: true, m: batch, n: outF, k: inF,
+                                   a: x.baseAddress!, lda: inF, b: w.baseAddress!, ldb: inF, c: y.baseAddress!, ldc: outF)
                     if let bias {
                         bias.value.storage.withUnsafeBufferPointer { b in
                             for n in 0..<batch { for j in 0..<outF { y[n * outF + j] += b[j] } }
@@ -81,15 +83,15 @@ public final class Linear: Layer {
         dOutput.storage.withUnsafeBufferPointer { dY in
             input.storage.withUnsafeBufferPointer { x in
                 dWeightScratch.withUnsafeMutableBufferPointer { dW in
-                    fsb_sgemm(1, 0, outF, inF, batch, 1, dY.baseAddress!, outF, x.baseAddress!, inF,
-                              0, dW.baseAddress!, inF)
+                    precision.gemm(transposeA: true, transposeB: false, m: outF, n: inF, k: batch,
+                                   a: dY.baseAddress!, lda: outF, b: x.baseAddress!, ldb: inF, c: dW.baseAddress!, ldc: inF)
                     weight.accumulateGradient(dEffectiveWeight: dW.baseAddress!)
                 }
             }
             weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
                 dInput.storage.withUnsafeMutableBufferPointer { dX in
-                    fsb_sgemm(0, 0, batch, inF, outF, 1, dY.baseAddress!, outF, w.baseAddress!, inF,
-                              0, dX.baseAddress!, inF)
+                    precision.gemm(transposeA: false, transposeB: false, m: batch, n: inF, k: outF,
+                                   a: dY.baseAddress!, lda: outF, b: w.baseAddress!, ldb: inF, c: dX.baseAddress!, ldc: inF)
                 }
             }
             if let bias {

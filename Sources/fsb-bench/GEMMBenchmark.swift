@@ -1,4 +1,6 @@
 import FSBCore
+import FSBExperiments
+import FSBNN
 import Foundation
 
 /// `fsb-bench gemm`: GFLOP/s of `Kernels.gemm` on square sizes and on the GEMMs that the
@@ -68,7 +70,7 @@ enum GEMMBenchmark {
 
     static let usage = """
         usage: fsb-bench gemm [--threads 1,2] [--repeats N] [--filter SUBSTRING] [--csv FILE]
-                              [--im2col-compare] [--batch N] [--kernel NAME]
+                              [--im2col-compare] [--batch N] [--kernel NAME] [--precision fp32|bf16]
           --threads   comma-separated thread counts (default 1,2)
           --repeats   timed runs per cell after one warm-up; the median is reported (default 7)
           --filter    only shapes whose name contains SUBSTRING (e.g. resnet20, square)
@@ -78,11 +80,13 @@ enum GEMMBenchmark {
                       GEMM, interleaved in this process, and check they give the same bits
           --batch     images per convolution for --im2col-compare (default 128)
           --kernel    force a micro-kernel: avx512, avx2 or portable (default: the best this CPU runs)
+          --precision bf16: the bf16 GEMM (bfloat16 operands, float32 accumulation) on this CPU's
+                      AMX or AVX512-BF16 path (FSB_BF16_PATH=portable forces the slow reference)
         """
 
     static func run(arguments: [String]) throws {
         var threadCounts = [1, 2], repeats = 7, filter = "", csvPath: String?
-        var comparesIm2col = false, batch = 128
+        var comparesIm2col = false, batch = 128, precision = ComputePrecision.float32
         var remaining = arguments[...]
         while let option = remaining.popFirst() {
             if option == "--im2col-compare" { comparesIm2col = true; continue }
@@ -110,10 +114,18 @@ enum GEMMBenchmark {
                 guard Kernels.selectGEMMKernel(value) else {
                     throw FSBError("fsb-bench gemm: --kernel expects avx512, avx2 or portable (one this CPU runs), found '\(value)'")
                 }
+            case "--precision":
+                guard let choice = TrainingConfig.Precision(rawValue: value) else {
+                    throw FSBError("fsb-bench gemm: --precision expects fp32 or bf16, found '\(value)'")
+                }
+                precision = try PrecisionResolution.resolve(choice, field: "fsb-bench gemm: --precision")
             case "--filter": filter = value
             case "--csv": csvPath = value
             default: throw FSBError("fsb-bench gemm: unknown option '\(option)'")
             }
+        }
+        if comparesIm2col && precision != .float32 {
+            throw FSBError("fsb-bench gemm: --im2col-compare measures the float32 convolution products only")
         }
         if comparesIm2col {
             try ConvolutionGEMMComparison.run(threadCounts: threadCounts, repeats: repeats, filter: filter,
@@ -122,7 +134,8 @@ enum GEMMBenchmark {
         }
 
         let selected = shapes.filter { filter.isEmpty || $0.name.contains(filter) }
-        print("GEMM kernel: \(Kernels.gemmKernelName), repeats: \(repeats) (median), threads: \(threadCounts)")
+        let kernel = precision == .float32 ? Kernels.gemmKernelName : PrecisionResolution.describe(precision)
+        print("GEMM kernel: \(kernel), repeats: \(repeats) (median), threads: \(threadCounts)")
         var measurements: [Measurement] = []
         let savedThreads = Kernels.threadCount
         for shape in selected {
@@ -132,9 +145,9 @@ enum GEMMBenchmark {
             defer { a.deallocate(); b.deallocate(); c.deallocate() }
             for threads in threadCounts {
                 Kernels.threadCount = threads
-                let seconds = measure(shape, repeats: repeats, a: a, b: b, c: c)
+                let seconds = measure(shape, precision: precision, repeats: repeats, a: a, b: b, c: c)
                 let measurement = Measurement(shape: shape, threads: threads, repeats: repeats,
-                                              medianSeconds: seconds, kernel: Kernels.gemmKernelName)
+                                              medianSeconds: seconds, kernel: kernel)
                 measurements.append(measurement)
                 let paddedName = shape.name.padding(toLength: max(32, shape.name.count), withPad: " ", startingAt: 0)
                 print(paddedName + String(format: " threads %d  %9.3f ms  %7.1f GFLOP/s",
@@ -151,13 +164,13 @@ enum GEMMBenchmark {
     }
 
     /// Median wall time of `repeats` runs after one warm-up run.
-    static func measure(_ shape: Shape, repeats: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                        c: UnsafeMutablePointer<Float>) -> Double {
+    static func measure(_ shape: Shape, precision: ComputePrecision = .float32, repeats: Int,
+                        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) -> Double {
         let lda = shape.transposeA ? shape.m : shape.k
         let ldb = shape.transposeB ? shape.k : shape.n
         func once() {
-            Kernels.gemm(transposeA: shape.transposeA, transposeB: shape.transposeB,
-                         m: shape.m, n: shape.n, k: shape.k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: shape.n)
+            precision.gemm(transposeA: shape.transposeA, transposeB: shape.transposeB,
+                           m: shape.m, n: shape.n, k: shape.k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: shape.n)
         }
         once()
         let clock = ContinuousClock()

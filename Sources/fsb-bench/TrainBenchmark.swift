@@ -13,7 +13,9 @@ import Foundation
 enum TrainBenchmark {
     static let usage = """
     usage: fsb-bench train [--networks lenet5,resnet20,vgg-small] [--methods fp,binaryconnect,bwn,fsb]
-                           [--threads N] [--batch 128] [--steps N] [--csv FILE]
+                           [--threads N] [--batch 128] [--steps N] [--precision fp32|bf16] [--csv FILE]
+      --precision bf16: conv/linear products in bf16 on this CPU's AMX or AVX512-BF16 path
+                  (rows say framework fsb-bf16; FSB_BF16_PATH=portable forces the slow reference)
     """
 
     static let columns = ["framework", "network", "method", "threads", "batch", "train_images_per_second",
@@ -25,6 +27,12 @@ enum TrainBenchmark {
         let methods = (options["methods"] ?? "fp,binaryconnect,bwn,fsb").split(separator: ",").map(String.init)
         let threads = Int(options["threads"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
         let batch = Int(options["batch"] ?? "") ?? 128
+        let precisionName = options["precision"] ?? "fp32"
+        guard let choice = TrainingConfig.Precision(rawValue: precisionName) else {
+            throw FSBError("--precision expects fp32 or bf16, found '\(precisionName)'")
+        }
+        let precision = try PrecisionResolution.resolve(choice, field: "--precision")
+        let framework = choice == .fp32 ? "fsb" : "fsb-bf16"
         Kernels.threadCount = threads
         var rows: [[String]] = []
         for network in networks {
@@ -39,6 +47,7 @@ enum TrainBenchmark {
                 var config = try ExperimentConfig.decode(json: #"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}}"#)
                 config.model = model
                 let net = try ModelBuilder.build(config, inputShape: input, classCount: 10)
+                net.setPrecision(precision)
                 let optimizer = SGD(momentum: 0.9)
                 var generator = SeededGenerator(seed: 1, stream: "bench")
                 var images = Tensor(shape: [batch] + input)
@@ -54,7 +63,7 @@ enum TrainBenchmark {
                 let inferSeconds = try median(steps: steps) { _ = net.forward(images, training: false) }
                 let single = Tensor(shape: [1] + input, storage: Array(images.storage[0..<input.reduce(1, *)]))
                 let singleSeconds = try median(steps: 50) { _ = net.forward(single, training: false) }
-                let row = ["fsb", network, methodName, String(threads), String(batch),
+                let row = [framework, network, methodName, String(threads), String(batch),
                            String(format: "%.1f", Double(batch) / trainSeconds),
                            String(format: "%.1f", Double(batch) / inferSeconds),
                            String(format: "%.1f", 1 / singleSeconds),

@@ -12,6 +12,7 @@ struct EvalCommand: ParsableCommand {
           fsb eval --checkpoint runs/quickstart/last.fsbckpt
           fsb eval --checkpoint runs/fsb1/best.fsbckpt --data-root ../shared/datasets --split train --output runs/fsb1/eval
           fsb eval --checkpoint runs/quickstart/last.fsbckpt --sign-path
+          fsb eval --checkpoint runs/quickstart/last.fsbckpt --precision bf16
         """)
 
     @Option(name: .long, help: "Checkpoint file (.fsbckpt).")
@@ -28,15 +29,22 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .long, help: "Run fsb kernel-granularity convolutions on the sign path (sign convolutions, then factors) instead of the GEMM; fastest with a small sign codebook.")
     var signPath = false
 
+    @Option(name: .long, help: "Arithmetic of the conv/linear products: fp32 or bf16 (default: the precision the checkpoint was trained in).")
+    var precision: String?
+
     func validate() throws {
         guard DatasetSplit(rawValue: split) != nil else {
             throw ValidationError("--split must be \"test\" or \"train\", got \"\(split)\"")
+        }
+        if let precision, TrainingConfig.Precision(rawValue: precision) == nil {
+            throw ValidationError("--precision must be \"fp32\" or \"bf16\", got \"\(precision)\"")
         }
     }
 
     func run() throws {
         let evaluation = try CheckpointEvaluation(checkpointPath: checkpoint, split: DatasetSplit(rawValue: split) ?? .test,
-                                                  dataRoot: data.dataRoot, signPath: signPath)
+                                                  dataRoot: data.dataRoot, signPath: signPath,
+                                                  precision: precision.flatMap(TrainingConfig.Precision.init(rawValue:)))
         print(evaluation.renderText(), terminator: "")
         if let output { try evaluation.writeCSV(to: output) }
     }

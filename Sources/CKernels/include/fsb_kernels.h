@@ -161,6 +161,30 @@ void fsb_sign_conv_batched(const float *images, long batch, long channels, long 
 void fsb_sign_gather(const float *z, long ldz, long batch, long pixels, long channels, long out_channels,
                      const float *factors, const long *rows, float *out);
 
+/// Instruction-set paths of the bf16 mixed-precision GEMM (fsb_gemm_bf16.c).
+/// FSB_BF16_PORTABLE runs on any CPU (plain C, slower than fsb_sgemm: the reference the
+/// hardware paths are tested against); FSB_BF16_AVX512BF16 needs AVX512-BF16 (vdpbf16ps);
+/// FSB_BF16_AMX needs AMX-BF16 and AMX-TILE and the kernel's permission for the tile state.
+enum { FSB_BF16_PORTABLE = 0, FSB_BF16_AVX512BF16 = 1, FSB_BF16_AMX = 2 };
+
+/// 1 when `path` can run on this CPU (and, for AMX, the kernel granted the tile state), else 0.
+int fsb_bf16_path_available(int path);
+
+/// The fastest hardware bf16 path of this CPU (AMX, then AVX512-BF16), or -1 when it has
+/// neither (the portable path is never chosen automatically).
+int fsb_bf16_hardware_path(void);
+
+/// float -> bfloat16 (round to nearest even, NaN stays NaN) -> float.
+float fsb_round_to_bf16(float x);
+
+/// C[m,n] = alpha * bf16(op(A))[m,k] x bf16(op(B))[k,n] + beta * C[m,n]  (row-major; op as in
+/// fsb_sgemm): every operand rounded to bfloat16, the products accumulated in float32, then
+/// alpha and beta applied in float32 (beta == 0 overwrites C without reading it). Computed on
+/// `path`; returns 1, or 0 (C untouched) when this CPU cannot run `path`. Multi-threaded over
+/// column blocks; the result does not depend on the thread count.
+int fsb_sgemm_bf16(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
+                   const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
 /// Runs `body(context, part, parts)` for every part in [0, parts) on the kernels' persistent
 /// thread pool (the calling thread runs parts too) and returns when all parts are done.
 /// Each part must write memory disjoint from the others, so the results do not depend on

@@ -18,9 +18,16 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Worker threads for the kernels (>= 1; default: all cores). Results are identical
     /// for the same thread count.
     public var threads: Int?
+    /// Arithmetic of the convolution and linear products (default `fp32`; see `Precision`).
+    public var precision: Precision = .fp32
+
+    /// `training.precision`: `fp32`, or `bf16` mixed precision (bfloat16 operands of the
+    /// products, float32 accumulation; weights, factors, BatchNorm, loss and optimizer state
+    /// stay float32). bf16 needs a CPU with AMX-BF16 or AVX512-BF16 (`PrecisionResolution`).
+    public enum Precision: String, CaseIterable, Codable, Sendable { case fp32, bf16 }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case epochs, batchSize, evalBatchSize, optimizer, schedule, labelSmoothing, gradientClipNorm, threads
+        case epochs, batchSize, evalBatchSize, optimizer, schedule, labelSmoothing, gradientClipNorm, threads, precision
     }
 
     /// Every default.
@@ -51,6 +58,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         labelSmoothing = try c.decode(Double.self, forKey: .labelSmoothing, default: 0) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
         gradientClipNorm = try c.decodeOptional(Double.self, forKey: .gradientClipNorm) { $0 > 0 ? nil : "must be > 0" }
         threads = try c.decodeOptional(Int.self, forKey: .threads) { (1...256).contains($0) ? nil : "must be in 1...256" }
+        precision = try c.decodeChoice(Precision.self, forKey: .precision, default: .fp32)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -63,6 +71,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try c.encode(labelSmoothing, forKey: .labelSmoothing)
         try c.encode(gradientClipNorm, forKey: .gradientClipNorm)
         try c.encode(threads, forKey: .threads)
+        try c.encode(precision, forKey: .precision)
     }
 }
 

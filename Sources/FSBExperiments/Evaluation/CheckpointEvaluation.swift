@@ -13,17 +13,25 @@ public struct CheckpointEvaluation {
     /// The convolutions that ran on the FSB sign path (`signPath: true`), with their
     /// distinct sign patterns; empty on the plain GEMM path.
     public let signPathLayers: [(name: String, patterns: Int)]
+    /// The products' arithmetic of this evaluation.
+    public let precision: ComputePrecision
 
     /// Evaluates `checkpointPath` on `split` with the data found under `dataRoot`. With
     /// `signPath`, every fsb kernel-granularity convolution runs on the sign path (sign
     /// convolutions, then factors; `SignConvolutionPlan`) instead of the GEMM.
-    public init(checkpointPath: String, split: DatasetSplit, dataRoot: String?, signPath: Bool = false) throws {
+    /// `precision` (nil: the one the checkpoint was trained in) sets the products' arithmetic;
+    /// a model trained in either precision evaluates in either.
+    public init(checkpointPath: String, split: DatasetSplit, dataRoot: String?, signPath: Bool = false,
+                precision: TrainingConfig.Precision? = nil) throws {
         let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: checkpointPath))
         config = checkpoint.header.config
         if let threads = config.training.threads { Kernels.threadCount = threads }
+        let requested = precision ?? config.training.precision
+        self.precision = try PrecisionResolution.resolve(requested, field: precision == nil ? "\(checkpointPath): training.precision" : "--precision")
         let data = try DataPipeline(config, dataRoot: dataRoot)
         let network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
         try CheckpointState.restore(checkpoint, into: network, optimizer: nil, file: checkpointPath)
+        network.setPrecision(self.precision)
         if signPath {
             let plans = try network.useSignPathForInference()
             guard !plans.isEmpty else {
@@ -47,6 +55,7 @@ public struct CheckpointEvaluation {
     /// Per-class table and confusion matrix as readable text.
     public func renderText() -> String {
         var text = "checkpoint: \(checkpointPath)\n\(headline)\n"
+        if precision != .float32 { text += "precision: \(PrecisionResolution.describe(precision))\n" }
         if !signPathLayers.isEmpty {
             text += "FSB sign path on " + signPathLayers.map { "\($0.name) (\($0.patterns) patterns)" }.joined(separator: ", ") + "\n"
         }

@@ -26,6 +26,9 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var finalTestAccuracy: Double
     public var finalTestLoss: Double
     public var wallSeconds: Double
+    /// The products' arithmetic as run (`fp32`, `bf16 (amx)`, ...); nil in summaries written
+    /// before precision was recorded, which were all fp32.
+    public var precision: String?
 
     /// The columns of `summary.csv`, declared once.
     public static var table: CSVTable<RunSummary> { CSVTable<RunSummary>(columns: [
@@ -50,5 +53,6 @@ public struct RunSummary: Codable, Equatable, Sendable {
         .init("final_test_acc") { EpochMetrics.format($0.finalTestAccuracy, 4) },
         .init("final_test_loss") { EpochMetrics.format($0.finalTestLoss, 6) },
         .init("wall_seconds") { EpochMetrics.format($0.wallSeconds, 1) },
+        .init("precision") { $0.precision ?? "fp32" },
     ]) }
 }

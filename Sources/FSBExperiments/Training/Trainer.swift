@@ -53,6 +53,8 @@ public final class Trainer {
     private let data: DataPipeline
     private let network: Network
     private let optimizer: Optimizer
+    /// The products' arithmetic on this CPU (`training.precision` resolved).
+    public let precision: ComputePrecision
     private let schedule: LearningRateSchedule
     private var progress: TrainingProgress
 
@@ -80,8 +82,10 @@ public final class Trainer {
             throw FSBError("\(options.runDirectory): already holds a run; resume it with --resume \(options.runDirectory) or choose another --output")
         }
         if let threads = config.training.threads { Kernels.threadCount = threads }
+        precision = try PrecisionResolution.resolve(config.training.precision, field: "training.precision")
         data = try DataPipeline(config, dataRoot: options.dataRoot)
         network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
+        network.setPrecision(precision)
         optimizer = config.training.optimizer.makeOptimizer()
         schedule = config.training.schedule.schedule(baseLearningRate: config.training.optimizer.learningRate)
         progress = TrainingProgress()
@@ -96,6 +100,7 @@ public final class Trainer {
     /// Trains to the configured number of epochs and returns the run's summary.
     public func run() throws -> RunSummary {
         try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+        if precision != .float32 { reporter.note("precision: \(PrecisionResolution.describe(precision))") }
         if progress.globalStep == 0 && progress.epoch == 0 {
             try AtomicFile.write(try config.resolvedJSON(), to: folder.config)
             let profile = network.profile()
@@ -221,6 +226,6 @@ public final class Trainer {
                           modelBits: profile.modelSizeBits, updateBits: profile.updateSizeBits,
                           bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: progress.bestEpoch,
                           finalTestAccuracy: last?.testAccuracy ?? 0, finalTestLoss: last?.testLoss ?? 0,
-                          wallSeconds: progress.wallSeconds)
+                          wallSeconds: progress.wallSeconds, precision: PrecisionResolution.describe(precision))
     }
 }
