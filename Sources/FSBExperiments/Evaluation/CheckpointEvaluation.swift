@@ -13,11 +13,16 @@ public struct CheckpointEvaluation {
     /// The convolutions that ran on the FSB sign path (`signPath: true`), with their
     /// distinct sign patterns; empty on the plain GEMM path.
     public let signPathLayers: [(name: String, patterns: Int)]
+    /// With `keepLogits`: every image's logits, `[images * classes]` row-major, and labels.
+    public let logits: [Float]?
+    public let labels: [Int32]
 
     /// Evaluates `checkpointPath` on `split` with the data found under `dataRoot`. With
     /// `signPath`, every fsb kernel-granularity convolution runs on the sign path (sign
-    /// convolutions, then factors; `SignConvolutionPlan`) instead of the GEMM.
-    public init(checkpointPath: String, split: DatasetSplit, dataRoot: String?, signPath: Bool = false) throws {
+    /// convolutions, then factors; `SignConvolutionPlan`) instead of the GEMM. With
+    /// `keepLogits`, `logits` holds every image's logits (for `writeLogits(to:)`).
+    public init(checkpointPath: String, split: DatasetSplit, dataRoot: String?, signPath: Bool = false,
+                keepLogits: Bool = false) throws {
         let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: checkpointPath))
         config = checkpoint.header.config
         if let threads = config.training.threads { Kernels.threadCount = threads }
@@ -36,7 +41,14 @@ public struct CheckpointEvaluation {
         self.checkpointPath = checkpointPath
         self.split = split
         let dataset = split == .test ? data.test : data.train
-        result = Evaluator.evaluate(network, on: dataset, batchSize: config.training.evalBatchSize)
+        var kept = keepLogits ? [Float](repeating: 0, count: dataset.count * dataset.classCount) : nil
+        let classes = dataset.classCount
+        result = Evaluator.evaluate(network, on: dataset, batchSize: config.training.evalBatchSize) { start, batch in
+            guard kept != nil else { return }
+            for i in 0..<batch.count { kept![start * classes + i] = batch.storage[i] }
+        }
+        logits = kept
+        labels = dataset.labels
     }
 
     /// The headline line, with the same rounding as `metrics.csv`.
@@ -59,6 +71,22 @@ public struct CheckpointEvaluation {
         text += TextTable.render(header: ["label"] + (0..<result.confusion.count).map(String.init),
                                  rows: result.confusion.enumerated().map { [String($0)] + $1.map(String.init) })
         return text
+    }
+
+    /// Writes the kept logits as CSV, one row per image in dataset order:
+    /// `index,label,predicted,logit_0,...` (logits with 9 significant digits, which
+    /// round-trip float32 exactly; `predicted` is the first largest logit).
+    public func writeLogits(to path: String) throws {
+        guard let logits else { throw FSBError("\(path): no logits were kept (evaluation ran without keepLogits)") }
+        let classes = labels.isEmpty ? 0 : logits.count / labels.count
+        var text = "index,label,predicted," + (0..<classes).map { "logit_\($0)" }.joined(separator: ",") + "\n"
+        for (index, label) in labels.enumerated() {
+            let row = logits[(index * classes)..<((index + 1) * classes)]
+            var best = row.startIndex
+            for c in row.indices where row[c] > row[best] { best = c }
+            text += "\(index),\(label),\(best - row.startIndex)," + row.map { String(format: "%.9g", $0) }.joined(separator: ",") + "\n"
+        }
+        try AtomicFile.write(text, to: URL(fileURLWithPath: path))
     }
 
     /// Writes `eval.csv`, `per_class.csv` and `confusion.csv` into `directory`.

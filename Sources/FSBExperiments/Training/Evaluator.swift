@@ -25,8 +25,10 @@ public enum Evaluator {
         }
     }
 
-    /// Runs the whole dataset through the network in batches of `batchSize`, in order.
-    public static func evaluate(_ network: Network, on dataset: ImageDataset, batchSize: Int) -> Result {
+    /// Runs the whole dataset through the network in batches of `batchSize`, in order;
+    /// `onLogits`, when given, sees each batch's first image index and logits `[n, classes]`.
+    public static func evaluate(_ network: Network, on dataset: ImageDataset, batchSize: Int,
+                                onLogits: ((_ start: Int, _ logits: Tensor) -> Void)? = nil) -> Result {
         let count = dataset.labels.count
         let classes = dataset.classCount
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
@@ -37,6 +39,7 @@ public enum Evaluator {
             let end = min(count, start + batchSize)
             let (images, labels) = dataset.slice(start..<end)
             let logits = network.forward(images, training: false)
+            onLogits?(start, logits)
             let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
             lossSum += result.loss * Double(end - start)
             correct += result.correct
