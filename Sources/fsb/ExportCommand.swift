@@ -24,7 +24,7 @@ struct ExportCommand: ParsableCommand {
           fsb export --checkpoint runs/resnet20/best.fsbckpt --format onnx \\
             --output models/resnet20-fsb.onnx
           scripts/check_onnx.py --model lenet5.onnx \\
-            --checkpoint runs/quickstart/last.fsbckpt
+            --checkpoint runs/quickstart/last.fsbckpt --data datasets/samples/mnist
         """)
 
     @Option(name: .long, help: "Trained checkpoint (.fsbckpt).")
