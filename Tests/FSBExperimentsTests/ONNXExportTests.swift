@@ -170,6 +170,36 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertEqual(mlp.shape("flatten"), ["N", "784"])
     }
 
+    /// The exported graph, run by an independent interpreter on pixels / 255, gives the
+    /// network's own logits (normalisation, every operator and the shortcuts included).
+    func testExportedGraphComputesTheNetworksLogits() throws {
+        let models: [(String, String, String)] = [
+            ("lenet", "mnist", #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb"}"#),
+            ("resnetA", "cifar-10", #"{"architecture": "resnet20", "widthMultiplier": 0.25, "method": "fsb"}"#),
+            ("resnetB", "cifar-10", #"{"architecture": "resnet20", "widthMultiplier": 0.25, "method": "bwn", "shortcut": "B"}"#),
+            ("mlp", "fashion-mnist", #"{"architecture": "mlp", "hidden": [24, 12], "batchNorm": true, "method": "binaryconnect"}"#),
+        ]
+        for (name, dataset, modelJSON) in models {
+            let (onnx, network, _) = try export(name, dataset: dataset, model: modelJSON)
+            let datasetName = try XCTUnwrap(DatasetName(rawValue: dataset))
+            let shape = [2] + network.inputShape
+            let plane = shape[2] * shape[3]
+            var generator = SeededGenerator(seed: 4, stream: "pixels")
+            let pixels = (0..<shape.reduce(1, *)).map { _ in Float(generator.nextInt(below: 256)) / 255 }
+            let normalized = pixels.enumerated().map { i, p in
+                let c = (i / plane) % shape[1]
+                return (p - datasetName.channelMean[c]) / datasetName.channelStd[c]
+            }
+            let expected = network.forward(Tensor(shape: shape, storage: normalized), training: false)
+            let logits = try ONNXReferenceInterpreter(model: onnx).run(images: .init(shape: shape, data: pixels))
+            XCTAssertEqual(logits.shape, expected.shape, name)
+            for (a, b) in zip(logits.data, expected.storage) {
+                XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b)), name)
+            }
+            XCTAssertGreaterThan(Set(expected.storage).count, 10, "\(name): logits should not be constant")
+        }
+    }
+
     func testBadInputIsOneLineAndLeavesNothing() throws {
         let folder = try ExportFixtures.temporaryFolder(self)
         let notACheckpoint = folder.appendingPathComponent("notes.txt").path
