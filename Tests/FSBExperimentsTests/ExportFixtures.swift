@@ -22,9 +22,7 @@ enum ExportFixtures {
         let config = try ExperimentConfig.decode(json: """
         {"name": "\(name)", "seed": 5, "dataset": {"name": "\(dataset)"}, "model": \(modelJSON)}
         """)
-        let datasetName = config.dataset.name
-        let network = try ModelBuilder.build(config, inputShape: [datasetName.channels, datasetName.height, datasetName.width],
-                                             classCount: datasetName.classCount(labels: config.dataset.cifar100Labels))
+        let network = try ModelBuilder.build(config)
         var generator = SeededGenerator(seed: 9, stream: "export-test-images")
         var images = Tensor(shape: [4] + network.inputShape)
         for i in 0..<images.count { images[i] = generator.nextGaussian() }

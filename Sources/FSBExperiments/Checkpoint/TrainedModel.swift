@@ -30,9 +30,7 @@ public struct TrainedModel {
         // Signs set from a sign checkpoint are stored in this checkpoint ("<layer>.signs"),
         // so the sign checkpoint itself is not needed (and may not be on this machine).
         config.model.fsb.signCheckpoint = nil
-        let name = config.dataset.name
-        let network = try ModelBuilder.build(config, inputShape: [name.channels, name.height, name.width],
-                                             classCount: name.classCount(labels: config.dataset.cifar100Labels))
+        let network = try ModelBuilder.build(config)
         try CheckpointState.restore(checkpoint, into: network, optimizer: nil, file: path)
         self.path = path
         self.sha256 = SHA256.hexDigest([UInt8](data))
