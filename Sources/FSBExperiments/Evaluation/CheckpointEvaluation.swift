@@ -80,11 +80,12 @@ public struct CheckpointEvaluation {
         guard let logits else { throw FSBError("\(path): no logits were kept (evaluation ran without keepLogits)") }
         let classes = labels.isEmpty ? 0 : logits.count / labels.count
         var text = "index,label,predicted," + (0..<classes).map { "logit_\($0)" }.joined(separator: ",") + "\n"
-        for (index, label) in labels.enumerated() {
-            let row = logits[(index * classes)..<((index + 1) * classes)]
-            var best = row.startIndex
-            for c in row.indices where row[c] > row[best] { best = c }
-            text += "\(index),\(label),\(best - row.startIndex)," + row.map { String(format: "%.9g", $0) }.joined(separator: ",") + "\n"
+        logits.withUnsafeBufferPointer { z in
+            for (index, label) in labels.enumerated() {
+                let predicted = Evaluator.predictedClass(z, row: index, classes: classes)
+                let row = z[(index * classes)..<((index + 1) * classes)]
+                text += "\(index),\(label),\(predicted)," + row.map { String(format: "%.9g", $0) }.joined(separator: ",") + "\n"
+            }
         }
         try AtomicFile.write(text, to: URL(fileURLWithPath: path))
     }

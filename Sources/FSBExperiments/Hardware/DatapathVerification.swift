@@ -117,10 +117,8 @@ public struct DatapathVerification {
         var predicted = [Int](repeating: 0, count: data.test.count)
         let classes = data.classCount
         fixedPointAccuracy = Evaluator.evaluate(network, on: data.test, batchSize: 100) { start, logits in
-            for row in 0..<(logits.count / classes) {
-                var best = 0
-                for c in 1..<classes where logits[row * classes + c] > logits[row * classes + best] { best = c }
-                predicted[start + row] = best
+            logits.storage.withUnsafeBufferPointer { z in
+                for row in 0..<(z.count / classes) { predicted[start + row] = Evaluator.predictedClass(z, row: row, classes: classes) }
             }
         }.accuracy
         if let failure { throw failure }

@@ -25,6 +25,14 @@ public enum Evaluator {
         }
     }
 
+    /// The predicted class of row `row` of logits `[n, classes]`: the first largest logit
+    /// (the one definition used by accuracy, confusion matrix, logits and predictions files).
+    public static func predictedClass(_ logits: UnsafeBufferPointer<Float>, row: Int, classes: Int) -> Int {
+        var best = 0
+        for c in 1..<classes where logits[row * classes + c] > logits[row * classes + best] { best = c }
+        return best
+    }
+
     /// Runs the whole dataset through the network in batches of `batchSize`, in order;
     /// `onLogits`, when given, sees each batch's first image index and logits `[n, classes]`.
     public static func evaluate(_ network: Network, on dataset: ImageDataset, batchSize: Int,
@@ -45,9 +53,7 @@ public enum Evaluator {
             correct += result.correct
             logits.storage.withUnsafeBufferPointer { z in
                 for row in 0..<(end - start) {
-                    var best = 0
-                    for c in 1..<classes where z[row * classes + c] > z[row * classes + best] { best = c }
-                    confusion[Int(labels[row])][best] += 1
+                    confusion[Int(labels[row])][predictedClass(z, row: row, classes: classes)] += 1
                 }
             }
             start = end
