@@ -13,6 +13,7 @@ struct EvalCommand: ParsableCommand {
           fsb eval --checkpoint runs/fsb1/best.fsbckpt --data-root ../shared/datasets --split train --output runs/fsb1/eval
           fsb eval --checkpoint runs/quickstart/last.fsbckpt --sign-path
           fsb eval --checkpoint runs/quickstart/last.fsbckpt --precision bf16
+          fsb eval --checkpoint runs/quickstart/last.fsbckpt --logits logits.csv
         """)
 
     @Option(name: .long, help: "Checkpoint file (.fsbckpt).")
@@ -25,6 +26,9 @@ struct EvalCommand: ParsableCommand {
 
     @Option(name: .long, help: "Folder for eval.csv, per_class.csv and confusion.csv.")
     var output: String?
+
+    @Option(name: .long, help: "Also write every image's logits to this CSV (index,label,predicted,logit_0,...).")
+    var logits: String?
 
     @Flag(name: .long, help: "Run fsb kernel-granularity convolutions on the sign path (sign convolutions, then factors) instead of the GEMM; fastest with a small sign codebook.")
     var signPath = false
@@ -43,9 +47,10 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let evaluation = try CheckpointEvaluation(checkpointPath: checkpoint, split: DatasetSplit(rawValue: split) ?? .test,
-                                                  dataRoot: data.dataRoot, signPath: signPath,
+                                                  dataRoot: data.dataRoot, signPath: signPath, keepLogits: logits != nil,
                                                   precision: precision.flatMap(TrainingConfig.Precision.init(rawValue:)))
         print(evaluation.renderText(), terminator: "")
         if let output { try evaluation.writeCSV(to: output) }
+        if let logits { try evaluation.writeLogits(to: logits) }
     }
 }

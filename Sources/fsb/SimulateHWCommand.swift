@@ -51,7 +51,7 @@ struct SimulateHWCommand: ParsableCommand {
 
     @OptionGroup var data: DataRootOption
 
-    @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (written atomically).")
+    @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (with --verify also verify.txt and predictions.csv: index,label,predicted of the fixed-point run); written atomically.")
     var output: String?
 
     func validate() throws {
@@ -82,6 +82,7 @@ struct SimulateHWCommand: ParsableCommand {
                 print(check.render(), terminator: "")
                 if let output {
                     try AtomicFile.write(check.render(), to: URL(fileURLWithPath: output).appendingPathComponent("verify.txt"))
+                    try AtomicFile.write(check.predictionsCSV(), to: URL(fileURLWithPath: output).appendingPathComponent("predictions.csv"))
                 }
                 if !check.bitExact { throw ExitCode.failure }
             }

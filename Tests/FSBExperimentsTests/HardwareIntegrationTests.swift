@@ -32,6 +32,14 @@ final class HardwareIntegrationTests: XCTestCase {
             XCTAssertEqual(check.layers[0].outputs, 20 * 16 * 10 * 10)
             XCTAssertEqual(check.layers[0].sharedCodebook, codebook != nil)
             XCTAssertEqual(check.images, 20)
+            // predictions.csv: one row per image, agreeing with the fixed-point accuracy.
+            XCTAssertEqual(check.predictions.count, 20)
+            let correct = check.predictions.filter { $0.label == $0.predicted }.count
+            XCTAssertEqual(accuracyPercent(correct: correct, total: 20), check.fixedPointAccuracy)
+            let rows = check.predictionsCSV().split(separator: "\n")
+            XCTAssertEqual(rows.first, "index,label,predicted")
+            XCTAssertEqual(rows.count, 21)
+            XCTAssertEqual(rows[1], "0,\(check.predictions[0].label),\(check.predictions[0].predicted)")
             // 8-bit activations and factors cost at most a few images of 20.
             XCTAssertLessThanOrEqual(abs(check.fixedPointAccuracy - check.floatAccuracy), 15, check.render())
         }

@@ -72,6 +72,27 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(evaluation.result.accuracy, summary.finalTestAccuracy)
         XCTAssertEqual(EpochMetrics.format(evaluation.result.loss, 6), EpochMetrics.format(summary.finalTestLoss, 6))
         XCTAssertEqual(evaluation.result.confusion.flatMap { $0 }.reduce(0, +), 100)
+        XCTAssertNil(evaluation.logits)
+        XCTAssertThrowsError(try evaluation.writeLogits(to: folder + "/never.csv"))
+
+        // --logits: one row per image, predictions that add up to the accuracy, exact floats.
+        let withLogits = try CheckpointEvaluation(checkpointPath: folder + "/last.fsbckpt", split: .test, dataRoot: nil,
+                                                  keepLogits: true)
+        XCTAssertEqual(withLogits.result, evaluation.result)
+        try withLogits.writeLogits(to: folder + "/logits.csv")
+        let rows = try String(contentsOfFile: folder + "/logits.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",") }
+        XCTAssertEqual(rows[0].map(String.init), ["index", "label", "predicted"] + (0..<10).map { "logit_\($0)" })
+        XCTAssertEqual(rows.count, 101)
+        var correct = 0
+        for (index, row) in rows.dropFirst().enumerated() {
+            XCTAssertEqual(Int(row[0]), index)
+            XCTAssertEqual(Int32(row[1]), withLogits.labels[index])
+            let values = row[3...].map { Float(String($0))! }
+            XCTAssertEqual(values, Array(withLogits.logits![(index * 10)..<((index + 1) * 10)]), "9 digits round-trip float32")
+            XCTAssertEqual(Int(row[2]), values.firstIndex(of: values.max()!))
+            if row[1] == row[2] { correct += 1 }
+        }
+        XCTAssertEqual(correct, evaluation.result.correct)
     }
 
     func testEvalOnTheSignPathMatchesTheGEMMPath() throws {

@@ -15,14 +15,18 @@ public struct CheckpointEvaluation {
     public let signPathLayers: [(name: String, patterns: Int)]
     /// The products' arithmetic of this evaluation.
     public let precision: ComputePrecision
+    /// With `keepLogits`: every image's logits, `[images * classes]` row-major, and labels.
+    public let logits: [Float]?
+    public let labels: [Int32]
 
     /// Evaluates `checkpointPath` on `split` with the data found under `dataRoot`. With
     /// `signPath`, every fsb kernel-granularity convolution runs on the sign path (sign
-    /// convolutions, then factors; `SignConvolutionPlan`) instead of the GEMM.
+    /// convolutions, then factors; `SignConvolutionPlan`) instead of the GEMM. With
+    /// `keepLogits`, `logits` holds every image's logits (for `writeLogits(to:)`).
     /// `precision` (nil: the one the checkpoint was trained in) sets the products' arithmetic;
     /// a model trained in either precision evaluates in either.
     public init(checkpointPath: String, split: DatasetSplit, dataRoot: String?, signPath: Bool = false,
-                precision: TrainingConfig.Precision? = nil) throws {
+                keepLogits: Bool = false, precision: TrainingConfig.Precision? = nil) throws {
         let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: checkpointPath))
         config = checkpoint.header.config
         if let threads = config.training.threads { Kernels.threadCount = threads }
@@ -44,7 +48,14 @@ public struct CheckpointEvaluation {
         self.checkpointPath = checkpointPath
         self.split = split
         let dataset = split == .test ? data.test : data.train
-        result = Evaluator.evaluate(network, on: dataset, batchSize: config.training.evalBatchSize)
+        var kept = keepLogits ? [Float](repeating: 0, count: dataset.count * dataset.classCount) : nil
+        let classes = dataset.classCount
+        result = Evaluator.evaluate(network, on: dataset, batchSize: config.training.evalBatchSize) { start, batch in
+            guard kept != nil else { return }
+            for i in 0..<batch.count { kept![start * classes + i] = batch.storage[i] }
+        }
+        logits = kept
+        labels = dataset.labels
     }
 
     /// The headline line, with the same rounding as `metrics.csv`.
@@ -68,6 +79,23 @@ public struct CheckpointEvaluation {
         text += TextTable.render(header: ["label"] + (0..<result.confusion.count).map(String.init),
                                  rows: result.confusion.enumerated().map { [String($0)] + $1.map(String.init) })
         return text
+    }
+
+    /// Writes the kept logits as CSV, one row per image in dataset order:
+    /// `index,label,predicted,logit_0,...` (logits with 9 significant digits, which
+    /// round-trip float32 exactly; `predicted` is the first largest logit).
+    public func writeLogits(to path: String) throws {
+        guard let logits else { throw FSBError("\(path): no logits were kept (evaluation ran without keepLogits)") }
+        let classes = labels.isEmpty ? 0 : logits.count / labels.count
+        var text = "index,label,predicted," + (0..<classes).map { "logit_\($0)" }.joined(separator: ",") + "\n"
+        logits.withUnsafeBufferPointer { z in
+            for (index, label) in labels.enumerated() {
+                let predicted = Evaluator.predictedClass(z, row: index, classes: classes)
+                let row = z[(index * classes)..<((index + 1) * classes)]
+                text += "\(index),\(label),\(predicted)," + row.map { String(format: "%.9g", $0) }.joined(separator: ",") + "\n"
+            }
+        }
+        try AtomicFile.write(text, to: URL(fileURLWithPath: path))
     }
 
     /// Writes `eval.csv`, `per_class.csv` and `confusion.csv` into `directory`.

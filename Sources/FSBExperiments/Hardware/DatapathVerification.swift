@@ -32,6 +32,9 @@ public struct DatapathVerification {
     public var floatAccuracy: Double
     public var fixedPointAccuracy: Double
     public var widths: FixedPointDatapath.Widths
+    /// Per verified image, in test-set order: its label and the class the fixed-point run
+    /// predicted (the first largest logit).
+    public var predictions: [(label: Int, predicted: Int)]
 
     /// True when every FSB layer gave identical integers on both paths.
     public var bitExact: Bool { layers.allSatisfy { $0.mismatches == 0 } && !layers.isEmpty }
@@ -111,9 +114,21 @@ public struct DatapathVerification {
         guard !checks.isEmpty else {
             throw FSBError("\(checkpointPath): the model has no fsb convolution to verify (method \(config.model.method.rawValue))")
         }
-        fixedPointAccuracy = Evaluator.evaluate(network, on: data.test, batchSize: 100).accuracy
+        var predicted = [Int](repeating: 0, count: data.test.count)
+        let classes = data.classCount
+        fixedPointAccuracy = Evaluator.evaluate(network, on: data.test, batchSize: 100) { start, logits in
+            logits.storage.withUnsafeBufferPointer { z in
+                for row in 0..<(z.count / classes) { predicted[start + row] = Evaluator.predictedClass(z, row: row, classes: classes) }
+            }
+        }.accuracy
         if let failure { throw failure }
+        predictions = zip(data.test.labels, predicted).map { (label: Int($0), predicted: $1) }
         layers = checks
+    }
+
+    /// `predictions.csv`: `index,label,predicted`, one row per verified image.
+    public func predictionsCSV() -> String {
+        "index,label,predicted\n" + predictions.enumerated().map { "\($0),\($1.label),\($1.predicted)\n" }.joined()
     }
 
     /// The report printed by `fsb simulate-hw --verify`.

@@ -25,8 +25,18 @@ public enum Evaluator {
         }
     }
 
-    /// Runs the whole dataset through the network in batches of `batchSize`, in order.
-    public static func evaluate(_ network: Network, on dataset: ImageDataset, batchSize: Int) -> Result {
+    /// The predicted class of row `row` of logits `[n, classes]`: the first largest logit
+    /// (the one definition used by accuracy, confusion matrix, logits and predictions files).
+    public static func predictedClass(_ logits: UnsafeBufferPointer<Float>, row: Int, classes: Int) -> Int {
+        var best = 0
+        for c in 1..<classes where logits[row * classes + c] > logits[row * classes + best] { best = c }
+        return best
+    }
+
+    /// Runs the whole dataset through the network in batches of `batchSize`, in order;
+    /// `onLogits`, when given, sees each batch's first image index and logits `[n, classes]`.
+    public static func evaluate(_ network: Network, on dataset: ImageDataset, batchSize: Int,
+                                onLogits: ((_ start: Int, _ logits: Tensor) -> Void)? = nil) -> Result {
         let count = dataset.labels.count
         let classes = dataset.classCount
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
@@ -37,14 +47,13 @@ public enum Evaluator {
             let end = min(count, start + batchSize)
             let (images, labels) = dataset.slice(start..<end)
             let logits = network.forward(images, training: false)
+            onLogits?(start, logits)
             let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
             lossSum += result.loss * Double(end - start)
             correct += result.correct
             logits.storage.withUnsafeBufferPointer { z in
                 for row in 0..<(end - start) {
-                    var best = 0
-                    for c in 1..<classes where z[row * classes + c] > z[row * classes + best] { best = c }
-                    confusion[Int(labels[row])][best] += 1
+                    confusion[Int(labels[row])][predictedClass(z, row: row, classes: classes)] += 1
                 }
             }
             start = end

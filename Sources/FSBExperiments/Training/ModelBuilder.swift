@@ -27,6 +27,14 @@ public enum ModelBuilder {
                          shortcut: model.shortcut == .A ? .optionA : .optionB, dropout: model.dropout, methods: plan)
     }
 
+    /// Builds the network of an experiment without reading any data: the input shape and
+    /// class count follow from the dataset name.
+    public static func build(_ config: ExperimentConfig) throws -> Network {
+        let name = config.dataset.name
+        return try build(config, inputShape: [name.channels, name.height, name.width],
+                         classCount: name.classCount(labels: config.dataset.cifar100Labels))
+    }
+
     /// Builds the network of an experiment for inputs `[C, H, W]` and `classCount` classes.
     /// `signCheckpointLoader` reads the fp checkpoint named by `model.fsb.signCheckpoint`.
     public static func build(_ config: ExperimentConfig, inputShape: [Int], classCount: Int) throws -> Network {
