@@ -42,6 +42,9 @@ public struct CompareRunner {
     @discardableResult
     public func run(shard: (index: Int, count: Int)? = nil, jobs: Int = 1, executable: String? = nil) throws -> [CompareRow] {
         let selected = try cells(shard: shard)
+        // Shards of one grid may share the output folder; a whole-grid run owns it.
+        let outputLock = try DirectoryLock(directory: outputDirectory, shared: shard != nil)
+        defer { outputLock.release() }
         try FileManager.default.createDirectory(at: runsFolder, withIntermediateDirectories: true)
         let pending = selected.filter { !RunFolder(path: folder(of: $0).path).isComplete }
         if !quiet {
@@ -50,24 +53,27 @@ public struct CompareRunner {
         if jobs > 1, let executable {
             try runInProcesses(pending, jobs: jobs, executable: executable)
         } else {
-            for cell in pending { runInProcess(cell) }
+            for cell in pending { try runInProcess(cell) }
         }
-        return try writeTables(from: [outputDirectory])
+        return try writeTablesUnlocked(from: [outputDirectory])
     }
 
     func folder(of cell: CompareCell) -> URL { runsFolder.appendingPathComponent(cell.folderName) }
 
-    /// Records the cell's identity, then trains it (resuming a partial run); errors are
-    /// written to `error.txt` in the cell's folder and the grid goes on.
-    private func runInProcess(_ cell: CompareCell) {
+    /// Locks the cell's folder, records its identity, then trains it (resuming a partial
+    /// run); errors are written to `error.txt` in the cell's folder and the grid goes on,
+    /// except a cell another process is writing, which stops the grid.
+    private func runInProcess(_ cell: CompareCell) throws {
         let directory = folder(of: cell)
+        let lock = try DirectoryLock(directory: directory.path)
+        defer { lock.release() }
         do {
             try writeCellFile(cell)
-            let options = Trainer.Options(runDirectory: directory.path, dataRoot: dataRoot, quiet: quiet)
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent("error.txt"))
+            let options = Trainer.Options(runDirectory: directory.path, dataRoot: dataRoot, quiet: quiet, heldLock: lock)
             let lastExists = FileManager.default.fileExists(atPath: RunFolder(path: directory.path).lastCheckpoint.path)
             let trainer = lastExists ? try Trainer.resuming(options: options) : try Trainer(config: cell.config, options: options)
             _ = try trainer.run()
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent("error.txt"))
         } catch let interrupted as TrainingInterrupted {
             try? AtomicFile.write(interrupted.description + "\n", to: directory.appendingPathComponent("error.txt"))
         } catch {
@@ -91,6 +97,9 @@ public struct CompareRunner {
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
         while !queue.isEmpty || !running.isEmpty {
             while running.count < jobs, let cell = queue.popFirst() {
+                // The child `fsb train` takes the cell's lock; refuse here, before writing
+                // anything, a cell another process is writing now.
+                try DirectoryLock.probe(directory: folder(of: cell).path)
                 try writeCellFile(cell)
                 var config = cell.config
                 config.training.threads = config.training.threads ?? threads
@@ -122,9 +131,16 @@ public struct CompareRunner {
     }
 
     /// Reads every cell folder under the given compare output folders and writes the
-    /// merged `runs.csv`, `table.csv`, `table.md` and `verdicts.txt` into this runner's output.
+    /// merged `runs.csv`, `table.csv`, `table.md` and `verdicts.txt` into this runner's
+    /// output, which it locks (no grid may be writing into it meanwhile).
     @discardableResult
     public func writeTables(from directories: [String]) throws -> [CompareRow] {
+        let outputLock = try DirectoryLock(directory: outputDirectory)
+        defer { outputLock.release() }
+        return try writeTablesUnlocked(from: directories)
+    }
+
+    private func writeTablesUnlocked(from directories: [String]) throws -> [CompareRow] {
         var rows: [CompareRow] = []
         let order = Dictionary(uniqueKeysWithValues: try spec.cells(specFile: specFile).map { ($0.folderName, $0.index) })
         for directory in directories {
