@@ -7,6 +7,7 @@ import Darwin
 /// Thrown when another process already writes to a folder.
 public struct DirectoryLockHeld: UserFacingError, Equatable {
     public let directory: String
+    public init(directory: String) { self.directory = directory }
     public var description: String {
         "\(directory): another fsb process is writing to this folder (it holds the lock \(directory)/\(DirectoryLock.fileName)); wait for it to finish or choose another output folder"
     }

@@ -1,4 +1,5 @@
 import FSBCore
+import FSBData
 @testable import FSBExperiments
 import Foundation
 import XCTest
@@ -46,11 +47,15 @@ enum HardeningFixtures {
         return target
     }
 
-    /// Every entry of a folder, recursively, with sizes: to show that nothing was written.
+    /// Every entry of a folder, recursively, with sizes and contents' SHA-256: to show that
+    /// nothing was written. The empty lock files (`DirectoryLock`) are left out.
     static func listing(_ folder: String) -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
         return enumerator.compactMap { item -> String? in
-            guard let name = item as? String else { return nil }
+            guard let name = item as? String, !name.hasSuffix(DirectoryLock.fileName) else { return nil }
+            if let data = FileManager.default.contents(atPath: folder + "/" + name) {
+                return "\(name):\(SHA256.hexDigest([UInt8](data)))"
+            }
             let size = (try? FileManager.default.attributesOfItem(atPath: folder + "/" + name)[.size] as? Int) ?? 0
             return "\(name):\(size)"
         }.sorted()
