@@ -55,7 +55,7 @@ final class ExperimentConfigTests: XCTestCase {
 
     func testOutOfRange() {
         let message = error(#"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}, "training": {"optimizer": {"learningRate": -1}}}"#)
-        XCTAssertEqual(message, "x.json: training.optimizer.learningRate: must be > 0, got -1")
+        XCTAssertEqual(message, "x.json: training.optimizer.learningRate: must be in (0, 1000], got -1")
     }
 
     func testMissingRequiredField() {

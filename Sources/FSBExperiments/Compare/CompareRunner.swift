@@ -11,6 +11,10 @@ import Foundation
 ///     <out>/runs/<cell>/cell.json   the cell's axis values
 ///     <out>/runs.csv, table.csv, table.md, verdicts.txt
 public struct CompareRunner {
+    /// The ranges of `--jobs` and of the shard count N (`--shard I/N`, `--shards N`).
+    public static let jobsRange = ValueRange(1...64)
+    public static let shardCountRange = ValueRange(1...100_000)
+
     public let spec: CompareSpec
     public let specFile: String
     public let outputDirectory: String
