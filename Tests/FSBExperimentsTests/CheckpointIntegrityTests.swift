@@ -89,7 +89,7 @@ final class CheckpointIntegrityTests: XCTestCase {
         checkpoint.tensors[name]!.storage[3] = .nan
         let target = HardeningFixtures.temporaryFolder(self)
         XCTAssertThrowsError(try checkpoint.write(to: URL(fileURLWithPath: target + "/nan.fsbckpt"))) { error in
-            XCTAssertEqual("\(error)", "checkpoint not written: tensor \"\(name)\" element 3 is nan; training state is not finite")
+            XCTAssertEqual("\(error)", "\(target)/nan.fsbckpt: not written: tensor \"\(name)\" element 3 is nan; the training state is not finite")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: target))
     }

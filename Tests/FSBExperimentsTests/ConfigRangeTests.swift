@@ -40,9 +40,29 @@ final class ConfigRangeTests: XCTestCase {
         }
     }
 
+    func testAbsurdIntegersInTheTextNameTheField() {
+        let cases: [(String, String)] = [
+            (#""epochs": 9223372036854775807"#, "r.json: training.epochs: must be in 1...100000, got 9223372036854775807"),
+            (#""epochs": 9223372036854775808"#, "r.json: training.epochs: expected an integer in -9223372036854775808...9223372036854775807, found 9223372036854775808"),
+            (#""epochs": 1.5"#, "r.json: training.epochs: expected an integer, found 1.5"),
+            (#""epochs": 1e308"#, "r.json: training.epochs: expected an integer, found 1e308"),
+            (#""epochs": 5, "epochs": 6"#, "r.json: line 2, column 28 (training): duplicate key \"epochs\" (first at line 2, column 15)"),
+        ]
+        for (replacement, expected) in cases {
+            let text = base.replacingOccurrences(of: #""epochs": 5"#, with: replacement)
+            XCTAssertThrowsError(try ExperimentConfig.decode(json: text, file: "r.json"), replacement) { error in
+                XCTAssertEqual("\(error)", expected)
+            }
+        }
+        let seed = base.replacingOccurrences(of: #"{"dataset""#, with: #"{"seed": -5, "dataset""#)
+        XCTAssertThrowsError(try ExperimentConfig.decode(json: seed, file: "r.json")) { error in
+            XCTAssertEqual("\(error)", "r.json: seed: expected a non-negative integer, found -5")
+        }
+    }
+
     func testRealFieldsBeyondTheirRanges() {
         let fields: [(String, [Double], String)] = [
-            ("training.optimizer.learningRate", [0, -1, 1000.5, 1e308], "(0, 1000]"),
+            ("training.optimizer.learningRate", [0, -1, 1.5e9, 1e308], "(0, 1000000000]"),
             ("training.optimizer.momentum", [-0.1, 1, 1e308], "[0, 1)"),
             ("training.optimizer.weightDecay", [-1e-9, 10.5, 1e308], "[0, 10]"),
             ("training.labelSmoothing", [-0.5, 1], "[0, 1)"),

@@ -57,7 +57,7 @@ public struct Checkpoint {
             } else {
                 dtype = .f32
                 if let index = tensor.storage.firstIndex(where: { !$0.isFinite }) {
-                    throw FSBError("checkpoint not written: tensor \"\(name)\" element \(index) is \(tensor.storage[index]); training state is not finite")
+                    throw NonFiniteTensor(name: name, element: index, value: tensor.storage[index])
                 }
                 bytes = tensor.storage.withUnsafeBufferPointer { buffer in
                     var data = Data(capacity: buffer.count * 4)
@@ -87,9 +87,16 @@ public struct Checkpoint {
         return data
     }
 
-    /// Writes the checkpoint atomically (temporary file, then rename).
+    /// Writes the checkpoint atomically (temporary file, then rename); nothing is written
+    /// when a tensor holds a non-finite value.
     public func write(to url: URL) throws {
-        try AtomicFile.write(try encoded(), to: url)
+        let data: Data
+        do {
+            data = try encoded()
+        } catch let problem as NonFiniteTensor {
+            throw FSBError("\(url.path): not written: \(problem.description)")
+        }
+        try AtomicFile.write(data, to: url)
     }
 
     /// Reads and validates a checkpoint file; every failure names the file and byte offset.
@@ -141,7 +148,7 @@ public struct Checkpoint {
         let header: CheckpointHeader
         do {
             header = try StrictJSON.decode(CheckpointHeader.self, from: data.subdata(in: headerStart..<headerEnd), file: "")
-        } catch let problem as ConfigError {
+        } catch let problem as UserFacingError {
             throw FSBError("\(file): byte \(headerStart): checkpoint header is not valid: \(problem.description)")
         }
         if checksummed && header.configSHA256 == nil {
@@ -216,4 +223,12 @@ public struct Checkpoint {
     private static func readUInt64(_ bytes: [UInt8], at offset: Int) -> UInt64 {
         (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
     }
+}
+
+/// A tensor value that is NaN or infinite: such a state is never written to a checkpoint.
+public struct NonFiniteTensor: UserFacingError, Equatable {
+    public let name: String
+    public let element: Int
+    public let value: Float
+    public var description: String { "tensor \"\(name)\" element \(element) is \(value); the training state is not finite" }
 }

@@ -79,13 +79,13 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     public enum Kind: String, CaseIterable, Codable, Sendable { case sgd, adam, adamw }
 
     /// The documented ranges of the section's numbers.
-    public static let learningRateRange = ValueRange(0.0, 1000.0, lowerIncluded: false)
+    public static let learningRateRange = ValueRange(0.0, 1e9, lowerIncluded: false)
     public static let unitRange = ValueRange(0.0, 1.0, upperIncluded: false)
     public static let weightDecayRange = ValueRange(0.0, 10.0)
     public static let epsilonRange = ValueRange(0.0, 1.0, lowerIncluded: false)
 
     public var kind: Kind
-    /// Base learning rate, in (0, 1000] (default 0.1).
+    /// Base learning rate, in (0, 1e9] (default 0.1).
     public var learningRate: Double
     /// SGD momentum in [0, 1) (default 0.9).
     public var momentum: Double

@@ -20,10 +20,13 @@ public struct TrainingDiverged: UserFacingError {
     public let step: Int
     public let loss: Double
     public let lastCheckpoint: String
+    /// What is not finite when it is the state rather than the loss (a tensor's value).
+    public var state: NonFiniteTensor? = nil
     public var description: String {
         let kept = FileManager.default.fileExists(atPath: lastCheckpoint)
             ? "the last good checkpoint is \(lastCheckpoint)" : "no checkpoint was written yet"
-        return "training diverged: loss is \(loss) at epoch \(epoch), step \(step); \(kept)"
+        let what = state.map { $0.description } ?? "loss is \(loss)"
+        return "training diverged: \(what) at epoch \(epoch), step \(step); \(kept)"
     }
 }
 
@@ -242,8 +245,18 @@ public final class Trainer {
         if isBest && config.output.saveBest { try saveCheckpoint(to: folder.bestCheckpoint) }
     }
 
+    /// Writes a checkpoint; a non-finite state (the loss was finite but a weight, buffer or
+    /// optimizer value overflowed) stops the run as diverged, keeping the last good checkpoint.
     private func saveCheckpoint(to url: URL) throws {
-        try CheckpointState.capture(config: config, network: network, optimizer: optimizer, progress: progress).write(to: url)
+        let checkpoint = CheckpointState.capture(config: config, network: network, optimizer: optimizer, progress: progress)
+        let data: Data
+        do {
+            data = try checkpoint.encoded()
+        } catch let problem as NonFiniteTensor {
+            throw TrainingDiverged(epoch: max(1, progress.epoch), step: progress.globalStep, loss: .nan,
+                                   lastCheckpoint: folder.lastCheckpoint.path, state: problem)
+        }
+        try AtomicFile.write(data, to: url)
     }
 
     private func makeSummary() -> RunSummary {
