@@ -137,8 +137,23 @@ public struct CompareRunner {
     /// Reads every cell folder under the given compare output folders and writes the
     /// merged `runs.csv`, `table.csv`, `table.md` and `verdicts.txt` into this runner's
     /// output, which it locks (no grid may be writing into it meanwhile).
+    /// Every folder must hold output of this grid (at least one of its cells).
     @discardableResult
     public func writeTables(from directories: [String]) throws -> [CompareRow] {
+        let names = Set(try spec.cells(specFile: specFile).map(\.folderName))
+        for directory in directories {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+                throw FSBError("\(directory): --collect: no such folder")
+            }
+            let runs = URL(fileURLWithPath: directory).appendingPathComponent("runs")
+            let found = ((try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []).filter {
+                names.contains($0) && FileManager.default.fileExists(atPath: runs.appendingPathComponent($0).appendingPathComponent("cell.json").path)
+            }
+            if found.isEmpty {
+                throw FSBError("\(directory): --collect: holds no output of compare grid \"\(spec.name)\" (expected \(runs.path)/<cell>/cell.json for one of its \(names.count) cells, e.g. \(names.sorted()[0]))")
+            }
+        }
         let outputLock = try DirectoryLock(directory: outputDirectory)
         defer { outputLock.release() }
         return try writeTablesUnlocked(from: directories)

@@ -8,7 +8,8 @@ import Foundation
 /// Decoding is strict: unknown keys, wrong types, out-of-range values and impossible
 /// combinations are rejected with a `ConfigError` naming the JSON path.
 public struct ExperimentConfig: Codable, Equatable, Sendable {
-    /// Run name, used for the default output folder (default `"run"`).
+    /// Run name, used for the default output folder `runs/<name>` (default `"run"`); a
+    /// single folder name (`PathComponent`).
     public var name: String
     /// Seed of every random choice: init, signs, data order, augmentation, dropout (default 1).
     public var seed: UInt64
@@ -24,7 +25,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name, default: "run") { $0.isEmpty ? "must not be empty" : nil }
+        name = try c.decode(String.self, forKey: .name, default: "run", check: PathComponent.problem)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         dataset = try c.decode(DatasetConfig.self, forKey: .dataset)
         model = try c.decode(ModelConfig.self, forKey: .model)
