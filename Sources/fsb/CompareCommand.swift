@@ -76,7 +76,12 @@ struct CompareCommand: ParsableCommand {
         if !collect.isEmpty {
             rows = try runner.writeTables(from: collect)
         } else {
-            rows = try runner.run(shard: shard.flatMap(parsedShard), jobs: jobs, executable: Self.executablePath)
+            do {
+                rows = try runner.run(shard: shard.flatMap(parsedShard), jobs: jobs, executable: Self.executablePath)
+            } catch let interrupted as CompareInterrupted {
+                FileHandle.standardError.write(Data((interrupted.description + "\n").utf8))
+                throw ExitCode(130)
+            }
         }
         let failed = rows.filter { $0.status != "done" }.count
         print("\(rows.count) runs (\(failed) failed or not run) -> \(runner.outputDirectory)/table.md")

@@ -1,5 +1,8 @@
 import FSBCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `fsb compare`: runs every cell of a grid (or one shard of it), skipping finished
 /// cells so an interrupted compare resumes where it stopped, records failures without
@@ -54,10 +57,22 @@ public struct CompareRunner {
         if !quiet {
             FileHandle.standardError.write(Data("compare \(spec.name): \(selected.count) cells, \(selected.count - pending.count) already done\n".utf8))
         }
+        // SIGINT/SIGTERM stop the whole grid: the cell in training checkpoints, no other
+        // cell starts, and the run ends with `CompareInterrupted` (exit 130).
+        InterruptFlag.install()
+        defer { InterruptFlag.uninstall() }
         if jobs > 1, let executable {
             try runInProcesses(pending, jobs: jobs, executable: executable)
         } else {
-            for cell in pending { try runInProcess(cell) }
+            for cell in pending {
+                if InterruptFlag.isRaised { break }
+                try runInProcess(cell)
+            }
+        }
+        if InterruptFlag.isRaised {
+            let done = selected.filter { RunFolder(path: folder(of: $0).path).isComplete }.count
+            throw CompareInterrupted(signal: InterruptFlag.signalName, outputDirectory: outputDirectory,
+                                     done: done, total: selected.count)
         }
         return try writeTablesUnlocked(from: [outputDirectory])
     }
@@ -80,6 +95,8 @@ public struct CompareRunner {
             _ = try trainer.run()
         } catch let interrupted as TrainingInterrupted {
             try? AtomicFile.write(interrupted.description + "\n", to: directory.appendingPathComponent("error.txt"))
+        } catch let held as DirectoryLockHeld {
+            throw held
         } catch {
             try? AtomicFile.write("\(error)\n", to: directory.appendingPathComponent("error.txt"))
         }
@@ -98,8 +115,17 @@ public struct CompareRunner {
     private func runInProcesses(_ cells: [CompareCell], jobs: Int, executable: String) throws {
         var queue = cells[...]
         var running: [Process] = []
+        var forwarded = false
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
+        var environment = ProcessInfo.processInfo.environment
+        environment[ParentDeath.environmentKey] = String(getpid())
         while !queue.isEmpty || !running.isEmpty {
+            if InterruptFlag.isRaised && !forwarded {
+                // Stop the grid: no new cell; the running ones checkpoint and exit.
+                forwarded = true
+                queue.removeAll()
+                for process in running where process.isRunning { kill(process.processIdentifier, InterruptFlag.lastSignal) }
+            }
             while running.count < jobs, let cell = queue.popFirst() {
                 // The child `fsb train` takes the cell's lock; refuse here, before writing
                 // anything, a cell another process is writing now.
@@ -112,6 +138,7 @@ public struct CompareRunner {
                 try AtomicFile.write(try config.resolvedJSON(), to: configFile)
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
+                process.environment = environment
                 let resume = FileManager.default.fileExists(atPath: RunFolder(path: directory.path).lastCheckpoint.path)
                 var arguments = resume ? ["train", "--resume", directory.path] : ["train", "--config", configFile.path, "--output", directory.path]
                 if let dataRoot { arguments += ["--data-root", dataRoot] }
@@ -198,6 +225,17 @@ public struct CompareRunner {
         \(executable) compare --spec \(specFile) --output \(outputDirectory) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)"\(dataRoot.map { " --data-root \($0)" } ?? "") --quiet
 
         """
+    }
+}
+
+/// Thrown when SIGINT/SIGTERM stopped a compare grid: every cell is complete or resumable.
+public struct CompareInterrupted: UserFacingError {
+    public let signal: String
+    public let outputDirectory: String
+    public let done: Int
+    public let total: Int
+    public var description: String {
+        "interrupted by \(signal): \(done) of \(total) cells done, the others saved or not started; run the same fsb compare again to resume (output \(outputDirectory))"
     }
 }
 

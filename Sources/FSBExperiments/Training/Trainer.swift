@@ -148,6 +148,7 @@ public final class Trainer {
         }
         InterruptFlag.install()
         defer { InterruptFlag.uninstall() }
+        if !ParentDeath.armFromEnvironment() { InterruptFlag.raise() }
         let runStart = Date()
         let wallBefore = progress.wallSeconds
         let epochs = config.training.epochs
