@@ -31,9 +31,7 @@ public final class DirectoryLock {
     /// Creates `directory` if needed and takes the lock, or throws `DirectoryLockHeld`.
     public init(directory: String, shared: Bool = false) throws {
         self.directory = directory
-        if mkdir(directory, 0o777) != 0 && errno != EEXIST {
-            try DirectoryLock.makeFolders(directory)
-        }
+        try Folders.create(directory)
         let path = directory + "/" + DirectoryLock.fileName
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
@@ -61,14 +59,4 @@ public final class DirectoryLock {
     }
 
     deinit { release() }
-
-    private static func makeFolders(_ directory: String) throws {
-        var path = directory.hasPrefix("/") ? "" : "."
-        for component in directory.split(separator: "/") {
-            path += "/" + component
-            if mkdir(path, 0o777) != 0 && errno != EEXIST {
-                throw FSBError("\(path): cannot create folder: \(String(cString: strerror(errno)))")
-            }
-        }
-    }
 }

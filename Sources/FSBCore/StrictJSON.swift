@@ -17,6 +17,12 @@ public struct ConfigError: UserFacingError, Equatable {
         self.message = message
     }
 
+    /// The same error attributed to `file` when it names none yet (a config checked after
+    /// it was loaded, e.g. a layer name only the built model can check).
+    public func located(in file: String) -> ConfigError {
+        self.file.isEmpty ? ConfigError(file: file, path: path, message: message) : self
+    }
+
     public var description: String {
         let location = path.isEmpty ? "(top level)" : path
         return file.isEmpty ? "\(location): \(message)" : "\(file): \(location): \(message)"
