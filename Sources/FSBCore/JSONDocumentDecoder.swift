@@ -108,11 +108,8 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decodeNil(forKey key: Key) throws -> Bool { try node(key) == .null }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        let value = try node(key)
-        if value == .null, !(T.self is ExpressibleByNilLiteral.Type) {
-            throw DecodingError.valueNotFound(T.self, .init(codingPath: codingPath + [key], debugDescription: "found null"))
-        }
-        return try Primitive.decode(T.self, value, codingPath + [key])
+        // null reaches the type (JSONValue accepts it); a primitive type refuses it.
+        try Primitive.decode(T.self, try node(key), codingPath + [key])
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -161,9 +158,6 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let value = try current(T.self)
-        if value == .null, !(T.self is ExpressibleByNilLiteral.Type) {
-            throw DecodingError.valueNotFound(T.self, .init(codingPath: codingPath + [key], debugDescription: "found null"))
-        }
         let decoded = try Primitive.decode(T.self, value, codingPath + [key])
         currentIndex += 1
         return decoded
@@ -195,9 +189,6 @@ private struct SingleValue: SingleValueDecodingContainer {
     func decodeNil() -> Bool { node == .null }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        if node == .null, !(T.self is ExpressibleByNilLiteral.Type) {
-            throw DecodingError.valueNotFound(T.self, .init(codingPath: codingPath, debugDescription: "found null"))
-        }
-        return try Primitive.decode(T.self, node, codingPath)
+        try Primitive.decode(T.self, node, codingPath)
     }
 }

@@ -1,4 +1,5 @@
 import FSBCore
+import FSBHardware
 @testable import FSBExperiments
 import XCTest
 
@@ -71,5 +72,22 @@ final class CompareInputTests: XCTestCase {
             }
         }
         XCTAssertEqual(try ExperimentConfig.decode(json: HardeningFixtures.baseJSON).name, "format-v1")
+    }
+
+    /// Every shipped compare spec and hardware config decodes under the strict parser
+    /// (axis values include null, objects and arrays).
+    func testShippedSpecsAndHardwareConfigsAreValid() throws {
+        let configs = HardeningFixtures.root.appendingPathComponent("configs")
+        let specs = try FileManager.default.contentsOfDirectory(atPath: configs.path + "/compare").filter { $0.hasSuffix(".json") }
+        XCTAssertGreaterThan(specs.count, 5)
+        for name in specs {
+            let path = configs.path + "/compare/" + name
+            XCTAssertNoThrow(try CompareSpec.load(path: path).cells(specFile: path), name)
+        }
+        let hardware = try FileManager.default.contentsOfDirectory(atPath: configs.path + "/hw").filter { $0.hasSuffix(".json") && !$0.hasPrefix("energy") }
+        XCTAssertGreaterThan(hardware.count, 3)
+        for name in hardware {
+            XCTAssertNoThrow(try HardwareConfig.decode(Data(contentsOf: URL(fileURLWithPath: configs.path + "/hw/" + name)), file: name), name)
+        }
     }
 }
