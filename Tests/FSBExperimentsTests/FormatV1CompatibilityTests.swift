@@ -24,7 +24,10 @@ final class FormatV1CompatibilityTests: XCTestCase {
         _ = try Trainer.resuming(options: .init(runDirectory: folder, dataRoot: HardeningFixtures.dataRoot, quiet: true)).run()
         XCTAssertEqual(try HardeningFixtures.metricsWithoutTiming(folder + "/metrics.csv"),
                        try HardeningFixtures.metricsWithoutTiming(HardeningFixtures.formatV1UninterruptedMetrics))
-        XCTAssertEqual(try Checkpoint.read(from: URL(fileURLWithPath: folder + "/last.fsbckpt")).readVersion, Checkpoint.formatVersion)
+        let rewritten = try Checkpoint.read(from: URL(fileURLWithPath: folder + "/last.fsbckpt"))
+        XCTAssertEqual(rewritten.readVersion, Checkpoint.formatVersion)
+        // The next resume compares the new checkpoint's hash with the config.json the old code wrote: they agree.
+        XCTAssertNil(try ResumeCheck.verify(rewritten, folder: RunFolder(path: folder)))
     }
 
     func testFormat1CompareGridResumesItsPartialCell() throws {
