@@ -2,32 +2,60 @@ import Foundation
 
 /// Writes files so that a reader never sees them half-written: the bytes go to a
 /// temporary file in the same folder, which is flushed and then renamed over the target.
+/// `writeGroup` does the same for several files as one unit: every file is written to its
+/// temporary first, and only when all are written are they renamed into place, so a full
+/// disk leaves none of them rather than some.
 public enum AtomicFile {
     /// Atomically replaces `url` with `data`.
     public static func write(_ data: Data, to url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw FSBError("\(temporary.path): cannot create temporary file")
-            }
-            let handle = try FileHandle(forWritingTo: temporary)
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            try handle.close()
-            if rename(temporary.path, url.path) != 0 {
-                throw FSBError("\(url.path): cannot rename temporary file into place (errno \(errno))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            if error is UserFacingError { throw error }
-            throw FSBError("\(url.path): cannot write: \(error.localizedDescription)")
-        }
+        try writeGroup([(url, data)])
     }
 
     /// Atomically replaces `url` with UTF-8 `text`.
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
+    }
+
+    /// Writes every file, or (on any error) none of them.
+    public static func writeGroup(_ files: [(url: URL, data: Data)]) throws {
+        var temporaries: [URL] = []
+        defer { for temporary in temporaries { try? FileManager.default.removeItem(at: temporary) } }
+        for (url, data) in files { temporaries.append(try writeTemporary(data, for: url)) }
+        for (temporary, (url, _)) in zip(temporaries, files) where rename(temporary.path, url.path) != 0 {
+            throw FSBError("\(url.path): cannot rename temporary file into place: \(String(cString: strerror(errno)))")
+        }
+        temporaries.removeAll()
+    }
+
+    /// Writes and flushes `data` to a temporary file beside `url`; returns its location.
+    private static func writeTemporary(_ data: Data, for url: URL) throws -> URL {
+        let folder = url.deletingLastPathComponent()
+        try Folders.create(folder.path)
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        do {
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+                throw FSBError("\(url.path): cannot write: cannot create the temporary file \(temporary.path): \(String(cString: strerror(errno)))")
+            }
+            let handle = try FileHandle(forWritingTo: temporary)
+            defer { try? handle.close() }
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            return temporary
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            if error is UserFacingError { throw error }
+            throw FSBError("\(url.path): cannot write: \(reason(error))")
+        }
+    }
+
+    /// The operating system's words for a Foundation file error (`Permission denied`),
+    /// rather than an `NSCocoaErrorDomain` code.
+    private static func reason(_ error: Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying.map({ Int32($0.code) }), underlying?.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(code))
+        }
+        if (error as NSError).domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32((error as NSError).code))) }
+        return (error as NSError).localizedDescription
     }
 }

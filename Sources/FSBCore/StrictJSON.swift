@@ -17,6 +17,12 @@ public struct ConfigError: UserFacingError, Equatable {
         self.message = message
     }
 
+    /// The same error attributed to `file` when it names none yet (a config checked after
+    /// it was loaded, e.g. a layer name only the built model can check).
+    public func located(in file: String) -> ConfigError {
+        self.file.isEmpty ? ConfigError(file: file, path: path, message: message) : self
+    }
+
     public var description: String {
         let location = path.isEmpty ? "(top level)" : path
         return file.isEmpty ? "\(location): \(message)" : "\(file): \(location): \(message)"
@@ -29,10 +35,14 @@ public struct ConfigError: UserFacingError, Equatable {
 /// Types opt in by calling `try decoder.rejectUnknownKeys(MyKeys.self)` in `init(from:)`
 /// and by checking ranges with `container.decode(_:forKey:default:check:)`.
 public enum StrictJSON {
-    /// Decodes `T` from `data`; `file` is used in error messages.
+    /// Decodes `T` from `data`; `file` is used in error messages. The text is parsed
+    /// strictly (`JSONDocument`: duplicate keys, trailing commas and other deviations from
+    /// RFC 8259 are errors with line and column), then decoded with `JSONDocumentDecoder`
+    /// (every type error names the JSON path; integers are read exactly).
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String = "") throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            let document = try JSONDocument.parse([UInt8](data), file: file)
+            return try T(from: JSONDocumentDecoder(node: document))
         } catch let error as DecodingError {
             throw configError(from: error, file: file)
         } catch let error as ConfigError {

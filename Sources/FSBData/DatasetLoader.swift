@@ -26,11 +26,17 @@ public enum DatasetLoader {
         if let limit, limit < 0 {
             throw DataFileError(file: source.path, "limit must be at least 0, found \(limit)")
         }
+        let raw: RawDataset
         if name.isCIFAR {
             let format: CIFARReader.Format = name == .cifar10 ? .cifar10 : .cifar100(labels)
-            return try loadCIFAR(name, split: split, from: source, format: format, labelKind: labels, limit: limit)
+            raw = try loadCIFAR(name, split: split, from: source, format: format, labelKind: labels, limit: limit)
+        } else {
+            raw = try loadIDX(name, split: split, from: source, limit: limit)
         }
-        return try loadIDX(name, split: split, from: source, limit: limit)
+        if raw.count == 0 && limit != 0 {
+            throw DataFileError(file: raw.sourceFiles.first ?? source.path, "the \(name.rawValue) \(split.rawValue) split holds no images; expected at least 1")
+        }
+        return raw
     }
 
     /// Opens every file of `split` in a folder source, failing on the first missing one.
@@ -50,10 +56,13 @@ public enum DatasetLoader {
             throw DataFileError(file: source.path, "\(name.rawValue) is read from a folder of IDX files, not a tarball")
         }
         let paths = try requiredFiles(name, split: split, in: source)
-        let images = try IDXReader.readImages(from: GzipReader(path: paths[0]), rows: name.height,
-                                              columns: name.width, limit: limit)
+        // Labels first (one byte each): the image count is checked against them before
+        // any image is read, so a corrupt image header cannot make fsb read a huge stream.
         let labels = try IDXReader.readLabels(from: GzipReader(path: paths[1]),
                                               classCount: name.classCount(), limit: limit)
+        let images = try IDXReader.readImages(from: GzipReader(path: paths[0]), rows: name.height,
+                                              columns: name.width, limit: limit,
+                                              expectedCount: (labels.announcedCount, paths[1]))
         guard images.announcedCount == labels.announcedCount else {
             throw DataFileError(file: paths[1], offset: 4,
                                 "label count \(labels.announcedCount) does not match the \(images.announcedCount) images of \(paths[0])")

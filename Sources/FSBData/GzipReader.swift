@@ -38,6 +38,19 @@ public final class GzipReader: ByteSource {
     /// Opens `path`; throws when it cannot be opened or read.
     public init(path: String, inputBufferSize: Int = 1 << 20) throws {
         name = path
+        // Only regular files: a FIFO or device would block or never end.
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+            let kind: String
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: kind = "a folder"
+            case S_IFIFO: kind = "a FIFO"
+            case S_IFCHR, S_IFBLK: kind = "a device"
+            case S_IFSOCK: kind = "a socket"
+            default: kind = "not a regular file"
+            }
+            throw DataFileError(file: path, "expected a regular file, found \(kind)")
+        }
         descriptor = open(path, O_RDONLY)
         if descriptor < 0 {
             let reason = errno == ENOENT ? "file not found" : "cannot open (\(String(cString: strerror(errno))))"

@@ -22,15 +22,21 @@ public enum IDXReader {
         public let pixels: [UInt8]
     }
 
-    /// Reads an image file, checking the header against the expected image size.
-    /// With `limit`, only the first `limit` images are read (the rest is not checked).
+    /// Reads an image file, checking the header against the expected image size and, with
+    /// `expectedCount`, the image count against the label count of `countSource` before
+    /// any image is read. With `limit`, only the first `limit` images are read (the rest
+    /// is not checked).
     public static func readImages(from source: ByteSource, rows expectedRows: Int, columns expectedColumns: Int,
-                                  limit: Int? = nil) throws -> Images {
+                                  limit: Int? = nil, expectedCount: (count: Int, source: String)? = nil) throws -> Images {
         let sizes = try readHeader(from: source, magic: imageMagic, kind: "image", dimensions: 3)
         let (count, rows, columns) = (sizes[0], sizes[1], sizes[2])
         guard rows == expectedRows, columns == expectedColumns else {
             throw DataFileError(file: source.name, offset: 8,
                                 "expected \(expectedRows)x\(expectedColumns) images, header says \(rows)x\(columns)")
+        }
+        if let expectedCount, expectedCount.count != count {
+            throw DataFileError(file: source.name, offset: 4,
+                                "header announces \(count) images, expected \(expectedCount.count) (the label count of \(expectedCount.source))")
         }
         let kept = min(count, limit ?? count)
         let imageBytes = rows * columns

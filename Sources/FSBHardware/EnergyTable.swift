@@ -25,13 +25,15 @@ public struct EnergyTable: Equatable, Sendable, Decodable {
         public init(from decoder: Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            sizeKiB = try c.decodeChecked(Double.self, forKey: .sizeKiB) { $0 > 0 ? nil : "must be > 0" }
-            read64BitPJ = try c.decodeChecked(Double.self, forKey: .read64BitPJ) { $0 >= 0 ? nil : "must be >= 0" }
+            sizeKiB = try c.decodeChecked(Double.self, forKey: .sizeKiB, check: HardwareConfig.bufferRange.check)
+            read64BitPJ = try c.decodeChecked(Double.self, forKey: .read64BitPJ, check: EnergyTable.energyRange.check)
         }
     }
 
     /// Where the numbers come from (free text, shown in reports).
     public var source: String
+    /// The range of every energy in picojoules.
+    public static let energyRange = ValueRange(0.0, 1e9)
     public var int8AddPJ: Double
     public var int16AddPJ: Double
     public var int32AddPJ: Double
@@ -77,7 +79,7 @@ public struct EnergyTable: Equatable, Sendable, Decodable {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let nonNegative: (Double) -> String? = { $0 >= 0 ? nil : "must be >= 0" }
+        let nonNegative = EnergyTable.energyRange.check
         source = try c.decode(String.self, forKey: .source)
         int8AddPJ = try c.decodeChecked(Double.self, forKey: .int8AddPJ, check: nonNegative)
         int16AddPJ = try c.decodeChecked(Double.self, forKey: .int16AddPJ, check: nonNegative)

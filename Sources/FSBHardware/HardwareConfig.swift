@@ -74,10 +74,10 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
         public init(from decoder: Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            let positive: (Double) -> String? = { $0 > 0 ? nil : "must be > 0" }
-            input = try c.decodeChecked(Double.self, forKey: .input, check: positive)
-            weight = try c.decodeChecked(Double.self, forKey: .weight, check: positive)
-            output = try c.decodeChecked(Double.self, forKey: .output, check: positive)
+            let range = HardwareConfig.bufferRange.check
+            input = try c.decodeChecked(Double.self, forKey: .input, check: range)
+            weight = try c.decodeChecked(Double.self, forKey: .weight, check: range)
+            output = try c.decodeChecked(Double.self, forKey: .output, check: range)
         }
     }
 
@@ -101,6 +101,13 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
     public var energyTable: String
 
     public static let defaultEnergyTable = "configs/hw/energy-horowitz-45nm.json"
+
+    /// The documented ranges of the config's numbers.
+    public static let arraySideRange = ValueRange(1...4096)
+    public static let clockRange = ValueRange(0.0, 100_000.0, lowerIncluded: false)
+    public static let bufferRange = ValueRange(0.0, 1_048_576.0, lowerIncluded: false)
+    public static let dramBandwidthRange = ValueRange(0.001, 1_000_000.0)
+    public static let codebookRange = ValueRange(1...65_536)
 
     public init(name: String, kind: AcceleratorKind, arrayRows: Int, arrayCols: Int, dataflow: Dataflow,
                 clockMHz: Double, arithmetic: Arithmetic, bits: BitWidths, buffersKiB: BufferSizes,
@@ -131,11 +138,10 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeChecked(String.self, forKey: .name) { $0.isEmpty ? "must not be empty" : nil }
         kind = try c.decodeChoiceRequired(AcceleratorKind.self, forKey: .kind)
-        let arraySide: (Int) -> String? = { (1...4096).contains($0) ? nil : "must be in 1...4096" }
-        arrayRows = try c.decodeChecked(Int.self, forKey: .arrayRows, check: arraySide)
-        arrayCols = try c.decodeChecked(Int.self, forKey: .arrayCols, check: arraySide)
+        arrayRows = try c.decodeChecked(Int.self, forKey: .arrayRows, check: Self.arraySideRange.check)
+        arrayCols = try c.decodeChecked(Int.self, forKey: .arrayCols, check: Self.arraySideRange.check)
         dataflow = try c.decodeChoice(Dataflow.self, forKey: .dataflow, default: .outputStationary)
-        clockMHz = try c.decodeChecked(Double.self, forKey: .clockMHz) { $0 > 0 ? nil : "must be > 0" }
+        clockMHz = try c.decodeChecked(Double.self, forKey: .clockMHz, check: Self.clockRange.check)
         arithmetic = try c.decodeChoiceRequired(Arithmetic.self, forKey: .arithmetic)
         if c.contains(.bits) {
             bits = try BitWidths(from: c.superDecoder(forKey: .bits), arithmetic: arithmetic)
@@ -144,21 +150,15 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
             bits = BitWidths(activations: width, weights: width, factors: width, accumulators: 32)
         }
         buffersKiB = try c.decode(BufferSizes.self, forKey: .buffersKiB)
-        dramBytesPerCycle = try c.decodeChecked(Double.self, forKey: .dramBytesPerCycle) {
-            $0 > 0 ? nil : "must be > 0"
-        }
+        dramBytesPerCycle = try c.decodeChecked(Double.self, forKey: .dramBytesPerCycle, check: Self.dramBandwidthRange.check)
         signSource = try c.decodeChoice(SignSource.self, forKey: .signSource, default: .stored)
         if kind == .bwn && signSource == .lfsr {
             throw DecodingError.dataCorruptedError(
                 forKey: .signSource, in: c,
                 debugDescription: "must be \"stored\" for kind \"bwn\" (its signs are learned), got \"lfsr\"")
         }
-        signCodebook = try c.decodeIfPresent(Int.self, forKey: .signCodebook)
-        if let codebook = signCodebook {
-            if codebook < 1 {
-                throw DecodingError.dataCorruptedError(forKey: .signCodebook, in: c,
-                                                       debugDescription: "must be >= 1, got \(codebook)")
-            }
+        signCodebook = try c.decodeOptional(Int.self, forKey: .signCodebook, check: Self.codebookRange.check)
+        if signCodebook != nil {
             if kind != .fsb {
                 throw DecodingError.dataCorruptedError(
                     forKey: .signCodebook, in: c,

@@ -17,14 +17,26 @@ public struct HardwareSimulation: Sendable {
     public let batchSize: Int
     public let reports: [NetworkReport]
 
-    /// Simulates `layers` on every accelerator. Throws when a layer shape is invalid.
+    /// The range of the batch size (`--batch-size`).
+    public static let batchSizeRange = ValueRange(1...65_536)
+    /// At most this many multiply-accumulates per run (all layers, times the batch size):
+    /// with every count, byte and cycle figure a small multiple of it and DRAM bandwidth at
+    /// least 0.001 byte per cycle, all of them fit an `Int`.
+    public static let workLimit = 1 << 48
+
+    /// Simulates `layers` on every accelerator. Throws when a layer shape is invalid or the
+    /// network times the batch size exceeds `workLimit`.
     public static func run(layers: [LayerShape], accelerators: [Accelerator], mode: SimulationMode,
                            batchSize: Int = 1) throws -> HardwareSimulation {
         guard !layers.isEmpty else { throw FSBError("simulate-hw: the network has no layers") }
         guard !accelerators.isEmpty else { throw FSBError("simulate-hw: no hardware config given") }
-        guard batchSize >= 1 else { throw FSBError("simulate-hw: batch size must be >= 1, got \(batchSize)") }
+        if let problem = batchSizeRange.problem(batchSize) { throw FSBError("--batch-size: \(problem), got \(batchSize)") }
         for layer in layers {
             if let problem = layer.problem { throw FSBError("layer \(problem)") }
+        }
+        let work = CheckedArithmetic.sum(layers.map(\.macs)).flatMap { CheckedArithmetic.multiply($0, batchSize) }
+        if (work ?? Int.max) > workLimit {
+            throw FSBError("simulate-hw: the network's multiply-accumulates times --batch-size \(batchSize) must be at most \(workLimit), got \(work.map(String.init) ?? "more than 2^63")")
         }
         let reports = accelerators.map { accelerator -> NetworkReport in
             let rows = layers.map { LayerSimulator.simulate($0, on: accelerator, mode: mode, batchSize: batchSize) }

@@ -1,3 +1,4 @@
+import FSBCore
 /// The shape of one convolution or linear layer as the accelerator simulator sees it.
 ///
 /// Input is `[inputChannels, inputHeight, inputWidth]` (one image, CHW), weights are
@@ -67,21 +68,41 @@ public struct LayerShape: Equatable, Sendable, Codable {
     /// Multiply-accumulates of the plain layer, `Co * Ci * K * P`.
     public var macs: Int { weightElements * outputPixels }
 
-    /// A description of the first problem with this shape (non-positive sizes, a kernel
-    /// larger than the padded input, a codebook outside `1...Co*Ci`), or nil when valid.
+    /// The range of every size of a layer (channels, height, width, kernel, stride).
+    public static let dimensionRange = ValueRange(1...65_536)
+    /// The range of the padding.
+    public static let paddingRange = ValueRange(0...65_536)
+    /// At most this many multiply-accumulates, input, weight or output elements per layer
+    /// and input, so that every count the simulator derives (times the batch size, see
+    /// `HardwareSimulation.workLimit`) fits an `Int`.
+    public static let elementLimit = 1 << 40
+
+    /// A description of the first problem with this shape (sizes outside `dimensionRange`,
+    /// a kernel larger than the padded input, more than `elementLimit` MACs or elements,
+    /// a codebook outside `1...Co*Ci`), or nil when valid.
     public var problem: String? {
-        let positives: [(String, Int)] = [
+        let sizes: [(String, Int)] = [
             ("inputChannels", inputChannels), ("inputHeight", inputHeight), ("inputWidth", inputWidth),
             ("outputChannels", outputChannels), ("kernelHeight", kernelHeight),
             ("kernelWidth", kernelWidth), ("stride", stride),
         ]
-        for (field, value) in positives where value < 1 {
-            return "\(name): \(field) must be >= 1, got \(value)"
+        for (field, value) in sizes {
+            if let problem = LayerShape.dimensionRange.problem(value) { return "\(name): \(field) \(problem), got \(value)" }
         }
-        if padding < 0 { return "\(name): padding must be >= 0, got \(padding)" }
+        if let problem = LayerShape.paddingRange.problem(padding) { return "\(name): padding \(problem), got \(padding)" }
         if kernelHeight > inputHeight + 2 * padding || kernelWidth > inputWidth + 2 * padding {
             return "\(name): kernel \(kernelHeight)x\(kernelWidth) is larger than the padded input "
                 + "\(inputHeight + 2 * padding)x\(inputWidth + 2 * padding)"
+        }
+        let counts: [(String, Int?)] = [
+            ("input elements", CheckedArithmetic.product([inputChannels, inputHeight, inputWidth])),
+            ("output elements", CheckedArithmetic.product([outputChannels, outputHeight, outputWidth])),
+            ("weights", CheckedArithmetic.product([outputChannels, inputChannels, kernelHeight, kernelWidth])),
+            ("multiply-accumulates", CheckedArithmetic.product([outputChannels, inputChannels, kernelHeight, kernelWidth,
+                                                                outputHeight, outputWidth])),
+        ]
+        for (what, count) in counts where (count ?? Int.max) > LayerShape.elementLimit {
+            return "\(name): \(what) must be at most \(LayerShape.elementLimit) per input, got \(count.map(String.init) ?? "more than 2^63")"
         }
         if let codebook, codebook < 1 || codebook > outputChannels * inputChannels {
             return "\(name): codebook must be in 1...\(outputChannels * inputChannels), got \(codebook)"

@@ -1,3 +1,4 @@
+import FSBCore
 /// Simulates one layer on one accelerator: operation counts, cycles, memory traffic and
 /// energy. The model and its formulas are documented in `docs/hardware.md`.
 ///
@@ -39,8 +40,7 @@ public enum LayerSimulator {
         report.storedBytes = stored
         report.arrayPEs = config.arrayRows * config.arrayCols
         report.clockMHz = config.clockMHz
-        let transferCycles = Int((Double(step.dramRead.total + step.dramWrite.total) / config.dramBytesPerCycle)
-            .rounded(.up))
+        let transferCycles = CheckedArithmetic.ceilingInt(Double(step.dramRead.total + step.dramWrite.total) / config.dramBytesPerCycle) ?? Int.max
         report.stallCycles = max(0, transferCycles - step.cycles)
 
         let e = OperationEnergies(accelerator: accelerator, layer: layer)

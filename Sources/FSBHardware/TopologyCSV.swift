@@ -107,9 +107,9 @@ public enum TopologyCSV {
         var values: [Int] = []
         for (i, fieldName) in fieldNames.enumerated() {
             let raw = fields[i + 1].trimmingCharacters(in: .whitespaces)
-            guard let value = Int(raw), value >= 1 else {
+            guard let value = Int(raw), LayerShape.dimensionRange.contains(value) else {
                 throw TopologyError(file: file, line: lineNumber, column: starts[i + 1],
-                                    message: "\(fieldName): expected a positive integer, found \"\(raw)\"")
+                                    message: "\(fieldName): expected an integer in \(LayerShape.dimensionRange.text), found \"\(raw)\"")
             }
             values.append(value)
         }
@@ -123,9 +123,13 @@ public enum TopologyCSV {
         height = kernelHeight + stride * ceilDiv(height - kernelHeight, stride)
         width = kernelWidth + stride * ceilDiv(width - kernelWidth, stride)
         let isLinear = height == 1 && width == 1 && kernelHeight == 1 && kernelWidth == 1
-        return LayerShape(name: name, kind: isLinear ? .linear : .conv, inputChannels: channels,
-                          inputHeight: height, inputWidth: width, outputChannels: filters,
-                          kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: 0)
+        let layer = LayerShape(name: name, kind: isLinear ? .linear : .conv, inputChannels: channels,
+                               inputHeight: height, inputWidth: width, outputChannels: filters,
+                               kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: 0)
+        if let problem = layer.problem {
+            throw TopologyError(file: file, line: lineNumber, column: 1, message: "layer \(problem)")
+        }
+        return layer
     }
 
     /// Renders layers in SCALE-Sim's format (padding folded into the IFMAP, trimmed to the

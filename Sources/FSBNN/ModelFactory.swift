@@ -36,7 +36,7 @@ public enum ModelFactory {
                                   classCount: classCount, seed: seed)
         let names = Set(network.computeLayers.map(\.name))
         if let unknown = spec.methods.overrides.keys.sorted().first(where: { !names.contains($0) }) {
-            throw FSBError("methods.overrides: no conv/linear layer named '\(unknown)'; layers are \(network.computeLayers.map(\.name).joined(separator: ", "))")
+            throw UnknownLayerOverride(name: unknown, layers: network.computeLayers.map(\.name))
         }
         return network
     }
@@ -183,5 +183,15 @@ public enum ModelFactory {
             layers.append(try linear("fc", channels, classCount))
             return layers
         }
+    }
+}
+
+/// A per-layer method override names no Conv2D/Linear layer of the model.
+public struct UnknownLayerOverride: UserFacingError, Equatable {
+    public let name: String
+    /// The model's Conv2D/Linear layer names, in order.
+    public let layers: [String]
+    public var description: String {
+        "no conv/linear layer named \"\(name)\"; layers are: \(layers.joined(separator: ", "))"
     }
 }

@@ -52,17 +52,17 @@ struct CompareCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if jobs < 1 { throw ValidationError("--jobs must be >= 1, got \(jobs)") }
+        if let problem = CompareRunner.jobsRange.problem(jobs) { throw ValidationError("--jobs \(problem), got \(jobs)") }
         if let shard, parsedShard(shard) == nil {
-            throw ValidationError("--shard must be I/N with 1 <= I <= N, got \"\(shard)\"")
+            throw ValidationError("--shard must be I/N with 1 <= I <= N and N in \(CompareRunner.shardCountRange.text), got \"\(shard)\"")
         }
         if let emit, emit != "slurm" { throw ValidationError("--emit supports \"slurm\", got \"\(emit)\"") }
-        if shards < 1 { throw ValidationError("--shards must be >= 1, got \(shards)") }
+        if let problem = CompareRunner.shardCountRange.problem(shards) { throw ValidationError("--shards \(problem), got \(shards)") }
     }
 
     private func parsedShard(_ text: String) -> (index: Int, count: Int)? {
         let parts = text.split(separator: "/").compactMap { Int($0) }
-        guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else { return nil }
+        guard parts.count == 2, CompareRunner.shardCountRange.contains(parts[1]), (1...parts[1]).contains(parts[0]) else { return nil }
         return (parts[0], parts[1])
     }
 
@@ -76,7 +76,12 @@ struct CompareCommand: ParsableCommand {
         if !collect.isEmpty {
             rows = try runner.writeTables(from: collect)
         } else {
-            rows = try runner.run(shard: shard.flatMap(parsedShard), jobs: jobs, executable: Self.executablePath)
+            do {
+                rows = try runner.run(shard: shard.flatMap(parsedShard), jobs: jobs, executable: Self.executablePath)
+            } catch let interrupted as CompareInterrupted {
+                FileHandle.standardError.write(Data((interrupted.description + "\n").utf8))
+                throw ExitCode(130)
+            }
         }
         let failed = rows.filter { $0.status != "done" }.count
         print("\(rows.count) runs (\(failed) failed or not run) -> \(runner.outputDirectory)/table.md")

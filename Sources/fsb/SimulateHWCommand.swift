@@ -56,12 +56,12 @@ struct SimulateHWCommand: ParsableCommand {
 
     func validate() throws {
         if hardware.isEmpty { throw ValidationError("give at least one --hardware config") }
-        if let verify, verify < 1 { throw ValidationError("--verify must be >= 1, got \(verify)") }
+        if let verify, let problem = DatapathVerification.countRange.problem(verify) { throw ValidationError("--verify \(problem), got \(verify)") }
         if verify != nil && (config == nil || config?.hasSuffix(".json") == true) {
             throw ValidationError("--verify needs a trained checkpoint as --config")
         }
         if (topology == nil) == (config == nil) { throw ValidationError("give exactly one of --topology FILE or --config FILE") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
+        if let problem = HardwareSimulation.batchSizeRange.problem(batchSize) { throw ValidationError("--batch-size \(problem), got \(batchSize)") }
     }
 
     func run() throws {

@@ -52,16 +52,21 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let trainer: Trainer
-        if let resume {
-            trainer = try Trainer.resuming(options: .init(runDirectory: resume, dataRoot: data.dataRoot, quiet: quiet))
-        } else if let config {
-            var experiment = try ExperimentConfig.load(path: config)
-            if let seed { experiment.seed = seed }
-            if let epochs { experiment = try experiment.overridingEpochs(epochs) }
-            let directory = output ?? experiment.output.directory ?? "runs/\(experiment.name)"
-            trainer = try Trainer(config: experiment, options: .init(runDirectory: directory, dataRoot: data.dataRoot, quiet: quiet))
-        } else {
-            return
+        do {
+            if let resume {
+                trainer = try Trainer.resuming(options: .init(runDirectory: resume, dataRoot: data.dataRoot, quiet: quiet))
+            } else if let config {
+                var experiment = try ExperimentConfig.load(path: config)
+                if let seed { experiment.seed = seed }
+                if let epochs { experiment = try experiment.overridingEpochs(epochs) }
+                let directory = output ?? experiment.output.directory ?? "runs/\(experiment.name)"
+                trainer = try Trainer(config: experiment, options: .init(runDirectory: directory, dataRoot: data.dataRoot, quiet: quiet))
+            } else {
+                return
+            }
+        } catch let error as ConfigError {
+            // Problems only the built model can find (a layer name) name the config's file.
+            throw error.located(in: config ?? (resume.map { $0 + "/last.fsbckpt" } ?? ""))
         }
         do {
             let summary = try trainer.run()

@@ -69,7 +69,8 @@ final class IDXReaderTests: XCTestCase {
 
     func testMismatchedCounts() throws {
         let root = try makeFolder(images: DataTestFixtures.idxImages(count: 3), labels: DataTestFixtures.idxLabels([0, 1]))
-        assertThrowsMessage(["train-labels-idx1-ubyte.gz", "label count 2 does not match the 3 images"]) {
+        // The image count is checked against the labels before any image is read.
+        assertThrowsMessage(["train-images-idx3-ubyte.gz: at byte 4: header announces 3 images, expected 2 (the label count of", "train-labels-idx1-ubyte.gz)"]) {
             try DatasetLoader.load(.mnist, split: .train, root: root)
         }
     }
@@ -105,8 +106,12 @@ final class IDXHugeHeaderTests: XCTestCase {
         let folder = root.appendingPathComponent("mnist")
         try DataTestFixtures.write(DataTestFixtures.gzip(images), to: folder, "train-images-idx3-ubyte.gz")
         try DataTestFixtures.write(DataTestFixtures.idxLabels([1, 2]), to: folder, "train-labels-idx1-ubyte")
-        assertThrowsMessage(["train-images-idx3-ubyte.gz", "at byte \(16 + 2 * 784)", "header announces 2000000000 images", "complete images: 2"]) {
+        assertThrowsMessage(["train-images-idx3-ubyte.gz: at byte 4: header announces 2000000000 images, expected 2"]) {
             try DatasetLoader.load(.mnist, split: .train, root: root)
+        }
+        // Read alone, the image file fails at its end without allocating for the header's count.
+        assertThrowsMessage(["train-images-idx3-ubyte.gz", "at byte \(16 + 2 * 784)", "header announces 2000000000 images", "complete images: 2"]) {
+            try IDXReader.readImages(from: GzipReader(path: folder.appendingPathComponent("train-images-idx3-ubyte.gz").path), rows: 28, columns: 28)
         }
     }
 }

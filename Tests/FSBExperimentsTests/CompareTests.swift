@@ -108,7 +108,7 @@ final class CompareTests: XCTestCase {
         let spec = try writeSpec(in: folder)
         var text = try String(contentsOfFile: spec, encoding: .utf8)
         text = text.replacingOccurrences(of: #""values": [1, 2]"#, with: #""values": [1]"#)
-            .replacingOccurrences(of: #""learningRate": 0.002"#, with: #""learningRate": 1e30"#)
+            .replacingOccurrences(of: #""learningRate": 0.002"#, with: #""learningRate": 1e9"#)
         try text.write(toFile: spec, atomically: true, encoding: .utf8)
         let rows = try CompareRunner(specFile: spec, output: folder + "/out", dataRoot: nil, quiet: true).run()
         XCTAssertEqual(rows.count, 2)

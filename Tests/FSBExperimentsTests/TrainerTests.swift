@@ -121,7 +121,7 @@ final class TrainerTests: XCTestCase {
         let path = folder + "/v9.fsbckpt"
         try bytes.write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Checkpoint.read(from: URL(fileURLWithPath: path))) { error in
-            XCTAssertEqual("\(error)", "\(path): byte 8: checkpoint format version 9 is not supported (this fsb reads version 1)")
+            XCTAssertEqual("\(error)", "\(path): byte 8: checkpoint format version 9 is not supported (this fsb reads versions 1 to 2)")
         }
         var garbage = bytes
         garbage[0] = 0x50
@@ -129,7 +129,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.read(from: URL(fileURLWithPath: path))) { error in
             XCTAssertTrue("\(error)".contains("not an fsb checkpoint: byte 0 expected magic"), "\(error)")
         }
-        bytes[8] = 1
+        bytes[8] = 2
         try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Checkpoint.read(from: URL(fileURLWithPath: path))) { error in
             XCTAssertTrue("\(error)".contains("truncated"), "\(error)")

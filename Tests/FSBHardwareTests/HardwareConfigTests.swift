@@ -53,7 +53,7 @@ final class HardwareConfigTests: XCTestCase {
         XCTAssertEqual(decodeError(replacing("\"signCodebook\": 4", "\"signCodebook\": 0"))?.path, "signCodebook")
         XCTAssertEqual(decodeError(replacing("\"clockMHz\": 200,", ""))?.path, "clockMHz")
         XCTAssertEqual(decodeError(replacing("\"dramBytesPerCycle\": 8", "\"dramBytesPerCycle\": -1"))?.description,
-                       "hw.json: dramBytesPerCycle: must be > 0, got -1")
+                       "hw.json: dramBytesPerCycle: must be in [0.001, 1000000], got -1")
     }
 
     func testShippedConfigsAndEnergyTableLoad() throws {

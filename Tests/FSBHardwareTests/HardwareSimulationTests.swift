@@ -42,7 +42,7 @@ final class HardwareSimulationTests: XCTestCase {
         XCTAssertThrowsError(try HardwareSimulation.run(
             layers: [layer], accelerators: [HardwareFixtures.accelerator(HardwareFixtures.config(.mac))],
             mode: .inference)) { error in
-            XCTAssertEqual((error as? FSBError)?.message, "layer bad: inputChannels must be >= 1, got 0")
+            XCTAssertEqual((error as? FSBError)?.message, "layer bad: inputChannels must be in 1...65536, got 0")
         }
     }
 }

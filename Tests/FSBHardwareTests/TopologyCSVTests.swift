@@ -45,7 +45,7 @@ final class TopologyCSVTests: XCTestCase {
         let bad = parseError(header + "conv, 8, x8, 3, 3, 1, 4, 1,\n")
         XCTAssertEqual(bad?.line, 2)
         XCTAssertEqual(bad?.column, 10)
-        XCTAssertEqual(bad?.message, "IFMAP Width: expected a positive integer, found \"x8\"")
+        XCTAssertEqual(bad?.message, "IFMAP Width: expected an integer in 1...65536, found \"x8\"")
         XCTAssertEqual(parseError(header + "conv, 8, 8, 3, 3, 1, 4, 1\n")?.message,
                        "expected a trailing comma after the last field, found end of line")
         XCTAssertEqual(parseError(header + "conv, 8, 8, 3, 3, 1, 4,\n")?.message,
@@ -55,7 +55,7 @@ final class TopologyCSVTests: XCTestCase {
         XCTAssertEqual(parseError(header)?.message, "expected at least one layer row after the header, found none")
         XCTAssertNotNil(parseError(header + "DPconv, 8, 8, 3, 3, 1, 4, 1,\n"))
         XCTAssertEqual(parseError(header + "conv, 8, 8, 3, 3, 1, 0, 1,\n")?.description,
-                       "net.csv:2:22: Num Filter: expected a positive integer, found \"0\"")
+                       "net.csv:2:22: Num Filter: expected an integer in 1...65536, found \"0\"")
     }
 
     func testShippedTopologies() throws {

@@ -24,6 +24,8 @@ public struct CheckpointHeader: Codable, Equatable {
         /// Byte offset from the start of the data section.
         public var offset: Int
         public var bytes: Int
+        /// CRC-32 of the tensor's bytes (format 2; absent in format 1).
+        public var crc32: UInt32?
     }
 
     /// The generator that regenerates FSB signs from (seed, layer name).
@@ -34,6 +36,10 @@ public struct CheckpointHeader: Codable, Equatable {
 
     /// The experiment config, resolved (every default filled in).
     public var config: ExperimentConfig
+    /// SHA-256 of the resolved config's JSON (`ExperimentConfig.resolvedSHA256`), set when
+    /// the checkpoint is encoded (format 2; absent in format 1). Resume compares it with
+    /// the run folder's `config.json`.
+    public var configSHA256: String?
     public var signGenerator: GeneratorInfo
     public var progress: TrainingProgress
     /// Generator states of the network (dropout), by name.
@@ -46,6 +52,7 @@ public struct CheckpointHeader: Codable, Equatable {
     public init(config: ExperimentConfig, progress: TrainingProgress, randomState: [String: [UInt64]],
                 tensorKinds: [String: TensorKind]) {
         self.config = config
+        self.configSHA256 = nil
         self.signGenerator = GeneratorInfo(name: SeededGenerator.algorithmName, version: SeededGenerator.algorithmVersion)
         self.progress = progress
         self.randomState = randomState

@@ -1,5 +1,8 @@
 import FSBCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `fsb compare`: runs every cell of a grid (or one shard of it), skipping finished
 /// cells so an interrupted compare resumes where it stopped, records failures without
@@ -11,6 +14,10 @@ import Foundation
 ///     <out>/runs/<cell>/cell.json   the cell's axis values
 ///     <out>/runs.csv, table.csv, table.md, verdicts.txt
 public struct CompareRunner {
+    /// The ranges of `--jobs` and of the shard count N (`--shard I/N`, `--shards N`).
+    public static let jobsRange = ValueRange(1...64)
+    public static let shardCountRange = ValueRange(1...100_000)
+
     public let spec: CompareSpec
     public let specFile: String
     public let outputDirectory: String
@@ -42,34 +49,54 @@ public struct CompareRunner {
     @discardableResult
     public func run(shard: (index: Int, count: Int)? = nil, jobs: Int = 1, executable: String? = nil) throws -> [CompareRow] {
         let selected = try cells(shard: shard)
+        // Shards of one grid may share the output folder; a whole-grid run owns it.
+        let outputLock = try DirectoryLock(directory: outputDirectory, shared: shard != nil)
+        defer { outputLock.release() }
         try FileManager.default.createDirectory(at: runsFolder, withIntermediateDirectories: true)
         let pending = selected.filter { !RunFolder(path: folder(of: $0).path).isComplete }
         if !quiet {
             FileHandle.standardError.write(Data("compare \(spec.name): \(selected.count) cells, \(selected.count - pending.count) already done\n".utf8))
         }
+        // SIGINT/SIGTERM stop the whole grid: the cell in training checkpoints, no other
+        // cell starts, and the run ends with `CompareInterrupted` (exit 130).
+        InterruptFlag.install()
+        defer { InterruptFlag.uninstall() }
         if jobs > 1, let executable {
             try runInProcesses(pending, jobs: jobs, executable: executable)
         } else {
-            for cell in pending { runInProcess(cell) }
+            for cell in pending {
+                if InterruptFlag.isRaised { break }
+                try runInProcess(cell)
+            }
         }
-        return try writeTables(from: [outputDirectory])
+        if InterruptFlag.isRaised {
+            let done = selected.filter { RunFolder(path: folder(of: $0).path).isComplete }.count
+            throw CompareInterrupted(signal: InterruptFlag.signalName, outputDirectory: outputDirectory,
+                                     done: done, total: selected.count)
+        }
+        return try writeTablesUnlocked(from: [outputDirectory])
     }
 
     func folder(of cell: CompareCell) -> URL { runsFolder.appendingPathComponent(cell.folderName) }
 
-    /// Records the cell's identity, then trains it (resuming a partial run); errors are
-    /// written to `error.txt` in the cell's folder and the grid goes on.
-    private func runInProcess(_ cell: CompareCell) {
+    /// Locks the cell's folder, records its identity, then trains it (resuming a partial
+    /// run); errors are written to `error.txt` in the cell's folder and the grid goes on,
+    /// except a cell another process is writing, which stops the grid.
+    private func runInProcess(_ cell: CompareCell) throws {
         let directory = folder(of: cell)
+        let lock = try DirectoryLock(directory: directory.path)
+        defer { lock.release() }
         do {
             try writeCellFile(cell)
-            let options = Trainer.Options(runDirectory: directory.path, dataRoot: dataRoot, quiet: quiet)
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent("error.txt"))
+            let options = Trainer.Options(runDirectory: directory.path, dataRoot: dataRoot, quiet: quiet, heldLock: lock)
             let lastExists = FileManager.default.fileExists(atPath: RunFolder(path: directory.path).lastCheckpoint.path)
             let trainer = lastExists ? try Trainer.resuming(options: options) : try Trainer(config: cell.config, options: options)
             _ = try trainer.run()
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent("error.txt"))
         } catch let interrupted as TrainingInterrupted {
             try? AtomicFile.write(interrupted.description + "\n", to: directory.appendingPathComponent("error.txt"))
+        } catch let held as DirectoryLockHeld {
+            throw held
         } catch {
             try? AtomicFile.write("\(error)\n", to: directory.appendingPathComponent("error.txt"))
         }
@@ -88,9 +115,21 @@ public struct CompareRunner {
     private func runInProcesses(_ cells: [CompareCell], jobs: Int, executable: String) throws {
         var queue = cells[...]
         var running: [Process] = []
+        var forwarded = false
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
+        var environment = ProcessInfo.processInfo.environment
+        environment[ParentDeath.environmentKey] = String(getpid())
         while !queue.isEmpty || !running.isEmpty {
+            if InterruptFlag.isRaised && !forwarded {
+                // Stop the grid: no new cell; the running ones checkpoint and exit.
+                forwarded = true
+                queue.removeAll()
+                for process in running where process.isRunning { kill(process.processIdentifier, InterruptFlag.lastSignal) }
+            }
             while running.count < jobs, let cell = queue.popFirst() {
+                // The child `fsb train` takes the cell's lock; refuse here, before writing
+                // anything, a cell another process is writing now.
+                try DirectoryLock.probe(directory: folder(of: cell).path)
                 try writeCellFile(cell)
                 var config = cell.config
                 config.training.threads = config.training.threads ?? threads
@@ -99,6 +138,7 @@ public struct CompareRunner {
                 try AtomicFile.write(try config.resolvedJSON(), to: configFile)
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
+                process.environment = environment
                 let resume = FileManager.default.fileExists(atPath: RunFolder(path: directory.path).lastCheckpoint.path)
                 var arguments = resume ? ["train", "--resume", directory.path] : ["train", "--config", configFile.path, "--output", directory.path]
                 if let dataRoot { arguments += ["--data-root", dataRoot] }
@@ -122,9 +162,31 @@ public struct CompareRunner {
     }
 
     /// Reads every cell folder under the given compare output folders and writes the
-    /// merged `runs.csv`, `table.csv`, `table.md` and `verdicts.txt` into this runner's output.
+    /// merged `runs.csv`, `table.csv`, `table.md` and `verdicts.txt` into this runner's
+    /// output, which it locks (no grid may be writing into it meanwhile).
+    /// Every folder must hold output of this grid (at least one of its cells).
     @discardableResult
     public func writeTables(from directories: [String]) throws -> [CompareRow] {
+        let names = Set(try spec.cells(specFile: specFile).map(\.folderName))
+        for directory in directories {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+                throw FSBError("\(directory): --collect: no such folder")
+            }
+            let runs = URL(fileURLWithPath: directory).appendingPathComponent("runs")
+            let found = ((try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []).filter {
+                names.contains($0) && FileManager.default.fileExists(atPath: runs.appendingPathComponent($0).appendingPathComponent("cell.json").path)
+            }
+            if found.isEmpty {
+                throw FSBError("\(directory): --collect: holds no output of compare grid \"\(spec.name)\" (expected \(runs.path)/<cell>/cell.json for one of its \(names.count) cells, e.g. \(names.sorted()[0]))")
+            }
+        }
+        let outputLock = try DirectoryLock(directory: outputDirectory)
+        defer { outputLock.release() }
+        return try writeTablesUnlocked(from: directories)
+    }
+
+    private func writeTablesUnlocked(from directories: [String]) throws -> [CompareRow] {
         var rows: [CompareRow] = []
         let order = Dictionary(uniqueKeysWithValues: try spec.cells(specFile: specFile).map { ($0.folderName, $0.index) })
         for directory in directories {
@@ -163,6 +225,17 @@ public struct CompareRunner {
         \(executable) compare --spec \(specFile) --output \(outputDirectory) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)"\(dataRoot.map { " --data-root \($0)" } ?? "") --quiet
 
         """
+    }
+}
+
+/// Thrown when SIGINT/SIGTERM stopped a compare grid: every cell is complete or resumable.
+public struct CompareInterrupted: UserFacingError {
+    public let signal: String
+    public let outputDirectory: String
+    public let done: Int
+    public let total: Int
+    public var description: String {
+        "interrupted by \(signal): \(done) of \(total) cells done, the others saved or not started; run the same fsb compare again to resume (output \(outputDirectory))"
     }
 }
 

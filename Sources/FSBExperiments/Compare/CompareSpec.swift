@@ -52,7 +52,7 @@ public struct CompareSpec: Decodable, Sendable {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeChecked(String.self, forKey: .name) { $0.isEmpty ? "must not be empty" : nil }
+        name = try c.decodeChecked(String.self, forKey: .name, check: PathComponent.problem)
         base = try c.decode(JSONValue.self, forKey: .base)
         axes = try c.decodeIfPresent([Axis].self, forKey: .axes) ?? []
         hardware = try c.decodeIfPresent([String].self, forKey: .hardware) ?? []
@@ -97,7 +97,7 @@ public struct CompareSpec: Decodable, Sendable {
         for axis in axes {
             assignments = assignments.flatMap { prefix in axis.values.map { prefix + [(axis.path, $0)] } }
         }
-        return try assignments.enumerated().map { index, assignment in
+        let cells = try assignments.enumerated().map { index, assignment in
             var json = base
             for (path, value) in assignment { json.set(path: path, to: value) }
             let data = try json.encoded()
@@ -108,6 +108,23 @@ public struct CompareSpec: Decodable, Sendable {
             } catch let error as ConfigError {
                 throw ConfigError(file: specFile, path: "axes", message: "cell \(label.isEmpty ? "(base)" : label) is not a valid config: \(error.path): \(error.message)")
             }
+        }
+        try Self.refuseSharedFolders(cells, specFile: specFile)
+        return cells
+    }
+
+    /// Two cells whose axis values differ only in spelling (`1` and `1.0`, `0.05` and
+    /// `0.050`) or in characters a folder name replaces (`"x/y"` and `"x_y"`) would train
+    /// into one folder: refused before anything runs.
+    static func refuseSharedFolders(_ cells: [CompareCell], specFile: String) throws {
+        var first: [String: CompareCell] = [:]
+        for cell in cells {
+            if let earlier = first[cell.folderName] {
+                let label = { (cell: CompareCell) in cell.assignment.map { "\($0.path)=\($0.value.compactText)" }.joined(separator: ",") }
+                throw ConfigError(file: specFile, path: "axes",
+                                  message: "cells \(label(earlier)) and \(label(cell)) map to the same run folder \"\(cell.folderName)\"; give axis values that differ after rounding to a folder name")
+            }
+            first[cell.folderName] = cell
         }
     }
 }

@@ -3,6 +3,10 @@ import FSBData
 
 /// The `dataset` section: which dataset, where, how much of it, and augmentation.
 public struct DatasetConfig: Codable, Equatable, Sendable {
+    /// The documented ranges of the section's numbers.
+    public static let validationFractionRange = ValueRange(0.0, 0.5)
+    public static let limitRange = ValueRange(1...10_000_000)
+
     /// `mnist`, `fashion-mnist`, `cifar-10` or `cifar-100` (required).
     public var name: DatasetName
     /// Explicit folder or tarball; when absent the data root's sub-folder is used
@@ -10,9 +14,9 @@ public struct DatasetConfig: Codable, Equatable, Sendable {
     public var path: String?
     /// Fraction of the training set held out for validation, in [0, 0.5] (default 0).
     public var validationFraction: Double
-    /// Use only the first N training images (default: all).
+    /// Use only the first N training images, 1...10000000 (default: all).
     public var trainLimit: Int?
-    /// Use only the first N test images (default: all).
+    /// Use only the first N test images, 1...10000000 (default: all).
     public var testLimit: Int?
     /// CIFAR-100 labels: `fine` (100 classes, default) or `coarse` (20).
     public var cifar100Labels: CIFAR100LabelKind
@@ -43,11 +47,9 @@ public struct DatasetConfig: Codable, Equatable, Sendable {
         }
         name = parsed
         path = try c.decodeIfPresent(String.self, forKey: .path)
-        validationFraction = try c.decode(Double.self, forKey: .validationFraction, default: 0) {
-            (0...0.5).contains($0) ? nil : "must be in [0, 0.5]"
-        }
-        trainLimit = try c.decodeOptional(Int.self, forKey: .trainLimit) { $0 >= 1 ? nil : "must be >= 1" }
-        testLimit = try c.decodeOptional(Int.self, forKey: .testLimit) { $0 >= 1 ? nil : "must be >= 1" }
+        validationFraction = try c.decode(Double.self, forKey: .validationFraction, default: 0, check: Self.validationFractionRange.check)
+        trainLimit = try c.decodeOptional(Int.self, forKey: .trainLimit, check: Self.limitRange.check)
+        testLimit = try c.decodeOptional(Int.self, forKey: .testLimit, check: Self.limitRange.check)
         cifar100Labels = try c.decodeChoice(CIFAR100LabelKind.self, forKey: .cifar100Labels, default: .fine)
         if c.contains(.cifar100Labels) && parsed != .cifar100 {
             throw DecodingError.dataCorruptedError(forKey: .cifar100Labels, in: c,
@@ -89,7 +91,7 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         randomCrop = try c.decodeIfPresent(Bool.self, forKey: .randomCrop) ?? false
-        padding = try c.decode(Int.self, forKey: .padding, default: 4) { (1...16).contains($0) ? nil : "must be in 1...16" }
+        padding = try c.decode(Int.self, forKey: .padding, default: 4, check: ValueRange(1...16).check)
         horizontalFlip = try c.decodeIfPresent(Bool.self, forKey: .horizontalFlip) ?? false
     }
 }

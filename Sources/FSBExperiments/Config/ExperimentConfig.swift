@@ -8,7 +8,8 @@ import Foundation
 /// Decoding is strict: unknown keys, wrong types, out-of-range values and impossible
 /// combinations are rejected with a `ConfigError` naming the JSON path.
 public struct ExperimentConfig: Codable, Equatable, Sendable {
-    /// Run name, used for the default output folder (default `"run"`).
+    /// Run name, used for the default output folder `runs/<name>` (default `"run"`); a
+    /// single folder name (`PathComponent`).
     public var name: String
     /// Seed of every random choice: init, signs, data order, augmentation, dropout (default 1).
     public var seed: UInt64
@@ -24,13 +25,27 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name, default: "run") { $0.isEmpty ? "must not be empty" : nil }
+        name = try c.decode(String.self, forKey: .name, default: "run", check: PathComponent.problem)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         dataset = try c.decode(DatasetConfig.self, forKey: .dataset)
         model = try c.decode(ModelConfig.self, forKey: .model)
         training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig.defaults
         output = try c.decodeIfPresent(OutputConfig.self, forKey: .output) ?? OutputConfig()
         try checkScheduleFitsEpochs(file: "")
+        try checkModelFitsBudget(file: "")
+    }
+
+    /// An MLP's weights (input x hidden... x classes), counted without overflow, must fit
+    /// `ModelConfig.mlpParameterBudget`, so that an absurd width is refused before allocation.
+    func checkModelFitsBudget(file: String) throws {
+        guard model.architecture == .mlp else { return }
+        let scaled = model.hidden.map { max(1, Int((Double($0) * model.widthMultiplier).rounded())) }
+        let widths = [dataset.name.imageBytes] + scaled + [dataset.name.classCount(labels: dataset.cifar100Labels)]
+        let weights = CheckedArithmetic.sum(zip(widths, widths.dropFirst()).map { CheckedArithmetic.multiply($0, $1) ?? Int.max })
+        if weights.map({ $0 > ModelConfig.mlpParameterBudget }) ?? true {
+            throw ConfigError(file: file, path: "model.hidden",
+                              message: "the MLP would have \(weights.map(String.init) ?? "more than 2^63") weights, more than the \(ModelConfig.mlpParameterBudget) fsb allows, got widths \(model.hidden)")
+        }
     }
 
     /// Checks that the schedule fits the epoch count (milestones and warm-up before the end).
@@ -75,6 +90,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
 extension ExperimentConfig {
     /// The config with another epoch count, re-checked (milestones must stay before the end).
     public func overridingEpochs(_ epochs: Int) throws -> ExperimentConfig {
+        if let problem = TrainingConfig.epochRange.problem(epochs) {
+            throw FSBError("--epochs: \(problem), got \(epochs)")
+        }
         var copy = self
         copy.training.epochs = epochs
         try copy.checkScheduleFitsEpochs(file: "--epochs")

@@ -19,8 +19,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Residual shortcut for ResNets (He et al. 2016): `A` zero-padded identity, `B` 1x1 conv.
     public enum Shortcut: String, CaseIterable, Codable, Sendable { case A, B }
 
+    /// The documented ranges of the section's numbers; an MLP also has at most
+    /// `mlpParameterBudget` weights in total (checked against the dataset by `ExperimentConfig`).
+    public static let hiddenWidthRange = ValueRange(1...65_536)
+    public static let hiddenLayerCountRange = ValueRange(0...64)
+    public static let widthMultiplierRange = ValueRange(0.0, 8.0, lowerIncluded: false)
+    public static let dropoutRange = ValueRange(0.0, 1.0, upperIncluded: false)
+    public static let mlpParameterBudget = 1 << 28
+
     public var architecture: Architecture
-    /// Hidden layer widths of the MLP (default [256, 128]; only for `mlp`).
+    /// Hidden layer widths of the MLP, each 1...65536, at most 64 layers (default [256, 128]; only for `mlp`).
     public var hidden: [Int]
     /// Multiplies every channel count and hidden width (default 1, range (0, 8]).
     public var widthMultiplier: Double
@@ -73,10 +81,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: .hidden, in: c,
                 debugDescription: "only applies to architecture \"mlp\", got \"\(architecture.rawValue)\"")
         }
-        if let bad = hidden.first(where: { $0 < 1 }) {
-            throw DecodingError.dataCorruptedError(forKey: .hidden, in: c, debugDescription: "widths must be >= 1, got \(bad)")
+        if let problem = Self.hiddenLayerCountRange.problem(hidden.count) {
+            throw DecodingError.dataCorruptedError(forKey: .hidden, in: c, debugDescription: "layer count \(problem), got \(hidden.count)")
         }
-        widthMultiplier = try c.decode(Double.self, forKey: .widthMultiplier, default: 1) { $0 > 0 && $0 <= 8 ? nil : "must be in (0, 8]" }
+        if let bad = hidden.first(where: { !Self.hiddenWidthRange.contains($0) }) {
+            throw DecodingError.dataCorruptedError(forKey: .hidden, in: c, debugDescription: "widths \(Self.hiddenWidthRange.problem(bad)!), got \(bad)")
+        }
+        widthMultiplier = try c.decode(Double.self, forKey: .widthMultiplier, default: 1, check: Self.widthMultiplierRange.check)
         let needsNorm = architecture == .vggSmall || architecture.isResNet
         batchNorm = try c.decodeIfPresent(Bool.self, forKey: .batchNorm) ?? needsNorm
         if needsNorm && !batchNorm {
@@ -88,7 +99,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: .shortcut, in: c,
                 debugDescription: "only applies to ResNets, got architecture \"\(architecture.rawValue)\"")
         }
-        dropout = try c.decode(Double.self, forKey: .dropout, default: 0) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
+        dropout = try c.decode(Double.self, forKey: .dropout, default: 0, check: Self.dropoutRange.check)
         method = try c.decodeChoice(MethodName.self, forKey: .method, default: .fsb)
         firstLayerMethod = try c.decodeChoice(MethodName.self, forKey: .firstLayerMethod, default: .fp)
         lastLayerMethod = try c.decodeChoice(MethodName.self, forKey: .lastLayerMethod, default: .fp)
@@ -145,6 +156,9 @@ extension ModelConfig.Architecture {
 
 /// The `model.fsb` section: the options of fsb-method.md.
 public struct FSBConfig: Codable, Equatable, Sendable {
+    /// The documented range of `signCodebook`.
+    public static let codebookRange = ValueRange(1...65_536)
+
     /// `filter`, `kernel` (default) or `element`.
     public var granularity: FSBOptions.Granularity
     /// `nonnegative` (default) or `free`.
@@ -153,7 +167,7 @@ public struct FSBConfig: Codable, Equatable, Sendable {
     public var signInit: FSBOptions.SignInit
     /// The trained `fp` checkpoint whose weight signs are used when `signInit` is `checkpoint`.
     public var signCheckpoint: String?
-    /// Number of sign patterns per layer (>= 1), or absent for unlimited.
+    /// Number of sign patterns per layer (1...65536), or absent for unlimited.
     public var signCodebook: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -175,7 +189,7 @@ public struct FSBConfig: Codable, Equatable, Sendable {
         alphaSign = try c.decodeChoice(FSBOptions.AlphaSign.self, forKey: .alphaSign, default: .nonnegative)
         signInit = try c.decodeChoice(FSBOptions.SignInit.self, forKey: .signInit, default: .random)
         signCheckpoint = try c.decodeIfPresent(String.self, forKey: .signCheckpoint)
-        signCodebook = try c.decodeOptional(Int.self, forKey: .signCodebook) { $0 >= 1 ? nil : "must be >= 1" }
+        signCodebook = try c.decodeOptional(Int.self, forKey: .signCodebook, check: FSBConfig.codebookRange.check)
         if signInit == .checkpoint && signCheckpoint == nil {
             throw DecodingError.keyNotFound(CodingKeys.signCheckpoint, .init(codingPath: c.codingPath,
                 debugDescription: "required when signInit is \"checkpoint\""))

@@ -3,19 +3,26 @@ import FSBNN
 
 /// The `training` section: epochs, batch size, optimizer, schedule, regularisation.
 public struct TrainingConfig: Codable, Equatable, Sendable {
-    /// Number of epochs (>= 1, default 10).
+    /// The documented ranges of the section's numbers (`--epochs` uses `epochRange`).
+    public static let epochRange = ValueRange(1...100_000)
+    public static let batchSizeRange = ValueRange(1...65_536)
+    public static let threadRange = ValueRange(1...256)
+    public static let labelSmoothingRange = ValueRange(0.0, 1.0, upperIncluded: false)
+    public static let clipNormRange = ValueRange(0.0, 1e6, lowerIncluded: false)
+
+    /// Number of epochs (1...100000, default 10).
     public var epochs: Int
-    /// Mini-batch size (>= 1, default 128).
+    /// Mini-batch size (1...65536, default 128).
     public var batchSize: Int
-    /// Batch size used for evaluation (>= 1, default 500).
+    /// Batch size used for evaluation (1...65536, default 500).
     public var evalBatchSize: Int
     public var optimizer: OptimizerConfig
     public var schedule: ScheduleConfig
     /// Label smoothing in [0, 1) (default 0).
     public var labelSmoothing: Double
-    /// Clip gradients to this global L2 norm (> 0), or absent for no clipping.
+    /// Clip gradients to this global L2 norm, in (0, 1e6], or absent for no clipping.
     public var gradientClipNorm: Double?
-    /// Worker threads for the kernels (>= 1; default: all cores). Results are identical
+    /// Worker threads for the kernels (1...256; default: all cores). Results are identical
     /// for the same thread count.
     public var threads: Int?
     /// Arithmetic of the convolution and linear products (default `fp32`; see `Precision`).
@@ -50,14 +57,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        epochs = try c.decode(Int.self, forKey: .epochs, default: 10) { $0 >= 1 ? nil : "must be >= 1" }
-        batchSize = try c.decode(Int.self, forKey: .batchSize, default: 128) { $0 >= 1 ? nil : "must be >= 1" }
-        evalBatchSize = try c.decode(Int.self, forKey: .evalBatchSize, default: 500) { $0 >= 1 ? nil : "must be >= 1" }
+        epochs = try c.decode(Int.self, forKey: .epochs, default: 10, check: Self.epochRange.check)
+        batchSize = try c.decode(Int.self, forKey: .batchSize, default: 128, check: Self.batchSizeRange.check)
+        evalBatchSize = try c.decode(Int.self, forKey: .evalBatchSize, default: 500, check: Self.batchSizeRange.check)
         optimizer = try c.decodeIfPresent(OptimizerConfig.self, forKey: .optimizer) ?? OptimizerConfig()
         schedule = try c.decodeIfPresent(ScheduleConfig.self, forKey: .schedule) ?? ScheduleConfig()
-        labelSmoothing = try c.decode(Double.self, forKey: .labelSmoothing, default: 0) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
-        gradientClipNorm = try c.decodeOptional(Double.self, forKey: .gradientClipNorm) { $0 > 0 ? nil : "must be > 0" }
-        threads = try c.decodeOptional(Int.self, forKey: .threads) { (1...256).contains($0) ? nil : "must be in 1...256" }
+        labelSmoothing = try c.decode(Double.self, forKey: .labelSmoothing, default: 0, check: Self.labelSmoothingRange.check)
+        gradientClipNorm = try c.decodeOptional(Double.self, forKey: .gradientClipNorm, check: Self.clipNormRange.check)
+        threads = try c.decodeOptional(Int.self, forKey: .threads, check: Self.threadRange.check)
         precision = try c.decodeChoice(Precision.self, forKey: .precision, default: .fp32)
     }
 
@@ -80,19 +87,25 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     /// `sgd` (default), `adam` or `adamw`.
     public enum Kind: String, CaseIterable, Codable, Sendable { case sgd, adam, adamw }
 
+    /// The documented ranges of the section's numbers.
+    public static let learningRateRange = ValueRange(0.0, 1e9, lowerIncluded: false)
+    public static let unitRange = ValueRange(0.0, 1.0, upperIncluded: false)
+    public static let weightDecayRange = ValueRange(0.0, 10.0)
+    public static let epsilonRange = ValueRange(0.0, 1.0, lowerIncluded: false)
+
     public var kind: Kind
-    /// Base learning rate (> 0, default 0.1).
+    /// Base learning rate, in (0, 1e9] (default 0.1).
     public var learningRate: Double
     /// SGD momentum in [0, 1) (default 0.9).
     public var momentum: Double
     /// Nesterov momentum for SGD (default false).
     public var nesterov: Bool
-    /// Weight decay (>= 0, default 0): L2 for sgd/adam, decoupled for adamw.
+    /// Weight decay, in [0, 10] (default 0): L2 for sgd/adam, decoupled for adamw.
     public var weightDecay: Double
     /// Parameter roles that are decayed (default `["weight"]`: never FSB factors,
     /// BatchNorm or biases unless listed). Roles: weight, bias, normalization, scalingFactor.
     public var weightDecayOn: [String]
-    /// Adam's beta1 and beta2 in [0, 1) (defaults 0.9, 0.999) and epsilon (> 0, default 1e-8).
+    /// Adam's beta1 and beta2 in [0, 1) (defaults 0.9, 0.999) and epsilon in (0, 1] (default 1e-8).
     public var beta1: Double
     public var beta2: Double
     public var epsilon: Double
@@ -117,8 +130,8 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decodeChoice(Kind.self, forKey: .kind, default: .sgd)
-        learningRate = try c.decode(Double.self, forKey: .learningRate, default: 0.1) { $0 > 0 ? nil : "must be > 0" }
-        momentum = try c.decode(Double.self, forKey: .momentum, default: 0.9) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
+        learningRate = try c.decode(Double.self, forKey: .learningRate, default: 0.1, check: Self.learningRateRange.check)
+        momentum = try c.decode(Double.self, forKey: .momentum, default: 0.9, check: Self.unitRange.check)
         nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? false
         if nesterov && momentum == 0 {
             throw DecodingError.dataCorruptedError(forKey: .nesterov, in: c, debugDescription: "needs momentum > 0, got momentum 0")
@@ -127,7 +140,7 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: c.contains(.momentum) ? .momentum : .nesterov, in: c,
                 debugDescription: "only applies to kind \"sgd\", got kind \"\(kind.rawValue)\"")
         }
-        weightDecay = try c.decode(Double.self, forKey: .weightDecay, default: 0) { $0 >= 0 ? nil : "must be >= 0" }
+        weightDecay = try c.decode(Double.self, forKey: .weightDecay, default: 0, check: Self.weightDecayRange.check)
         weightDecayOn = try c.decodeIfPresent([String].self, forKey: .weightDecayOn) ?? ["weight"]
         for (index, role) in weightDecayOn.enumerated() where ParameterRole(rawValue: role) == nil {
             let allowed = ParameterRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
@@ -135,9 +148,9 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
             for _ in 0..<index { _ = try list.decode(String.self) }
             throw DecodingError.dataCorruptedError(in: list, debugDescription: "expected one of \(allowed), got \"\(role)\"")
         }
-        beta1 = try c.decode(Double.self, forKey: .beta1, default: 0.9) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
-        beta2 = try c.decode(Double.self, forKey: .beta2, default: 0.999) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
-        epsilon = try c.decode(Double.self, forKey: .epsilon, default: 1e-8) { $0 > 0 ? nil : "must be > 0" }
+        beta1 = try c.decode(Double.self, forKey: .beta1, default: 0.9, check: Self.unitRange.check)
+        beta2 = try c.decode(Double.self, forKey: .beta2, default: 0.999, check: Self.unitRange.check)
+        epsilon = try c.decode(Double.self, forKey: .epsilon, default: 1e-8, check: Self.epsilonRange.check)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -174,8 +187,15 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
         case constant, step, cosine, oneCycle = "one-cycle"
     }
 
+    /// The documented ranges of the section's numbers (epoch counts are checked against
+    /// `training.epochs` by `ExperimentConfig`).
+    public static let gammaRange = ValueRange(0.0, 1.0, lowerIncluded: false)
+    public static let minimumRateRange = ValueRange(0.0, 1000.0)
+    public static let pctStartRange = ValueRange(0.0, 1.0, lowerIncluded: false, upperIncluded: false)
+    public static let divFactorRange = ValueRange(1.0, 1e12)
+
     public var kind: Kind
-    /// Linear warm-up epochs (>= 0, default 0; not with one-cycle).
+    /// Linear warm-up epochs (0...epochs-1, default 0; not with one-cycle).
     public var warmupEpochs: Int
     /// `step`: epochs at which the rate is multiplied by `gamma` (strictly increasing).
     public var milestones: [Int]
@@ -207,7 +227,7 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decodeChoice(Kind.self, forKey: .kind, default: .cosine)
-        warmupEpochs = try c.decode(Int.self, forKey: .warmupEpochs, default: 0) { $0 >= 0 ? nil : "must be >= 0" }
+        warmupEpochs = try c.decode(Int.self, forKey: .warmupEpochs, default: 0, check: ValueRange(0...TrainingConfig.epochRange.upper).check)
         if kind == .oneCycle && warmupEpochs > 0 {
             throw DecodingError.dataCorruptedError(forKey: .warmupEpochs, in: c,
                 debugDescription: "one-cycle has its own warm-up; must be 0")
@@ -221,11 +241,11 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: .milestones, in: c,
                 debugDescription: "must be strictly increasing epochs >= 1, got \(milestones)")
         }
-        gamma = try c.decode(Double.self, forKey: .gamma, default: 0.1) { $0 > 0 && $0 <= 1 ? nil : "must be in (0, 1]" }
-        minimumLearningRate = try c.decode(Double.self, forKey: .minimumLearningRate, default: 0) { $0 >= 0 ? nil : "must be >= 0" }
-        pctStart = try c.decode(Double.self, forKey: .pctStart, default: 0.3) { $0 > 0 && $0 < 1 ? nil : "must be in (0, 1)" }
-        divFactor = try c.decode(Double.self, forKey: .divFactor, default: 25) { $0 >= 1 ? nil : "must be >= 1" }
-        finalDivFactor = try c.decode(Double.self, forKey: .finalDivFactor, default: 1e4) { $0 >= 1 ? nil : "must be >= 1" }
+        gamma = try c.decode(Double.self, forKey: .gamma, default: 0.1, check: Self.gammaRange.check)
+        minimumLearningRate = try c.decode(Double.self, forKey: .minimumLearningRate, default: 0, check: Self.minimumRateRange.check)
+        pctStart = try c.decode(Double.self, forKey: .pctStart, default: 0.3, check: Self.pctStartRange.check)
+        divFactor = try c.decode(Double.self, forKey: .divFactor, default: 25, check: Self.divFactorRange.check)
+        finalDivFactor = try c.decode(Double.self, forKey: .finalDivFactor, default: 1e4, check: Self.divFactorRange.check)
     }
 
     /// The engine's schedule for a base learning rate.

@@ -109,7 +109,7 @@ public struct CheckpointEvaluation {
             .init("loss") { EpochMetrics.format($0.result.loss, 6) },
             .init("accuracy_pct") { EpochMetrics.format($0.result.accuracy, 4) },
         ])
-        try AtomicFile.write(summary.render([self]), to: folder.appendingPathComponent("eval.csv"))
+
         let perClass = result.perClassAccuracy
         let classTable = CSVTable<Int>(columns: [
             .init("class") { String($0) },
@@ -117,11 +117,16 @@ public struct CheckpointEvaluation {
             .init("correct") { String(self.result.confusion[$0][$0]) },
             .init("accuracy_pct") { perClass[$0].map { EpochMetrics.format($0, 4) } ?? "" },
         ])
-        try AtomicFile.write(classTable.render(Array(0..<result.confusion.count)), to: folder.appendingPathComponent("per_class.csv"))
+
         var confusion = "label," + (0..<result.confusion.count).map { "pred_\($0)" }.joined(separator: ",") + "\n"
         for (label, row) in result.confusion.enumerated() {
             confusion += String(label) + "," + row.map(String.init).joined(separator: ",") + "\n"
         }
-        try AtomicFile.write(confusion, to: folder.appendingPathComponent("confusion.csv"))
+        // The three files as one unit: all of them or none.
+        try AtomicFile.writeGroup([
+            (folder.appendingPathComponent("eval.csv"), Data(summary.render([self]).utf8)),
+            (folder.appendingPathComponent("per_class.csv"), Data(classTable.render(Array(0..<result.confusion.count)).utf8)),
+            (folder.appendingPathComponent("confusion.csv"), Data(confusion.utf8)),
+        ])
     }
 }

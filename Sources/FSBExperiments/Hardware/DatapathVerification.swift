@@ -15,6 +15,9 @@ import Foundation
 /// layers) stays in float: this measures the effect of the FSB layers' fixed-point
 /// arithmetic, which is what the accelerator replaces.
 public struct DatapathVerification {
+    /// The range of the number of test images checked (`--verify N`).
+    public static let countRange = ValueRange(1...10_000_000)
+
     /// What one FSB layer's integer runs showed.
     public struct LayerCheck: Sendable {
         public var layer: String

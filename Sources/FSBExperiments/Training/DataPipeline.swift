@@ -22,6 +22,10 @@ public struct DataPipeline {
                                              labels: dataset.cifar100Labels, limit: dataset.testLimit)
         var training = ImageDataset(raw: rawTrain)
         if dataset.validationFraction > 0 {
+            let held = Int((dataset.validationFraction * Double(training.count)).rounded())
+            guard held >= 1, held < training.count else {
+                throw FSBError("dataset.validationFraction: \(dataset.validationFraction) of the \(training.count) training images (dataset.trainLimit \(dataset.trainLimit.map(String.init) ?? "none")) holds out \(held); expected at least 1 validation image and 1 training image")
+            }
             let (kept, heldOut) = try training.splitValidation(fraction: dataset.validationFraction, seed: config.seed)
             training = kept
             validation = heldOut

@@ -38,12 +38,13 @@ public enum ModelBuilder {
     /// Builds the network of an experiment for inputs `[C, H, W]` and `classCount` classes.
     /// `signCheckpointLoader` reads the fp checkpoint named by `model.fsb.signCheckpoint`.
     public static func build(_ config: ExperimentConfig, inputShape: [Int], classCount: Int) throws -> Network {
-        let network = try ModelFactory.build(spec(for: config.model), inputShape: inputShape,
+        let network: Network
+        do {
+            network = try ModelFactory.build(spec(for: config.model), inputShape: inputShape,
                                              classCount: classCount, seed: config.seed)
-        let layerNames = Set(network.computeLayers.map(\.name))
-        for name in config.model.layerMethods.keys.sorted() where !layerNames.contains(name) {
-            throw ConfigError(file: "", path: "model.layerMethods.\(name)",
-                              message: "no such layer; layers are: \(network.computeLayers.map(\.name).joined(separator: ", "))")
+        } catch let unknown as UnknownLayerOverride {
+            throw ConfigError(file: "", path: "model.layerMethods.\(unknown.name)",
+                              message: "no such layer; layers are: \(unknown.layers.joined(separator: ", "))")
         }
         if config.model.usesFSB && config.model.fsb.signInit == .checkpoint, let path = config.model.fsb.signCheckpoint {
             let source = try Checkpoint.read(from: URL(fileURLWithPath: path))

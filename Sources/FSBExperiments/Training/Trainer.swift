@@ -20,10 +20,13 @@ public struct TrainingDiverged: UserFacingError {
     public let step: Int
     public let loss: Double
     public let lastCheckpoint: String
+    /// What is not finite when it is the state rather than the loss (a tensor's value).
+    public var state: NonFiniteTensor? = nil
     public var description: String {
         let kept = FileManager.default.fileExists(atPath: lastCheckpoint)
             ? "the last good checkpoint is \(lastCheckpoint)" : "no checkpoint was written yet"
-        return "training diverged: loss is \(loss) at epoch \(epoch), step \(step); \(kept)"
+        let what = state.map { $0.description } ?? "loss is \(loss)"
+        return "training diverged: \(what) at epoch \(epoch), step \(step); \(kept)"
     }
 }
 
@@ -37,12 +40,17 @@ public final class Trainer {
         public var quiet: Bool
         /// Test hook: raise the interrupt flag after this many optimizer steps.
         public var interruptAfterSteps: Int?
+        /// The run folder's lock when the caller already holds it (a compare cell);
+        /// otherwise the trainer takes it itself.
+        public var heldLock: DirectoryLock?
 
-        public init(runDirectory: String, dataRoot: String? = nil, quiet: Bool = false, interruptAfterSteps: Int? = nil) {
+        public init(runDirectory: String, dataRoot: String? = nil, quiet: Bool = false, interruptAfterSteps: Int? = nil,
+                    heldLock: DirectoryLock? = nil) {
             self.runDirectory = runDirectory
             self.dataRoot = dataRoot
             self.quiet = quiet
             self.interruptAfterSteps = interruptAfterSteps
+            self.heldLock = heldLock
         }
     }
 
@@ -57,19 +65,27 @@ public final class Trainer {
     public let precision: ComputePrecision
     private let schedule: LearningRateSchedule
     private var progress: TrainingProgress
+    /// The run folder's lock, held from resume or the start of `run()` to its end.
+    private var lock: DirectoryLock?
 
     /// Prepares a new run in `options.runDirectory` (which must not already hold a run).
     public convenience init(config: ExperimentConfig, options: Options) throws {
         try self.init(config: config, options: options, resumeFrom: nil)
     }
 
-    /// Prepares to continue the run in `runDirectory` from its `last` checkpoint.
+    /// Prepares to continue the run in `runDirectory` from its `last` checkpoint: locks the
+    /// folder, reads and verifies the checkpoint, and checks that it belongs to the run.
     public static func resuming(options: Options) throws -> Trainer {
         let folder = RunFolder(path: options.runDirectory)
         guard FileManager.default.fileExists(atPath: folder.lastCheckpoint.path) else {
             throw FSBError("\(folder.lastCheckpoint.path): no checkpoint to resume from (is \(options.runDirectory) a run folder?)")
         }
+        var options = options
+        if options.heldLock == nil { options.heldLock = try DirectoryLock(directory: options.runDirectory) }
         let checkpoint = try Checkpoint.read(from: folder.lastCheckpoint)
+        if let note = try ResumeCheck.verify(checkpoint, folder: folder) {
+            FileHandle.standardError.write(Data((note + "\n").utf8))
+        }
         return try Trainer(config: checkpoint.header.config, options: options, resumeFrom: checkpoint)
     }
 
@@ -78,9 +94,8 @@ public final class Trainer {
         self.options = options
         folder = RunFolder(path: options.runDirectory)
         reporter = ProgressReporter(quiet: options.quiet)
-        if checkpoint == nil, FileManager.default.fileExists(atPath: folder.lastCheckpoint.path) {
-            throw FSBError("\(options.runDirectory): already holds a run; resume it with --resume \(options.runDirectory) or choose another --output")
-        }
+        lock = options.heldLock
+        if checkpoint == nil { try Trainer.refuseExistingRun(in: folder, name: options.runDirectory) }
         if let threads = config.training.threads { Kernels.threadCount = threads }
         precision = try PrecisionResolution.resolve(config.training.precision, field: "training.precision")
         data = try DataPipeline(config, dataRoot: options.dataRoot)
@@ -91,7 +106,32 @@ public final class Trainer {
         progress = TrainingProgress()
         if let checkpoint {
             try CheckpointState.restore(checkpoint, into: network, optimizer: optimizer, file: folder.lastCheckpoint.path)
+            try checkProgress(checkpoint.header.progress, file: folder.lastCheckpoint.path)
             progress = checkpoint.header.progress
+        }
+    }
+
+    /// A new run never overwrites a folder holding one.
+    private static func refuseExistingRun(in folder: RunFolder, name: String) throws {
+        if FileManager.default.fileExists(atPath: folder.lastCheckpoint.path) {
+            throw FSBError("\(name): already holds a run; resume it with --resume \(name) or choose another --output")
+        }
+    }
+
+    /// The counters of a checkpoint's progress must fit this run's epochs and batches.
+    private func checkProgress(_ stored: TrainingProgress, file: String) throws {
+        let epochs = config.training.epochs
+        let steps = stepsPerEpoch
+        let checks: [(String, Int, ValueRange<Int>)] = [
+            ("progress.epoch", stored.epoch, ValueRange(0...epochs)),
+            ("progress.nextBatch", stored.nextBatch, ValueRange(0...max(0, steps - 1))),
+            ("progress.globalStep", stored.globalStep, ValueRange(0...(CheckedArithmetic.multiply(epochs, steps) ?? Int.max))),
+            ("progress.epochSeen", stored.epochSeen, ValueRange(0...data.train.labels.count)),
+            ("progress.epochCorrect", stored.epochCorrect, ValueRange(0...stored.epochSeen)),
+            ("progress.metrics (rows)", stored.metrics.count, ValueRange(stored.epoch...stored.epoch)),
+        ]
+        for (field, value, range) in checks {
+            if let problem = range.problem(value) { throw FSBError("\(file): checkpoint header: \(field): \(problem), got \(value)") }
         }
     }
 
@@ -99,7 +139,11 @@ public final class Trainer {
 
     /// Trains to the configured number of epochs and returns the run's summary.
     public func run() throws -> RunSummary {
-        try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+        if lock == nil {
+            lock = try DirectoryLock(directory: options.runDirectory)
+            try Trainer.refuseExistingRun(in: folder, name: options.runDirectory)
+        }
+        defer { lock?.release(); lock = nil }
         if precision != .float32 { reporter.note("precision: \(PrecisionResolution.describe(precision))") }
         if progress.globalStep == 0 && progress.epoch == 0 {
             try AtomicFile.write(try config.resolvedJSON(), to: folder.config)
@@ -109,6 +153,7 @@ public final class Trainer {
         }
         InterruptFlag.install()
         defer { InterruptFlag.uninstall() }
+        if !ParentDeath.armFromEnvironment() { InterruptFlag.raise() }
         let runStart = Date()
         let wallBefore = progress.wallSeconds
         let epochs = config.training.epochs
@@ -206,8 +251,18 @@ public final class Trainer {
         if isBest && config.output.saveBest { try saveCheckpoint(to: folder.bestCheckpoint) }
     }
 
+    /// Writes a checkpoint; a non-finite state (the loss was finite but a weight, buffer or
+    /// optimizer value overflowed) stops the run as diverged, keeping the last good checkpoint.
     private func saveCheckpoint(to url: URL) throws {
-        try CheckpointState.capture(config: config, network: network, optimizer: optimizer, progress: progress).write(to: url)
+        let checkpoint = CheckpointState.capture(config: config, network: network, optimizer: optimizer, progress: progress)
+        let data: Data
+        do {
+            data = try checkpoint.encoded()
+        } catch let problem as NonFiniteTensor {
+            throw TrainingDiverged(epoch: max(1, progress.epoch), step: progress.globalStep, loss: .nan,
+                                   lastCheckpoint: folder.lastCheckpoint.path, state: problem)
+        }
+        try AtomicFile.write(data, to: url)
     }
 
     private func makeSummary() -> RunSummary {

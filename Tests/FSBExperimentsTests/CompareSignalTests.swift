@@ -1,0 +1,103 @@
+import FSBCore
+@testable import FSBExperiments
+import XCTest
+
+/// `fsb compare` as a process, signalled by this test (only its own child): SIGINT and
+/// SIGTERM stop the whole grid with exit 130 and every started cell saved; `kill -9` of
+/// the compare takes its `fsb train` children with it (parent-death signal), saved too.
+final class CompareSignalTests: XCTestCase {
+    /// The `fsb` executable built next to this test bundle.
+    private func executable() throws -> String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
+        let path = bundle.deletingLastPathComponent().appendingPathComponent("fsb").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            XCTFail("no fsb executable at \(path) (swift build builds it)")
+            throw FSBError("missing \(path)")
+        }
+        return path
+    }
+
+    private let epochs = 30
+
+    private func startCompare(jobs: Int) throws -> (process: Process, output: String) {
+        let folder = HardeningFixtures.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let spec = """
+        {"name": "signals", "base": {"name": "signals", "dataset": {"name": "mnist", "trainLimit": 2000, "testLimit": 100},
+          "model": {"architecture": "mlp", "hidden": [16], "method": "fsb"},
+          "training": {"epochs": \(epochs), "batchSize": 10, "evalBatchSize": 100, "threads": 1, "optimizer": {"kind": "sgd", "learningRate": 0.01}}},
+         "axes": [{"path": "seed", "values": [1, 2, 3]}]}
+        """
+        try spec.write(toFile: folder + "/spec.json", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable())
+        process.arguments = ["compare", "--spec", folder + "/spec.json", "--output", folder + "/out", "--jobs", String(jobs),
+                             "--data-root", HardeningFixtures.dataRoot, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        addTeardownBlock { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        return (process, folder + "/out")
+    }
+
+    private func isLocked(_ folder: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: folder) else { return false }
+        do { try DirectoryLock.probe(directory: folder); return false } catch { return true }
+    }
+
+    /// Waits until every folder's lock is held (the cells are training), or fails.
+    private func waitUntilTraining(_ folders: [String]) {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && !folders.allSatisfy(isLocked) { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(folders.allSatisfy(isLocked), "cells did not start: \(folders)")
+    }
+
+    /// Checks that a cell stopped part-way and can be resumed.
+    private func assertSavedPartway(_ cell: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertFalse(isLocked(cell), "a child still holds \(cell)", file: file, line: line)
+        XCTAssertFalse(RunFolder(path: cell).isComplete, file: file, line: line)
+        let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: cell + "/last.fsbckpt"))
+        XCTAssertLessThan(checkpoint.header.progress.epoch, epochs, file: file, line: line)
+        _ = try Trainer.resuming(options: .init(runDirectory: cell, dataRoot: HardeningFixtures.dataRoot, quiet: true))
+    }
+
+    func testSIGTERMStopsTheParallelGridWithExit130() throws {
+        let (process, output) = try startCompare(jobs: 2)
+        let cells = [output + "/runs/seed-1", output + "/runs/seed-2"]
+        waitUntilTraining(cells)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 130)
+        for cell in cells {
+            try assertSavedPartway(cell)
+            XCTAssertTrue(try String(contentsOfFile: cell + "/error.txt", encoding: .utf8).hasPrefix("interrupted by SIGTERM"))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/runs/seed-3"), "no cell may start after the signal")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/runs.csv"))
+    }
+
+    func testSIGINTStopsTheInProcessGridWithExit130() throws {
+        let (process, output) = try startCompare(jobs: 1)
+        let cell = output + "/runs/seed-1"
+        waitUntilTraining([cell])
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 130)
+        try assertSavedPartway(cell)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/runs/seed-2"), "no cell may start after the signal")
+    }
+
+    func testChildrenDoNotOutliveAKilledCompare() throws {
+        let (process, output) = try startCompare(jobs: 2)
+        let cells = [output + "/runs/seed-1", output + "/runs/seed-2"]
+        waitUntilTraining(cells)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && cells.contains(where: isLocked) { Thread.sleep(forTimeInterval: 0.05) }
+        for cell in cells { try assertSavedPartway(cell) }
+    }
+}

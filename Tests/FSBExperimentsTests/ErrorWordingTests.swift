@@ -1,0 +1,42 @@
+import FSBCore
+@testable import FSBExperiments
+import XCTest
+
+/// User errors name the file and the JSON path or the folder, in words; groups of files
+/// are written all or none.
+final class ErrorWordingTests: XCTestCase {
+    func testUnknownLayerOverrideNamesTheConfigPath() throws {
+        var config = try HardeningFixtures.tinyConfig()
+        config.model.layerMethods = ["conv9": .bwn]
+        let folder = HardeningFixtures.temporaryFolder(self)
+        XCTAssertThrowsError(try Trainer(config: config, options: .init(runDirectory: folder, dataRoot: HardeningFixtures.dataRoot, quiet: true))) { error in
+            guard let problem = error as? ConfigError else { return XCTFail("\(error)") }
+            XCTAssertEqual(problem.located(in: "run.json").description, "run.json: model.layerMethods.conv9: no such layer; layers are: fc1, fc2, fc")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "nothing may be written")
+    }
+
+    func testFolderThatCannotBeCreatedIsNamedInWords() throws {
+        let folder = HardeningFixtures.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/plain"))
+        XCTAssertThrowsError(try AtomicFile.write("a", to: URL(fileURLWithPath: folder + "/plain/sub/file.csv"))) { error in
+            XCTAssertEqual("\(error)", "\(folder)/plain/sub: cannot create folder: Not a directory")
+        }
+    }
+
+    func testAGroupOfFilesIsWrittenAllOrNone() throws {
+        let folder = HardeningFixtures.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/plain"))
+        let files: [(url: URL, data: Data)] = [
+            (URL(fileURLWithPath: folder + "/eval.csv"), Data("1".utf8)),
+            (URL(fileURLWithPath: folder + "/per_class.csv"), Data("2".utf8)),
+            (URL(fileURLWithPath: folder + "/plain/confusion.csv"), Data("3".utf8)),
+        ]
+        XCTAssertThrowsError(try AtomicFile.writeGroup(files))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["plain"])
+        try AtomicFile.writeGroup(Array(files.prefix(2)))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["eval.csv", "per_class.csv", "plain"])
+    }
+}
