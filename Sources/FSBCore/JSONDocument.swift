@@ -10,7 +10,8 @@ public struct JSONSyntaxError: UserFacingError, Equatable {
 
     public var description: String {
         let location = "line \(line), column \(column)" + (path.isEmpty ? "" : " (\(path))")
-        return file.isEmpty ? "\(location): \(message)" : "\(file): \(location): \(message)"
+        let text = file.isEmpty ? "\(location): \(message)" : "\(file): \(location): \(message)"
+        return text.escapingControlCharacters
     }
 }
 

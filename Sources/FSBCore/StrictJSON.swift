@@ -25,7 +25,8 @@ public struct ConfigError: UserFacingError, Equatable {
 
     public var description: String {
         let location = path.isEmpty ? "(top level)" : path
-        return file.isEmpty ? "\(location): \(message)" : "\(file): \(location): \(message)"
+        let text = file.isEmpty ? "\(location): \(message)" : "\(file): \(location): \(message)"
+        return text.escapingControlCharacters
     }
 }
 

@@ -10,3 +10,23 @@ public struct FSBError: UserFacingError, Equatable {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension String {
+    /// The text with control characters (which JSON keys and values may carry through their
+    /// escapes) written as escapes (`\n`, `\t`, `\u{1b}`), so that an error quoting user input
+    /// stays on one line.
+    public var escapingControlCharacters: String {
+        var result = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}":
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
