@@ -13,6 +13,7 @@ struct CompareCommand: ParsableCommand {
         Examples:
           fsb compare --spec configs/compare/mnist-methods.json --data-root ../shared/datasets
           fsb compare --spec configs/compare/mnist-methods.json --jobs 2
+          fsb compare --spec configs/compare/mnist-methods.json --set training.epochs=2 --output runs/quick-grid
           fsb compare --spec S.json --output out --shard 1/4            # one of 4 disjoint slices
           fsb compare --spec S.json --output merged --collect out1 out2  # merge slices into tables
           fsb compare --spec S.json --output out --emit slurm --shards 8 > grid.sbatch
@@ -20,6 +21,11 @@ struct CompareCommand: ParsableCommand {
 
     @Option(name: .long, help: "Compare spec (JSON).")
     var spec: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override a field of the base config (dotted path, JSON value), as fsb train --set; repeatable.",
+        valueName: "path=value"))
+    var overrides: [String] = []
 
     @Option(name: .long, help: "Output folder (default: the spec's output, else runs/compare/<name>).")
     var output: String?
@@ -67,7 +73,8 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let runner = try CompareRunner(specFile: spec, output: output, dataRoot: data.dataRoot, quiet: quiet)
+        let runner = try CompareRunner(specFile: spec, output: output, dataRoot: data.dataRoot, quiet: quiet,
+                                       overrides: try overrides.map { try ConfigOverride(parsing: $0) })
         if emit != nil {
             print(runner.slurmScript(shards: shards, executable: Self.executablePath), terminator: "")
             return

@@ -127,4 +127,44 @@ final class CompareTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("cell model.method=xnor,seed=1 is not a valid config: model.method: expected one of"), "\(error)")
         }
     }
+
+    func testSpecPathsAreRelativeToTheSpecAndSetAppliesToTheBase() throws {
+        let folder = URL(fileURLWithPath: temporaryFolder())
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: folder.appendingPathComponent("configs/compare"), withIntermediateDirectories: true)
+        try fileManager.createDirectory(at: folder.appendingPathComponent("hw"), withIntermediateDirectories: true)
+        try fileManager.copyItem(at: TrainerTests.repositoryRoot.appendingPathComponent("configs/hw/fsb-int8-os.json"),
+                                 to: folder.appendingPathComponent("hw/fsb.json"))
+        try #"{"dataset": {"name": "mnist", "path": "../data/mnist"}, "model": {"architecture": "lenet5"}}"#
+            .write(to: folder.appendingPathComponent("configs/base.json"), atomically: true, encoding: .utf8)
+        let spec = folder.appendingPathComponent("configs/compare/spec.json").path
+        try #"{"name": "rel", "base": "../base.json", "axes": [{"path": "model.method", "values": ["bwn", "fsb"]}], "hardware": ["../../hw/fsb.json"], "output": "../../out"}"#
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        let overrides = try ["training.epochs=2", "model.fsb.signCodebook=4"].map { try ConfigOverride(parsing: $0) }
+        let runner = try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true, overrides: overrides)
+        XCTAssertEqual(runner.outputDirectory, folder.appendingPathComponent("out").standardizedFileURL.path)
+        XCTAssertEqual(runner.spec.hardware, [folder.appendingPathComponent("hw/fsb.json").standardizedFileURL.path])
+        let cells = try runner.cells()
+        XCTAssertEqual(cells.map(\.folderName), ["model.method-bwn", "model.method-fsb"])
+        XCTAssertEqual(cells.map(\.config.dataset.path), Array(repeating: folder.appendingPathComponent("data/mnist").standardizedFileURL.path, count: 2))
+        XCTAssertEqual(cells.map(\.config.training.epochs), [2, 2])
+        XCTAssertEqual(cells.map(\.config.model.fsb.signCodebook), [4, 4])
+        XCTAssertTrue(runner.slurmScript(shards: 2, executable: "fsb").contains(#" --set 'training.epochs=2' --set 'model.fsb.signCodebook=4' --quiet"#))
+
+        let overlapping = try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true,
+                                            overrides: [try ConfigOverride(parsing: "model.method=fp")])
+        XCTAssertThrowsError(try overlapping.cells()) { error in
+            XCTAssertEqual("\(error)", #"--set model.method=fp: overlaps the spec's axis "model.method" (\#(spec)); an axis sets that field in every cell"#)
+        }
+        let invalid = try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true,
+                                        overrides: [try ConfigOverride(parsing: "training.epochs=0")])
+        XCTAssertThrowsError(try invalid.cells()) { error in
+            XCTAssertEqual("\(error)", "--set training.epochs=0: training.epochs: must be >= 1, got 0")
+        }
+
+        try #"{"name": "rel", "base": "base.json"}"#.write(toFile: spec, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true)) { error in
+            XCTAssertTrue("\(error)".hasPrefix(#"\#(spec): base: cannot read base config "base.json" (looked for \#(folder.path)/configs/compare/base.json"#), "\(error)")
+        }
+    }
 }

@@ -152,4 +152,25 @@ final class TrainerTests: XCTestCase {
         let resolved = try ExperimentConfig.load(path: folder + "/config.json")
         XCTAssertEqual(resolved, try tinyConfig(epochs: 1))
     }
+
+    func testResumeAloneFindsTheRecordedDataRootAndRecordsThreads() throws {
+        let samples = Self.repositoryRoot.appendingPathComponent("datasets/samples").path
+        var config = try tinyConfig(epochs: 1)
+        config.dataset.path = nil
+        config.training.threads = nil
+        let folder = temporaryFolder()
+        XCTAssertThrowsError(try Trainer(config: config, options: .init(runDirectory: folder, dataRoot: samples, quiet: true,
+                                                                        interruptAfterSteps: 2)).run()) { error in
+            XCTAssertTrue(error is TrainingInterrupted, "\(error)")
+        }
+        InterruptFlag.reset()
+        let invocation = try XCTUnwrap(RunInvocation.read(RunFolder(path: folder).invocation))
+        XCTAssertEqual(invocation.dataRoot, samples)
+        XCTAssertEqual(invocation.dataRootOrigin, "--data-root")
+        let summary = try Trainer.resuming(options: .init(runDirectory: folder, quiet: true)).run()
+        XCTAssertEqual(summary.epochs, 1)
+        let resolved = try ExperimentConfig.load(path: folder + "/config.json")
+        XCTAssertEqual(resolved.training.threads, Kernels.threadCount)
+    }
 }
+

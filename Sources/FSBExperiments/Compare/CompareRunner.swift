@@ -16,13 +16,16 @@ public struct CompareRunner {
     public let outputDirectory: String
     public let dataRoot: String?
     public let quiet: Bool
+    /// `--set` overrides applied to the base config of every cell.
+    public let overrides: [ConfigOverride]
 
-    public init(specFile: String, output: String?, dataRoot: String?, quiet: Bool) throws {
+    public init(specFile: String, output: String?, dataRoot: String?, quiet: Bool, overrides: [ConfigOverride] = []) throws {
         spec = try CompareSpec.load(path: specFile)
         self.specFile = specFile
         outputDirectory = output ?? spec.output ?? "runs/compare/\(spec.name)"
         self.dataRoot = dataRoot
         self.quiet = quiet
+        self.overrides = overrides
     }
 
     var axes: [String] { spec.axes.map(\.path) }
@@ -31,7 +34,7 @@ public struct CompareRunner {
 
     /// The cells of shard `index` of `count` (1-based index): cell k belongs to shard (k mod count) + 1.
     public func cells(shard: (index: Int, count: Int)? = nil) throws -> [CompareCell] {
-        let all = try spec.cells(specFile: specFile)
+        let all = try spec.cells(specFile: specFile, overrides: overrides)
         guard let shard else { return all }
         return all.filter { $0.index % shard.count == shard.index - 1 }
     }
@@ -126,7 +129,7 @@ public struct CompareRunner {
     @discardableResult
     public func writeTables(from directories: [String]) throws -> [CompareRow] {
         var rows: [CompareRow] = []
-        let order = Dictionary(uniqueKeysWithValues: try spec.cells(specFile: specFile).map { ($0.folderName, $0.index) })
+        let order = Dictionary(uniqueKeysWithValues: try spec.cells(specFile: specFile, overrides: overrides).map { ($0.folderName, $0.index) })
         for directory in directories {
             let runs = URL(fileURLWithPath: directory).appendingPathComponent("runs")
             let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
@@ -146,6 +149,14 @@ public struct CompareRunner {
         return rows
     }
 
+    /// The `--set` overrides as shell arguments (values written as JSON, single-quoted).
+    private var setArguments: String {
+        overrides.map { override in
+            let value = (try? String(decoding: override.value.encoded(), as: UTF8.self)) ?? override.value.compactText
+            return " --set '" + "\(override.path)=\(value)".replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }.joined()
+    }
+
     /// An sbatch array script that runs shard `$SLURM_ARRAY_TASK_ID` of `shards` per task,
     /// and a final `--collect` step to run after the array finishes.
     public func slurmScript(shards: Int, executable: String) -> String {
@@ -160,7 +171,7 @@ public struct CompareRunner {
         #SBATCH --cpus-per-task=2
         #SBATCH --output=\(outputDirectory)/slurm-%A_%a.out
         set -euo pipefail
-        \(executable) compare --spec \(specFile) --output \(outputDirectory) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)"\(dataRoot.map { " --data-root \($0)" } ?? "") --quiet
+        \(executable) compare --spec \(specFile) --output \(outputDirectory) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)"\(dataRoot.map { " --data-root \($0)" } ?? "")\(setArguments) --quiet
 
         """
     }

@@ -46,13 +46,23 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// Reads and validates a config file.
-    public static func load(path: String) throws -> ExperimentConfig {
-        do {
-            return try StrictJSON.decode(ExperimentConfig.self, fromFile: path)
-        } catch let error as ConfigError where error.file.isEmpty {
-            throw ConfigError(file: path, path: error.path, message: error.message)
+    /// Reads and validates a config file, applies `overrides` (`--set`) and validates the
+    /// result the same way. Relative file paths in the config are resolved against the
+    /// config file's folder, those set by an override against the working directory
+    /// (`ConfigPaths`).
+    public static func load(path: String, overrides: [ConfigOverride] = []) throws -> ExperimentConfig {
+        var config: ExperimentConfig
+        if overrides.isEmpty {
+            do {
+                config = try StrictJSON.decode(ExperimentConfig.self, fromFile: path)
+            } catch let error as ConfigError where error.file.isEmpty {
+                throw ConfigError(file: path, path: error.path, message: error.message)
+            }
+        } else {
+            config = try overrides.decodeConfig(try StrictJSON.decode(JSONValue.self, fromFile: path), file: path)
         }
+        ConfigPaths.resolve(&config, writtenIn: ConfigPaths.folder(of: path), overridden: overrides.map(\.path))
+        return config
     }
 
     /// Decodes a config from JSON text (for tests and embedded configs).
@@ -69,15 +79,5 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-    }
-}
-
-extension ExperimentConfig {
-    /// The config with another epoch count, re-checked (milestones must stay before the end).
-    public func overridingEpochs(_ epochs: Int) throws -> ExperimentConfig {
-        var copy = self
-        copy.training.epochs = epochs
-        try copy.checkScheduleFitsEpochs(file: "--epochs")
-        return copy
     }
 }

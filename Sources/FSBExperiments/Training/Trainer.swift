@@ -68,10 +68,15 @@ public final class Trainer {
             throw FSBError("\(folder.lastCheckpoint.path): no checkpoint to resume from (is \(options.runDirectory) a run folder?)")
         }
         let checkpoint = try Checkpoint.read(from: folder.lastCheckpoint)
+        var options = options
+        if options.dataRoot == nil { options.dataRoot = try RunInvocation.read(folder.invocation)?.dataRoot }
         return try Trainer(config: checkpoint.header.config, options: options, resumeFrom: checkpoint)
     }
 
     private init(config: ExperimentConfig, options: Options, resumeFrom checkpoint: Checkpoint?) throws {
+        var config = config
+        // The resolved config records the thread count in effect (results depend on it).
+        if let threads = config.training.threads { Kernels.threadCount = threads } else { config.training.threads = min(256, Kernels.threadCount) }
         self.config = config
         self.options = options
         folder = RunFolder(path: options.runDirectory)
@@ -79,7 +84,6 @@ public final class Trainer {
         if checkpoint == nil, FileManager.default.fileExists(atPath: folder.lastCheckpoint.path) {
             throw FSBError("\(options.runDirectory): already holds a run; resume it with --resume \(options.runDirectory) or choose another --output")
         }
-        if let threads = config.training.threads { Kernels.threadCount = threads }
         data = try DataPipeline(config, dataRoot: options.dataRoot)
         network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
         optimizer = config.training.optimizer.makeOptimizer()
@@ -98,6 +102,7 @@ public final class Trainer {
         try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
         if progress.globalStep == 0 && progress.epoch == 0 {
             try AtomicFile.write(try config.resolvedJSON(), to: folder.config)
+            try AtomicFile.write(try RunInvocation.current(dataRoot: options.dataRoot).json(), to: folder.invocation)
             let profile = network.profile()
             try AtomicFile.write(profile.render(), to: folder.profileText)
             try AtomicFile.write(profile.csv(), to: folder.profileCSV)
