@@ -172,5 +172,29 @@ final class TrainerTests: XCTestCase {
         let resolved = try ExperimentConfig.load(path: folder + "/config.json")
         XCTAssertEqual(resolved.training.threads, Kernels.threadCount)
     }
+
+    func testMinimalConfigTrainsOnTheSample() throws {
+        // Only the required fields (plus where the sample is): the defaults must train. One
+        // epoch instead of the default 10 keeps the test short (about 88%; the full 10-epoch
+        // defaults reach about 95% for fsb and 97% for fp, see README), while the old defaults
+        // (SGD 0.1, no BatchNorm) ended at chance level.
+        let samples = Self.repositoryRoot.appendingPathComponent("datasets/samples/mnist").path
+        for method in ["fsb", "fp"] {
+            var config = try ExperimentConfig.decode(json: #"{"dataset": {"name": "mnist", "path": "\#(samples)"}, "model": {"architecture": "lenet5", "method": "\#(method)"}}"#)
+            config.training.epochs = 1
+            let folder = temporaryFolder()
+            let summary = try Trainer(config: config, options: .init(runDirectory: folder, quiet: true)).run()
+            XCTAssertGreaterThan(summary.finalTestAccuracy, 85, method)
+            let metrics = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8).split(separator: "\n")[1].split(separator: ",")
+            XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: Double(metrics[2])!, trainAccuracy: Double(metrics[3])!, classCount: 10), method)
+        }
+    }
+
+    func testStalledLossIsReported() {
+        let stalled = LossStallCheck.warning(epochOneTrainLoss: 2.3011, trainAccuracy: 11.2, classCount: 10)
+        XCTAssertEqual(stalled, "warning: after epoch 1 the training loss is 2.3011 (accuracy 11.20%), not below the loss of an untrained network (ln 10 = 2.3026): training is not making progress; try a lower training.optimizer.learningRate, model.batchNorm true, or another training.optimizer.kind")
+        XCTAssertNotNil(LossStallCheck.warning(epochOneTrainLoss: 3.7, trainAccuracy: 22, classCount: 10))
+        XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: 0.68, trainAccuracy: 81, classCount: 10))
+    }
 }
 

@@ -28,7 +28,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         dataset = try c.decode(DatasetConfig.self, forKey: .dataset)
         model = try c.decode(ModelConfig.self, forKey: .model)
-        training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig.defaults
+        training = c.contains(.training)
+            ? try TrainingConfig(from: try c.superDecoder(forKey: .training), defaults: .of(model.architecture))
+            : TrainingConfig.defaults(for: model.architecture)
         output = try c.decodeIfPresent(OutputConfig.self, forKey: .output) ?? OutputConfig()
         try checkScheduleFitsEpochs(file: "")
     }

@@ -23,10 +23,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case epochs, batchSize, evalBatchSize, optimizer, schedule, labelSmoothing, gradientClipNorm, threads
     }
 
-    /// Every default.
-    public static let defaults = TrainingConfig(epochs: 10, batchSize: 128, evalBatchSize: 500,
-                                                optimizer: OptimizerConfig(), schedule: ScheduleConfig(),
-                                                labelSmoothing: 0, gradientClipNorm: nil, threads: nil)
+    /// Every default for an architecture (`ArchitectureDefaults`).
+    public static func defaults(for architecture: ModelConfig.Architecture) -> TrainingConfig {
+        TrainingConfig(epochs: 10, batchSize: 128, evalBatchSize: 500,
+                       optimizer: OptimizerConfig(defaults: .of(architecture)), schedule: ScheduleConfig(),
+                       labelSmoothing: 0, gradientClipNorm: nil, threads: nil)
+    }
 
     public init(epochs: Int, batchSize: Int, evalBatchSize: Int, optimizer: OptimizerConfig, schedule: ScheduleConfig,
                 labelSmoothing: Double, gradientClipNorm: Double?, threads: Int?) {
@@ -41,12 +43,19 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: Decoder) throws {
+        try self.init(from: decoder, defaults: .generic)
+    }
+
+    /// Decodes the section with the optimizer defaults of an architecture.
+    init(from decoder: Decoder, defaults: ArchitectureDefaults) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         epochs = try c.decode(Int.self, forKey: .epochs, default: 10) { $0 >= 1 ? nil : "must be >= 1" }
         batchSize = try c.decode(Int.self, forKey: .batchSize, default: 128) { $0 >= 1 ? nil : "must be >= 1" }
         evalBatchSize = try c.decode(Int.self, forKey: .evalBatchSize, default: 500) { $0 >= 1 ? nil : "must be >= 1" }
-        optimizer = try c.decodeIfPresent(OptimizerConfig.self, forKey: .optimizer) ?? OptimizerConfig()
+        optimizer = c.contains(.optimizer)
+            ? try OptimizerConfig(from: try c.superDecoder(forKey: .optimizer), defaults: defaults)
+            : OptimizerConfig(defaults: defaults)
         schedule = try c.decodeIfPresent(ScheduleConfig.self, forKey: .schedule) ?? ScheduleConfig()
         labelSmoothing = try c.decode(Double.self, forKey: .labelSmoothing, default: 0) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
         gradientClipNorm = try c.decodeOptional(Double.self, forKey: .gradientClipNorm) { $0 > 0 ? nil : "must be > 0" }
@@ -68,17 +77,18 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 
 /// The `training.optimizer` section.
 public struct OptimizerConfig: Codable, Equatable, Sendable {
-    /// `sgd` (default), `adam` or `adamw`.
+    /// `sgd`, `adam` or `adamw` (default per architecture: `ArchitectureDefaults`).
     public enum Kind: String, CaseIterable, Codable, Sendable { case sgd, adam, adamw }
 
     public var kind: Kind
-    /// Base learning rate (> 0, default 0.1).
+    /// Base learning rate (> 0; default sgd 0.1, adam/adamw 0.002).
     public var learningRate: Double
     /// SGD momentum in [0, 1) (default 0.9).
     public var momentum: Double
-    /// Nesterov momentum for SGD (default false).
+    /// Nesterov momentum for SGD (default: true for VGG-small and ResNets, else false).
     public var nesterov: Bool
-    /// Weight decay (>= 0, default 0): L2 for sgd/adam, decoupled for adamw.
+    /// Weight decay (>= 0; default 5e-4 for VGG-small and ResNets with sgd, else 0): L2 for
+    /// sgd/adam, decoupled for adamw.
     public var weightDecay: Double
     /// Parameter roles that are decayed (default `["weight"]`: never FSB factors,
     /// BatchNorm or biases unless listed). Roles: weight, bias, normalization, scalingFactor.
@@ -92,12 +102,13 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
         case kind, learningRate, momentum, nesterov, weightDecay, weightDecayOn, beta1, beta2, epsilon
     }
 
-    public init() {
-        kind = .sgd
-        learningRate = 0.1
+    /// The optimizer of an architecture's defaults (`ArchitectureDefaults`).
+    public init(defaults: ArchitectureDefaults) {
+        kind = defaults.optimizerKind
+        learningRate = ArchitectureDefaults.learningRate(for: kind)
         momentum = 0.9
-        nesterov = false
-        weightDecay = 0
+        nesterov = kind == .sgd && defaults.nesterov
+        weightDecay = defaults.weightDecay
         weightDecayOn = ["weight"]
         beta1 = 0.9
         beta2 = 0.999
@@ -105,12 +116,19 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: Decoder) throws {
+        try self.init(from: decoder, defaults: .generic)
+    }
+
+    /// Decodes the section; absent fields take the architecture's defaults when `kind` is
+    /// the architecture's optimizer, else that kind's plain defaults.
+    init(from decoder: Decoder, defaults: ArchitectureDefaults) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try c.decodeChoice(Kind.self, forKey: .kind, default: .sgd)
-        learningRate = try c.decode(Double.self, forKey: .learningRate, default: 0.1) { $0 > 0 ? nil : "must be > 0" }
+        kind = try c.decodeChoice(Kind.self, forKey: .kind, default: defaults.optimizerKind)
+        let recipe = kind == defaults.optimizerKind
+        learningRate = try c.decode(Double.self, forKey: .learningRate, default: ArchitectureDefaults.learningRate(for: kind)) { $0 > 0 ? nil : "must be > 0" }
         momentum = try c.decode(Double.self, forKey: .momentum, default: 0.9) { $0 >= 0 && $0 < 1 ? nil : "must be in [0, 1)" }
-        nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? false
+        nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? (recipe && kind == .sgd && defaults.nesterov && momentum > 0)
         if nesterov && momentum == 0 {
             throw DecodingError.dataCorruptedError(forKey: .nesterov, in: c, debugDescription: "needs momentum > 0, got momentum 0")
         }
@@ -118,7 +136,7 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: c.contains(.momentum) ? .momentum : .nesterov, in: c,
                 debugDescription: "only applies to kind \"sgd\", got kind \"\(kind.rawValue)\"")
         }
-        weightDecay = try c.decode(Double.self, forKey: .weightDecay, default: 0) { $0 >= 0 ? nil : "must be >= 0" }
+        weightDecay = try c.decode(Double.self, forKey: .weightDecay, default: recipe ? defaults.weightDecay : 0) { $0 >= 0 ? nil : "must be >= 0" }
         weightDecayOn = try c.decodeIfPresent([String].self, forKey: .weightDecayOn) ?? ["weight"]
         for (index, role) in weightDecayOn.enumerated() where ParameterRole(rawValue: role) == nil {
             let allowed = ParameterRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")

@@ -65,6 +65,11 @@ public final class ProgressReporter {
         FileHandle.standardError.write(Data(((style == .bar ? "\r\u{1B}[K" : "") + text + "\n").utf8))
     }
 
+    /// A warning line: printed even with `--quiet`.
+    public func warning(_ text: String) {
+        FileHandle.standardError.write(Data(((style == .bar ? "\r\u{1B}[K" : "") + text + "\n").utf8))
+    }
+
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)

@@ -203,6 +203,10 @@ public final class Trainer {
         }
         try AtomicFile.write(EpochMetrics.table(withValidation: data.validation != nil).render(progress.metrics), to: folder.metrics)
         reporter.epochDone(row, epochs: config.training.epochs)
+        if epoch == 0, let warning = LossStallCheck.warning(epochOneTrainLoss: row.trainLoss, trainAccuracy: row.trainAccuracy,
+                                                            classCount: data.classCount) {
+            reporter.warning(warning)
+        }
         if isBest && config.output.saveBest { try saveCheckpoint(to: folder.bestCheckpoint) }
     }
 
