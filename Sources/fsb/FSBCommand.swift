@@ -7,8 +7,8 @@ import FSBExperiments
 struct FSBCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fsb",
-        abstract: "Fixed-Sign Binary neural networks: train, evaluate, simulate hardware, compare.",
-        subcommands: [TrainCommand.self, EvalCommand.self, SimulateHWCommand.self, CompareCommand.self, DatasetsCommand.self]
+        abstract: "Fixed-Sign Binary neural networks: train, evaluate, profile, simulate hardware, compare.",
+        subcommands: [TrainCommand.self, EvalCommand.self, ProfileCommand.self, SimulateHWCommand.self, CompareCommand.self, DatasetsCommand.self]
     )
 
     static func main() {

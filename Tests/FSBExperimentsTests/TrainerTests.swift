@@ -196,5 +196,17 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotNil(LossStallCheck.warning(epochOneTrainLoss: 3.7, trainAccuracy: 22, classCount: 10))
         XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: 0.68, trainAccuracy: 81, classCount: 10))
     }
+
+    func testProfileWithoutTrainingEqualsTheRunsProfile() throws {
+        let folder = temporaryFolder()
+        _ = try Trainer(config: try tinyConfig(epochs: 1), options: .init(runDirectory: folder, quiet: true)).run()
+        let text = try String(contentsOfFile: folder + "/profile.txt", encoding: .utf8)
+        let csv = try String(contentsOfFile: folder + "/profile.csv", encoding: .utf8)
+        XCTAssertEqual(try ModelSummary.profile(checkpointFile: folder + "/last.fsbckpt").render(), text)
+        XCTAssertEqual(try ModelSummary.profile(configFile: folder + "/config.json").csv(), csv)
+        let bwn = try ModelSummary.profile(configFile: folder + "/config.json", overrides: [try ConfigOverride(parsing: "model.method=bwn")])
+        XCTAssertNotEqual(bwn.render(), text)
+        XCTAssertTrue(bwn.render().split(separator: "\n").contains { $0.hasPrefix("conv2 ") && $0.contains(" bwn ") }, bwn.render())
+    }
 }
 

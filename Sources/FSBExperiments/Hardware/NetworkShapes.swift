@@ -30,16 +30,7 @@ public enum NetworkShapes {
     /// Builds the experiment's network (without reading any data: the input shape and
     /// class count follow from the dataset name) and returns its layer shapes.
     public static func layerShapes(of config: ExperimentConfig) throws -> [LayerShape] {
-        let name = config.dataset.name
-        var model = config
-        // Signs do not change shapes; avoid reading a sign checkpoint just to count cycles.
-        if model.model.fsb.signInit == .checkpoint {
-            model.model.fsb.signInit = .random
-            model.model.fsb.signCheckpoint = nil
-        }
-        let network = try ModelBuilder.build(model, inputShape: [name.channels, name.height, name.width],
-                                             classCount: name.classCount(labels: config.dataset.cifar100Labels))
-        return layerShapes(of: network)
+        layerShapes(of: try ModelBuilder.buildForShapes(config))
     }
 
     /// Layer shapes of a file that is either an experiment config (`.json`) or a checkpoint.

@@ -1,4 +1,5 @@
 import FSBCore
+import FSBData
 import FSBNN
 import Foundation
 
@@ -47,4 +48,19 @@ public enum ModelBuilder {
         }
         return network
     }
+
+    /// Builds the experiment's network without reading any data (the input shape and class
+    /// count follow from the dataset name) and without reading a sign checkpoint (signs
+    /// change neither shapes nor counts): for the model profile and the simulator.
+    public static func buildForShapes(_ config: ExperimentConfig) throws -> Network {
+        let name = config.dataset.name
+        var model = config
+        if model.model.fsb.signInit == .checkpoint {
+            model.model.fsb.signInit = .random
+            model.model.fsb.signCheckpoint = nil
+        }
+        return try build(model, inputShape: [name.channels, name.height, name.width],
+                         classCount: name.classCount(labels: config.dataset.cifar100Labels))
+    }
 }
+
