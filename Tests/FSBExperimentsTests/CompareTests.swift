@@ -54,11 +54,13 @@ final class CompareTests: XCTestCase {
         let runs = try String(contentsOfFile: output + "/runs.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(runs.count, 5)
         XCTAssertTrue(runs[0].hasPrefix("model.method,seed,folder,status,error,name,dataset,model,method,"), String(runs[0]))
+        XCTAssertEqual(runs[0].split(separator: ",").filter { $0 == "seed" }.count, 1, String(runs[0]))
         XCTAssertTrue(runs[0].hasSuffix("fsb-int8-os_total_cycles,fsb-int8-os_energy_uj"), String(runs[0]))
         let table = try String(contentsOfFile: output + "/table.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(table.count, 3) // header + bwn + fsb, grouped over seeds
-        XCTAssertTrue(table[0].hasPrefix("model.method,runs,best_test_acc,final_test_acc,params,trainable_params,model_kib,update_kib"))
-        XCTAssertTrue(table[1].hasPrefix("bwn,2,"))
+        XCTAssertTrue(table[0].hasPrefix("model.method,n,failed,best_test_acc_mean,best_test_acc_std,final_test_acc_mean,final_test_acc_std,params,trainable_params,model_kib,update_kib"), String(table[0]))
+        XCTAssertTrue(table[1].hasPrefix("bwn,2,0,"), String(table[1]))
+        XCTAssertFalse(table.joined().contains("±"))
         let markdown = try String(contentsOfFile: output + "/table.md", encoding: .utf8)
         XCTAssertTrue(markdown.contains("| fsb | 2 |"), markdown)
         let verdicts = try String(contentsOfFile: output + "/verdicts.txt", encoding: .utf8)
@@ -167,4 +169,25 @@ final class CompareTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix(#"\#(spec): base: cannot read base config "base.json" (looked for \#(folder.path)/configs/compare/base.json"#), "\(error)")
         }
     }
+
+    func testTablesForOneSeedAndVerdictWording() throws {
+        func row(_ method: String, accuracy: Double, updateBits: Int, energy: Double) -> CompareRow {
+            let summary = RunSummary(name: "x", dataset: "mnist", model: "lenet5", method: method, granularity: "-", alphaSign: "-",
+                                     signInit: "-", signCodebook: "-", firstLayerMethod: "fp", lastLayerMethod: "fp", seed: 1, epochs: 1,
+                                     params: 10, trainableParams: 10, modelBits: 8192, updateBits: updateBits,
+                                     bestTestAccuracy: accuracy, bestEpoch: 1, finalTestAccuracy: accuracy, finalTestLoss: 0.1, wallSeconds: 1)
+            return CompareRow(settings: ["model.method": method, "seed": "1"], folder: method, status: "done", error: "",
+                              summary: summary, hardware: ["hw": .init(totalCycles: 100, energyMicrojoules: energy)])
+        }
+        let tables = CompareTables(rows: [row("bwn", accuracy: 78.6, updateBits: 1000, energy: 4), row("fp", accuracy: 80.25, updateBits: 15900, energy: 2)],
+                                   axes: ["model.method", "seed"], hardware: ["hw"], references: ["model.method": "bwn"])
+        let csv = tables.csv().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(csv[0], "model.method,n,failed,best_test_acc_mean,best_test_acc_std,final_test_acc_mean,final_test_acc_std,params,trainable_params,model_kib,update_kib,hw_total_cycles,hw_energy_uj")
+        XCTAssertEqual(csv[1], "bwn,1,0,78.6000,,78.6000,,10,10,1.0,0.1,100,4.00")
+        let markdown = tables.markdown()
+        XCTAssertTrue(markdown.contains("| bwn | 1 | 78.60 | 78.60 | 10 |"), markdown)
+        XCTAssertFalse(markdown.contains("±"), markdown)
+        XCTAssertEqual(tables.verdicts(), "model.method=fp vs bwn: +1.65 points final test accuracy (1 seed); update 15.9x larger; hw energy 2x lower\n")
+    }
 }
+
