@@ -72,6 +72,7 @@ public struct CompareRunner {
             _ = try trainer.run()
             try? FileManager.default.removeItem(at: directory.appendingPathComponent("error.txt"))
         } catch let interrupted as TrainingInterrupted {
+            FileHandle.standardError.write(Data((interrupted.description + "\n").utf8))
             try? AtomicFile.write(interrupted.description + "\n", to: directory.appendingPathComponent("error.txt"))
         } catch {
             try? AtomicFile.write("\(error)\n", to: directory.appendingPathComponent("error.txt"))

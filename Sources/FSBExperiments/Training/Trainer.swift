@@ -55,6 +55,12 @@ public final class Trainer {
     private let optimizer: Optimizer
     private let schedule: LearningRateSchedule
     private var progress: TrainingProgress
+    /// Seconds spent loading the data and building the model.
+    private var dataSeconds: Double = 0
+    /// Start of this session's training and the optimizer step it started at (for the total ETA).
+    private var sessionStart = Date()
+    private var sessionFirstStep = 0
+    private var sessionWallBefore: Double = 0
 
     /// Prepares a new run in `options.runDirectory` (which must not already hold a run).
     public convenience init(config: ExperimentConfig, options: Options) throws {
@@ -84,11 +90,13 @@ public final class Trainer {
         if checkpoint == nil, FileManager.default.fileExists(atPath: folder.lastCheckpoint.path) {
             throw FSBError("\(options.runDirectory): already holds a run; resume it with --resume \(options.runDirectory) or choose another --output")
         }
+        let loadStart = Date()
         data = try DataPipeline(config, dataRoot: options.dataRoot)
         network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
         optimizer = config.training.optimizer.makeOptimizer()
         schedule = config.training.schedule.schedule(baseLearningRate: config.training.optimizer.learningRate)
         progress = TrainingProgress()
+        dataSeconds = Date().timeIntervalSince(loadStart)
         if let checkpoint {
             try CheckpointState.restore(checkpoint, into: network, optimizer: optimizer, file: folder.lastCheckpoint.path)
             progress = checkpoint.header.progress
@@ -107,9 +115,13 @@ public final class Trainer {
             try AtomicFile.write(profile.render(), to: folder.profileText)
             try AtomicFile.write(profile.csv(), to: folder.profileCSV)
         }
+        reportStart()
         InterruptFlag.install()
         defer { InterruptFlag.uninstall() }
         let runStart = Date()
+        sessionStart = runStart
+        sessionFirstStep = progress.globalStep
+        sessionWallBefore = progress.wallSeconds
         let wallBefore = progress.wallSeconds
         let epochs = config.training.epochs
         let samples = data.train.labels.count
@@ -149,13 +161,13 @@ public final class Trainer {
                 reporter.step(epoch: epoch + 1, epochs: epochs, batch: progress.nextBatch, batches: batches.count,
                               loss: progress.epochLossSum / Double(progress.epochSeen),
                               accuracy: accuracyPercent(correct: progress.epochCorrect, total: progress.epochSeen),
-                              imagesPerSecond: Double(progress.epochSeen) / max(elapsed, 1e-9), epochElapsed: elapsed)
+                              imagesPerSecond: Double(progress.epochSeen) / max(elapsed, 1e-9), epochElapsed: elapsed,
+                              runElapsed: wallBefore + Date().timeIntervalSince(runStart), runRemaining: remainingSeconds())
                 if let limit = options.interruptAfterSteps, progress.globalStep == limit { InterruptFlag.raise() }
                 if InterruptFlag.isRaised && progress.nextBatch < batches.count {
                     progress.epochSeconds = elapsed
                     progress.wallSeconds = wallBefore + Date().timeIntervalSince(runStart)
                     try saveCheckpoint(to: folder.lastCheckpoint)
-                    reporter.note("interrupted: saved \(folder.lastCheckpoint.path)")
                     throw TrainingInterrupted(signal: InterruptFlag.signalName, runDirectory: options.runDirectory,
                                               epoch: epoch + 1, batch: progress.nextBatch)
                 }
@@ -202,12 +214,34 @@ public final class Trainer {
             progress.bestEpoch = epoch + 1
         }
         try AtomicFile.write(EpochMetrics.table(withValidation: data.validation != nil).render(progress.metrics), to: folder.metrics)
-        reporter.epochDone(row, epochs: config.training.epochs)
+        reporter.epochDone(row, epochs: config.training.epochs, runElapsed: sessionWallBefore + Date().timeIntervalSince(sessionStart),
+                           runRemaining: remainingSeconds())
         if epoch == 0, let warning = LossStallCheck.warning(epochOneTrainLoss: row.trainLoss, trainAccuracy: row.trainAccuracy,
                                                             classCount: data.classCount) {
             reporter.warning(warning)
         }
         if isBest && config.output.saveBest { try saveCheckpoint(to: folder.bestCheckpoint) }
+    }
+
+    /// Seconds until the last epoch ends, from this session's time per optimizer step
+    /// (evaluation included).
+    private func remainingSeconds() -> Double {
+        let done = progress.globalStep - sessionFirstStep
+        guard done > 0 else { return 0 }
+        let perStep = Date().timeIntervalSince(sessionStart) / Double(done)
+        return perStep * Double(max(0, config.training.epochs * stepsPerEpoch - progress.globalStep))
+    }
+
+    /// The line before epoch 1 (or before continuing): data counts and load time, model size.
+    private func reportStart() {
+        let profile = network.profile()
+        let validation = data.validation.map { ", \($0.labels.count) validation" } ?? ""
+        let start = progress.epoch == 0 && progress.globalStep == 0
+            ? "training" : "resuming at epoch \(progress.epoch + 1) batch \(progress.nextBatch + 1)"
+        reporter.note(String(format: "data: %@ %d train%@, %d test images, loaded in %.1f s; model: %@ (%@), %d parameters (%d trainable); %@: %d epochs x %d steps, %d threads",
+                             config.dataset.name.rawValue, data.train.labels.count, validation, data.test.labels.count, dataSeconds,
+                             config.model.architecture.rawValue, config.model.method.rawValue, profile.totalParams, profile.trainableParams,
+                             start, config.training.epochs, stepsPerEpoch, config.training.threads ?? Kernels.threadCount))
     }
 
     private func saveCheckpoint(to url: URL) throws {
