@@ -11,11 +11,13 @@ struct CompareCommand: ParsableCommand {
         Finished cells are skipped, so re-running an interrupted compare resumes it.
 
         Examples:
-          fsb compare --spec configs/compare/mnist-methods.json --data-root ../shared/datasets
-          fsb compare --spec configs/compare/mnist-methods.json --jobs 2
-          fsb compare --spec configs/compare/mnist-methods.json --set training.epochs=2 --output runs/quick-grid
-          fsb compare --spec S.json --output out --shard 1/4            # one of 4 disjoint slices
-          fsb compare --spec S.json --output merged --collect out1 out2  # merge slices into tables
+          fsb compare --spec configs/compare/mnist-methods.json \\
+            --data-root ../shared/datasets --jobs 2
+          fsb compare --spec configs/compare/mnist-methods.json \\
+            --set training.epochs=2 --output runs/quick-grid
+          # one of 4 disjoint slices, then merge the slices into tables:
+          fsb compare --spec S.json --output out1 --shard 1/4
+          fsb compare --spec S.json --output merged --collect out1 out2 out3 out4
           fsb compare --spec S.json --output out --emit slurm --shards 8 > grid.sbatch
         """)
 
@@ -30,7 +32,7 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder (default: the spec's output, else runs/compare/<name>).")
     var output: String?
 
-    @Option(name: .long, help: "Cells to train at once, as separate processes (default 1).")
+    @Option(name: .long, help: "Cells to train at once, as separate processes.")
     var jobs: Int = 1
 
     @Option(name: .long, help: "Run only slice I of N of the grid, written I/N (1-based).")
@@ -42,7 +44,7 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "Print a cluster script instead of running: slurm.")
     var emit: String?
 
-    @Option(name: .long, help: "Number of array tasks for --emit slurm (default 4).")
+    @Option(name: .long, help: "Number of array tasks for --emit slurm.")
     var shards: Int = 4
 
     @OptionGroup var data: DataRootOption

@@ -10,7 +10,8 @@ struct EvalCommand: ParsableCommand {
         discussion: """
         Examples:
           fsb eval --checkpoint runs/quickstart/last.fsbckpt
-          fsb eval --checkpoint runs/fsb1/best.fsbckpt --data-root ../shared/datasets --split train --output runs/fsb1/eval
+          fsb eval --checkpoint runs/fsb1/best.fsbckpt --data-root ../shared/datasets \\
+            --split train --output runs/fsb1/eval
           fsb eval --checkpoint runs/quickstart/last.fsbckpt --sign-path
         """)
 

@@ -19,7 +19,8 @@ struct SimulateHWCommand: ParsableCommand {
 
         Examples:
           fsb simulate-hw --config configs/cifar10-resnet20-fsb.json \\
-            --hardware configs/hw/mac-int8-os.json --hardware configs/hw/fsb-int8-os.json
+            --hardware configs/hw/mac-int8-os.json \\
+            --hardware configs/hw/fsb-int8-os.json
           fsb simulate-hw --topology configs/hw/topologies/resnet20.csv \\
             --hardware configs/hw/mac-int8-os.json \\
             --hardware configs/hw/fsb-int8-os.json
@@ -27,7 +28,6 @@ struct SimulateHWCommand: ParsableCommand {
             --hardware configs/hw/bwn-int8-os.json \\
             --hardware configs/hw/fsb-int8-os.json \\
             --mode train --batch-size 32 --output results/hw-lenet5
-
         """
     )
 

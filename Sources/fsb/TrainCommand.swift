@@ -15,7 +15,8 @@ struct TrainCommand: ParsableCommand {
 
         Examples:
           fsb train --config configs/quickstart.json
-          fsb train --config configs/mnist-lenet5-fsb.json --data-root ../shared/datasets --output runs/fsb1
+          fsb train --config configs/mnist-lenet5-fsb.json \\
+            --data-root ../shared/datasets --output runs/fsb1
           fsb train --config configs/mnist-lenet5-fp.json --seed 2 --epochs 1
           fsb train --config configs/quickstart.json --set model.method=bwn \\
             --set training.optimizer.learningRate=0.001 --output runs/quick-bwn
