@@ -65,29 +65,24 @@ struct SimulateHWCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let layers = try topology.map { try TopologyCSV.read(path: $0) }
-                ?? NetworkShapes.layerShapes(ofConfigOrCheckpoint: config ?? "").layers
-            let accelerators = try hardware.map { try Accelerator.load(configPath: $0) }
-            let simulation = try HardwareSimulation.run(layers: layers, accelerators: accelerators,
-                                                        mode: mode, batchSize: batchSize)
-            print(simulation.summary, terminator: "")
+        let layers = try topology.map { try TopologyCSV.read(path: $0) }
+            ?? NetworkShapes.layerShapes(ofConfigOrCheckpoint: config ?? "").layers
+        let accelerators = try hardware.map { try Accelerator.load(configPath: $0) }
+        let simulation = try HardwareSimulation.run(layers: layers, accelerators: accelerators,
+                                                    mode: mode, batchSize: batchSize)
+        print(simulation.summary, terminator: "")
+        if let output {
+            try simulation.write(to: URL(fileURLWithPath: output))
+        }
+        if let verify, let config {
+            let check = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
+                                                 dataRoot: data.dataRoot)
+            print("")
+            print(check.render(), terminator: "")
             if let output {
-                try simulation.write(to: URL(fileURLWithPath: output))
+                try AtomicFile.write(check.render(), to: URL(fileURLWithPath: output).appendingPathComponent("verify.txt"))
             }
-            if let verify, let config {
-                let check = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
-                                                     dataRoot: data.dataRoot)
-                print("")
-                print(check.render(), terminator: "")
-                if let output {
-                    try AtomicFile.write(check.render(), to: URL(fileURLWithPath: output).appendingPathComponent("verify.txt"))
-                }
-                if !check.bitExact { throw ExitCode.failure }
-            }
-        } catch let error as UserFacingError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode.failure
+            if !check.bitExact { throw ExitCode.failure }
         }
     }
 }
