@@ -21,7 +21,7 @@ struct CompareCommand: ParsableCommand {
           fsb compare --spec S.json --output out --emit slurm --shards 8 > grid.sbatch
         """)
 
-    @Option(name: .long, help: "Compare spec (JSON).")
+    @Option(name: .long, help: "Compare spec (JSON).", completion: .file(extensions: ["json"]))
     var spec: String
 
     @Option(name: .customLong("set"), help: ArgumentHelp(
@@ -29,7 +29,7 @@ struct CompareCommand: ParsableCommand {
         valueName: "path=value"))
     var overrides: [String] = []
 
-    @Option(name: .long, help: "Output folder (default: the spec's output, else runs/compare/<name>).")
+    @Option(name: .long, help: "Output folder (default: the spec's output, else runs/compare/<name>).", completion: .directory)
     var output: String?
 
     @Option(name: .long, help: "Cells to train at once, as separate processes.")
@@ -38,10 +38,10 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "Run only slice I of N of the grid, written I/N (1-based).")
     var shard: String?
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Merge the runs found in these compare output folders into the tables; trains nothing.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Merge the runs found in these compare output folders into the tables; trains nothing.", completion: .directory)
     var collect: [String] = []
 
-    @Option(name: .long, help: "Print a cluster script instead of running: slurm.")
+    @Option(name: .long, help: "Print a cluster script instead of running: slurm.", completion: .list(["slurm"]))
     var emit: String?
 
     @Option(name: .long, help: "Number of array tasks for --emit slurm.")

@@ -21,16 +21,17 @@ struct DatasetsCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("data-root"), help: ArgumentHelp("Folder holding one sub-folder per dataset.", valueName: "DIR"))
+    @Option(name: .customLong("data-root"), help: ArgumentHelp("Folder holding one sub-folder per dataset.", valueName: "DIR"), completion: .directory)
     var dataRoot: String?
 
     @Flag(help: "Verify the SHA-256 of each file's uncompressed content against the official files.")
     var checksums = false
 
-    @Option(help: "CIFAR-100 labels to count: fine or coarse.")
+    @Option(help: "CIFAR-100 labels to count: fine or coarse.", completion: .list(CIFAR100LabelKind.allCases.map(\.rawValue)))
     var cifar100Labels: String = CIFAR100LabelKind.fine.rawValue
 
-    @Argument(help: ArgumentHelp("Datasets to list (default: all).", valueName: "dataset"))
+    @Argument(help: ArgumentHelp("Datasets to list (default: all).", valueName: "dataset"),
+              completion: .list(DatasetName.allCases.map(\.rawValue)))
     var names: [String] = []
 
     func validate() throws {

@@ -15,15 +15,15 @@ struct EvalCommand: ParsableCommand {
           fsb eval --checkpoint runs/quickstart/last.fsbckpt --sign-path
         """)
 
-    @Option(name: .long, help: "Checkpoint file (.fsbckpt).")
+    @Option(name: .long, help: "Checkpoint file (.fsbckpt).", completion: .file(extensions: ["fsbckpt"]))
     var checkpoint: String
 
     @OptionGroup var data: DataRootOption
 
-    @Option(name: .long, help: "Which split to evaluate: test or train.")
+    @Option(name: .long, help: "Which split to evaluate: test or train.", completion: .list(["test", "train"]))
     var split: String = "test"
 
-    @Option(name: .long, help: "Folder for eval.csv, per_class.csv and confusion.csv.")
+    @Option(name: .long, help: "Folder for eval.csv, per_class.csv and confusion.csv.", completion: .directory)
     var output: String?
 
     @Flag(name: .long, help: "Run fsb kernel-granularity convolutions on the sign path (sign convolutions, then factors) instead of the GEMM; fastest with a small sign codebook.")

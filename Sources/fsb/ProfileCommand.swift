@@ -18,10 +18,10 @@ struct ProfileCommand: ParsableCommand {
           fsb profile --checkpoint runs/quickstart/last.fsbckpt --csv > profile.csv
         """)
 
-    @Option(name: .long, help: "Experiment config (JSON).")
+    @Option(name: .long, help: "Experiment config (JSON).", completion: .file(extensions: ["json"]))
     var config: String?
 
-    @Option(name: .long, help: "Checkpoint file (.fsbckpt): the model it was trained with.")
+    @Option(name: .long, help: "Checkpoint file (.fsbckpt): the model it was trained with.", completion: .file(extensions: ["fsbckpt"]))
     var checkpoint: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp(

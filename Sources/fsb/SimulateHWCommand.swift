@@ -31,13 +31,13 @@ struct SimulateHWCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "Network as a SCALE-Sim topology CSV.")
+    @Option(name: .long, help: "Network as a SCALE-Sim topology CSV.", completion: .file(extensions: ["csv"]))
     var topology: String?
 
-    @Option(name: .long, help: "Network from an experiment config (.json) or a checkpoint (.fsbckpt).")
+    @Option(name: .long, help: "Network from an experiment config (.json) or a checkpoint (.fsbckpt).", completion: .file(extensions: ["json", "fsbckpt"]))
     var config: String?
 
-    @Option(name: .long, help: "Hardware config JSON (repeat for several accelerators side by side).")
+    @Option(name: .long, help: "Hardware config JSON (repeat for several accelerators side by side).", completion: .file(extensions: ["json"]))
     var hardware: [String] = []
 
     @Option(name: .long, help: "inference or train.")
@@ -51,7 +51,7 @@ struct SimulateHWCommand: ParsableCommand {
 
     @OptionGroup var data: DataRootOption
 
-    @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (written atomically).")
+    @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (written atomically).", completion: .directory)
     var output: String?
 
     func validate() throws {

@@ -23,10 +23,10 @@ struct TrainCommand: ParsableCommand {
           fsb train --resume runs/fsb1
         """)
 
-    @Option(name: .long, help: "Experiment config (JSON).")
+    @Option(name: .long, help: "Experiment config (JSON).", completion: .file(extensions: ["json"]))
     var config: String?
 
-    @Option(name: .long, help: "Run folder (default: the config's output.directory, else runs/<name>).")
+    @Option(name: .long, help: "Run folder (default: the config's output.directory, else runs/<name>).", completion: .directory)
     var output: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp(
@@ -45,7 +45,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress output.")
     var quiet = false
 
-    @Option(name: .long, help: "Continue the interrupted run in this folder.")
+    @Option(name: .long, help: "Continue the interrupted run in this folder.", completion: .directory)
     var resume: String?
 
     func validate() throws {
@@ -91,6 +91,7 @@ struct TrainCommand: ParsableCommand {
 
 /// `--data-root DIR`, shared by every command that reads data.
 struct DataRootOption: ParsableArguments {
-    @Option(name: .long, help: "Folder holding mnist/, fashion-mnist/, cifar-10/, cifar-100/ (default: $FSB_DATA_ROOT, else datasets/).")
+    @Option(name: .long, help: "Folder holding mnist/, fashion-mnist/, cifar-10/, cifar-100/ (default: $FSB_DATA_ROOT, else datasets/; on --resume: the run's recorded one).",
+            completion: .directory)
     var dataRoot: String?
 }
