@@ -18,7 +18,8 @@ struct CompareCommand: ParsableCommand {
           # one of 4 disjoint slices, then merge the slices into tables:
           fsb compare --spec S.json --output out1 --shard 1/4
           fsb compare --spec S.json --output merged --collect out1 out2 out3 out4
-          fsb compare --spec S.json --output out --emit slurm --shards 8 > grid.sbatch
+          fsb compare --spec S.json --output out --emit slurm --shards 8 \\
+            --time 0-04:00:00 --mem 8G > grid.sbatch
         """)
 
     @Option(name: .long, help: "Compare spec (JSON).", completion: .file(extensions: ["json"]))
@@ -47,6 +48,15 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "Number of array tasks for --emit slurm.")
     var shards: Int = 4
 
+    @Option(name: .customLong("cpus-per-task"), help: "--emit slurm: CPUs per task (default: the largest training.threads of the cells, else 2).")
+    var cpusPerTask: Int?
+
+    @Option(name: .long, help: ArgumentHelp("--emit slurm: time limit per task, as sbatch --time takes it.", valueName: "D-HH:MM:SS"))
+    var time: String?
+
+    @Option(name: .long, help: ArgumentHelp("--emit slurm: memory per node, as sbatch --mem takes it.", valueName: "size"))
+    var mem: String?
+
     @OptionGroup var data: DataRootOption
 
     @Flag(name: .long, help: "No progress output.")
@@ -66,6 +76,10 @@ struct CompareCommand: ParsableCommand {
         }
         if let emit, emit != "slurm" { throw ValidationError("--emit supports \"slurm\", got \"\(emit)\"") }
         if shards < 1 { throw ValidationError("--shards must be >= 1, got \(shards)") }
+        if emit == nil && (cpusPerTask != nil || time != nil || mem != nil) {
+            throw ValidationError("--cpus-per-task, --time and --mem apply to --emit slurm")
+        }
+        if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be >= 1, got \(cpusPerTask)") }
     }
 
     private func parsedShard(_ text: String) -> (index: Int, count: Int)? {
@@ -78,7 +92,8 @@ struct CompareCommand: ParsableCommand {
         let runner = try CompareRunner(specFile: spec, output: output, dataRoot: data.dataRoot, quiet: quiet,
                                        overrides: try overrides.map { try ConfigOverride(parsing: $0) })
         if emit != nil {
-            print(runner.slurmScript(shards: shards, executable: Self.executablePath), terminator: "")
+            print(try runner.prepareSlurm(shards: shards, executable: Self.executablePath, cpusPerTask: cpusPerTask,
+                                          time: time, memory: mem), terminator: "")
             return
         }
         let rows: [CompareRow]

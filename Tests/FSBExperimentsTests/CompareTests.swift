@@ -151,7 +151,20 @@ final class CompareTests: XCTestCase {
         XCTAssertEqual(cells.map(\.config.dataset.path), Array(repeating: folder.appendingPathComponent("data/mnist").standardizedFileURL.path, count: 2))
         XCTAssertEqual(cells.map(\.config.training.epochs), [2, 2])
         XCTAssertEqual(cells.map(\.config.model.fsb.signCodebook), [4, 4])
-        XCTAssertTrue(runner.slurmScript(shards: 2, executable: "fsb").contains(#" --set 'training.epochs=2' --set 'model.fsb.signCodebook=4' --quiet"#))
+        let script = try runner.prepareSlurm(shards: 2, executable: "/bin/fsb", time: "1:00:00", memory: "4G")
+        let out = folder.appendingPathComponent("out").standardizedFileURL.path
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out), "the folder of the Slurm logs must exist before sbatch")
+        XCTAssertTrue(script.contains("#SBATCH --output=\(out)/slurm-%A_%a.out\n"), script)
+        XCTAssertTrue(script.contains("#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)\n"), script)
+        XCTAssertTrue(script.contains("#SBATCH --cpus-per-task=2\n#SBATCH --chdir"), script) // no threads in the cells: 2
+        XCTAssertTrue(script.contains("#SBATCH --time=1:00:00\n#SBATCH --mem=4G\n"), script)
+        XCTAssertTrue(script.contains("'/bin/fsb' compare --spec '\(spec)' --output '\(out)' --shard \"${SLURM_ARRAY_TASK_ID}/2\""
+                                      + " --set 'training.epochs=2' --set 'model.fsb.signCodebook=4' --set training.threads=2 --quiet"), script)
+        let threaded = try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true,
+                                         overrides: [try ConfigOverride(parsing: "training.threads=8")])
+        let eight = try threaded.prepareSlurm(shards: 1, executable: "/bin/fsb")
+        XCTAssertTrue(eight.contains("#SBATCH --cpus-per-task=8\n"), eight)
+        XCTAssertFalse(eight.contains("--set training.threads=8 --quiet"), eight)
 
         let overlapping = try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true,
                                             overrides: [try ConfigOverride(parsing: "model.method=fp")])
