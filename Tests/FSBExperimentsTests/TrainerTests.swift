@@ -186,15 +186,16 @@ final class TrainerTests: XCTestCase {
             let summary = try Trainer(config: config, options: .init(runDirectory: folder, quiet: true)).run()
             XCTAssertGreaterThan(summary.finalTestAccuracy, 85, method)
             let metrics = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8).split(separator: "\n")[1].split(separator: ",")
-            XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: Double(metrics[2])!, trainAccuracy: Double(metrics[3])!, classCount: 10), method)
+            XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: Double(metrics[2])!, trainAccuracy: Double(metrics[3])!, classCount: 10, steps: 40), method)
         }
     }
 
     func testStalledLossIsReported() {
-        let stalled = LossStallCheck.warning(epochOneTrainLoss: 2.3011, trainAccuracy: 11.2, classCount: 10)
+        let stalled = LossStallCheck.warning(epochOneTrainLoss: 2.3011, trainAccuracy: 11.2, classCount: 10, steps: 40)
         XCTAssertEqual(stalled, "warning: after epoch 1 the training loss is 2.3011 (accuracy 11.20%), not below the loss of an untrained network (ln 10 = 2.3026): training is not making progress; try a lower training.optimizer.learningRate, model.batchNorm true, or another training.optimizer.kind")
-        XCTAssertNotNil(LossStallCheck.warning(epochOneTrainLoss: 3.7, trainAccuracy: 22, classCount: 10))
-        XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: 0.68, trainAccuracy: 81, classCount: 10))
+        XCTAssertNotNil(LossStallCheck.warning(epochOneTrainLoss: 3.7, trainAccuracy: 22, classCount: 10, steps: 40))
+        XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: 0.68, trainAccuracy: 81, classCount: 10, steps: 40))
+        XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: 2.3011, trainAccuracy: 11.2, classCount: 10, steps: 5)) // too short to judge
     }
 
     func testProfileWithoutTrainingEqualsTheRunsProfile() throws {

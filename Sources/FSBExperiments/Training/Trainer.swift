@@ -217,7 +217,7 @@ public final class Trainer {
         reporter.epochDone(row, epochs: config.training.epochs, runElapsed: sessionWallBefore + Date().timeIntervalSince(sessionStart),
                            runRemaining: remainingSeconds())
         if epoch == 0, let warning = LossStallCheck.warning(epochOneTrainLoss: row.trainLoss, trainAccuracy: row.trainAccuracy,
-                                                            classCount: data.classCount) {
+                                                            classCount: data.classCount, steps: stepsPerEpoch) {
             reporter.warning(warning)
         }
         if isBest && config.output.saveBest { try saveCheckpoint(to: folder.bestCheckpoint) }
