@@ -162,7 +162,7 @@ public final class Trainer {
                               loss: progress.epochLossSum / Double(progress.epochSeen),
                               accuracy: accuracyPercent(correct: progress.epochCorrect, total: progress.epochSeen),
                               imagesPerSecond: Double(progress.epochSeen) / max(elapsed, 1e-9), epochElapsed: elapsed,
-                              runElapsed: wallBefore + Date().timeIntervalSince(runStart), runRemaining: remainingSeconds())
+                              runElapsed: runElapsed(), runRemaining: remainingSeconds())
                 if let limit = options.interruptAfterSteps, progress.globalStep == limit { InterruptFlag.raise() }
                 if InterruptFlag.isRaised && progress.nextBatch < batches.count {
                     progress.epochSeconds = elapsed
@@ -214,14 +214,16 @@ public final class Trainer {
             progress.bestEpoch = epoch + 1
         }
         try AtomicFile.write(EpochMetrics.table(withValidation: data.validation != nil).render(progress.metrics), to: folder.metrics)
-        reporter.epochDone(row, epochs: config.training.epochs, runElapsed: sessionWallBefore + Date().timeIntervalSince(sessionStart),
-                           runRemaining: remainingSeconds())
+        reporter.epochDone(row, epochs: config.training.epochs, runElapsed: runElapsed(), runRemaining: remainingSeconds())
         if epoch == 0, let warning = LossStallCheck.warning(epochOneTrainLoss: row.trainLoss, trainAccuracy: row.trainAccuracy,
                                                             classCount: data.classCount, steps: stepsPerEpoch) {
             reporter.warning(warning)
         }
         if isBest && config.output.saveBest { try saveCheckpoint(to: folder.bestCheckpoint) }
     }
+
+    /// Seconds the run has taken so far, over every session.
+    private func runElapsed() -> Double { sessionWallBefore + Date().timeIntervalSince(sessionStart) }
 
     /// Seconds until the last epoch ends, from this session's time per optimizer step
     /// (evaluation included).
