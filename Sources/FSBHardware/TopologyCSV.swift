@@ -35,8 +35,14 @@ public struct TopologyError: UserFacingError, Equatable {
 /// `F + s * (out - 1)` to give the same output size and counts as SCALE-Sim.
 /// Linear layers are written as 1x1 IFMAPs with 1x1 filters; layers whose name contains
 /// "DP" are rejected (SCALE-Sim treats them as depthwise).
+///
+/// SCALE-Sim's GEMM format (`Layer, M, N, K,` then `name, M, N, K,` rows: an MxK matrix
+/// times a KxN one) is read too, as SCALE-Sim reads it (`topology_utils.load_arrays_gemm`):
+/// an MxK IFMAP with one channel, N filters of 1xK, stride 1. Lines may end in CRLF.
 public enum TopologyCSV {
     public static let header = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"
+    /// The header of SCALE-Sim's GEMM topologies.
+    public static let gemmHeader = "Layer, M, N, K,"
 
     private static let fieldNames = ["IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width",
                                      "Channels", "Num Filter", "Strides"]
@@ -44,21 +50,27 @@ public enum TopologyCSV {
     /// Parses topology text; `file` is used in error messages.
     public static func parse(_ text: String, file: String) throws -> [LayerShape] {
         var layers: [LayerShape] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var sawHeader = false
+        // "\r\n" is one Character in Swift: split on unicode scalars so CRLF files split into lines.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var gemm: Bool?
         for (index, rawLine) in lines.enumerated() {
             let lineNumber = index + 1
-            let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
+            let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            if !sawHeader {
-                sawHeader = true
-                guard line.lowercased().hasPrefix("layer name") else {
+            guard let isGEMM = gemm else {
+                let names = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                if names.first == "layer name" {
+                    gemm = false
+                } else if names.prefix(4) == ["layer", "m", "n", "k"] {
+                    gemm = true
+                } else {
                     throw TopologyError(file: file, line: lineNumber, column: 1,
-                                        message: "expected the header \"\(header)\", found \"\(line)\"")
+                                        message: "expected the header \"\(header)\" or \"\(gemmHeader)\", found \"\(line)\"")
                 }
                 continue
             }
-            layers.append(try parseRow(line, file: file, lineNumber: lineNumber))
+            layers.append(try isGEMM ? parseGEMMRow(line, file: file, lineNumber: lineNumber)
+                                     : parseRow(line, file: file, lineNumber: lineNumber))
         }
         if layers.isEmpty {
             throw TopologyError(file: file, line: max(1, lines.count), column: 1,
@@ -78,7 +90,10 @@ public enum TopologyCSV {
         return try parse(text, file: path)
     }
 
-    private static func parseRow(_ line: String, file: String, lineNumber: Int) throws -> LayerShape {
+    /// A row split into its name and positive integer fields (named `fieldNames`), with
+    /// the trailing comma required; `starts` are the 1-based columns of the fields.
+    private static func fields(of line: String, fieldNames: [String], what: String, file: String,
+                               lineNumber: Int) throws -> (name: String, values: [Int], starts: [Int]) {
         var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         // Column (1-based) of each field's first non-blank character.
         var starts: [Int] = []
@@ -92,17 +107,13 @@ public enum TopologyCSV {
                                 message: "expected a trailing comma after the last field, found end of line")
         }
         fields.removeLast()
-        guard fields.count == 8 else {
+        guard fields.count == fieldNames.count + 1 else {
             throw TopologyError(file: file, line: lineNumber, column: 1,
-                                message: "expected 8 fields (name, 6 sizes, stride), found \(fields.count)")
+                                message: "expected \(fieldNames.count + 1) fields (\(what)), found \(fields.count)")
         }
         let name = fields[0].trimmingCharacters(in: .whitespaces)
         if name.isEmpty {
             throw TopologyError(file: file, line: lineNumber, column: 1, message: "expected a layer name, found an empty field")
-        }
-        if name.contains("DP") {
-            throw TopologyError(file: file, line: lineNumber, column: 1,
-                                message: "layer names containing \"DP\" mean depthwise in SCALE-Sim, which is not modelled; found \"\(name)\"")
         }
         var values: [Int] = []
         for (i, fieldName) in fieldNames.enumerated() {
@@ -112,6 +123,24 @@ public enum TopologyCSV {
                                     message: "\(fieldName): expected an integer in \(LayerShape.dimensionRange.text), found \"\(raw)\"")
             }
             values.append(value)
+        }
+        return (name, values, starts)
+    }
+
+    /// A GEMM row `name, M, N, K,` as SCALE-Sim maps it: MxK IFMAP, 1 channel, N filters of 1xK.
+    private static func parseGEMMRow(_ line: String, file: String, lineNumber: Int) throws -> LayerShape {
+        let (name, values, _) = try fields(of: line, fieldNames: ["M", "N", "K"], what: "name, M, N, K", file: file, lineNumber: lineNumber)
+        let (m, n, k) = (values[0], values[1], values[2])
+        return LayerShape(name: name, kind: .conv, inputChannels: 1, inputHeight: m, inputWidth: k, outputChannels: n,
+                          kernelHeight: 1, kernelWidth: k, stride: 1, padding: 0)
+    }
+
+    private static func parseRow(_ line: String, file: String, lineNumber: Int) throws -> LayerShape {
+        let (name, values, starts) = try fields(of: line, fieldNames: fieldNames, what: "name, 6 sizes, stride",
+                                                file: file, lineNumber: lineNumber)
+        if name.contains("DP") {
+            throw TopologyError(file: file, line: lineNumber, column: 1,
+                                message: "layer names containing \"DP\" mean depthwise in SCALE-Sim, which is not modelled; found \"\(name)\"")
         }
         var (height, width) = (values[0], values[1])
         let (kernelHeight, kernelWidth, channels, filters, stride) = (values[2], values[3], values[4], values[5], values[6])

@@ -53,16 +53,16 @@ enum TrainBenchmark {
                 var images = Tensor(shape: [batch] + input)
                 for i in 0..<images.count { images[i] = generator.nextGaussian() }
                 let labels = (0..<batch).map { _ in Int32(generator.nextInt(below: 10)) }
-                let trainSeconds = try median(steps: steps) {
+                let trainSeconds = median(steps: steps) {
                     net.zeroGradients()
                     let logits = net.forward(images, training: true)
                     let loss = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
                     net.backward(loss.dLogits)
                     optimizer.step(net.parameters, learningRate: 0.01)
                 }
-                let inferSeconds = try median(steps: steps) { _ = net.forward(images, training: false) }
+                let inferSeconds = median(steps: steps) { _ = net.forward(images, training: false) }
                 let single = Tensor(shape: [1] + input, storage: Array(images.storage[0..<input.reduce(1, *)]))
-                let singleSeconds = try median(steps: 50) { _ = net.forward(single, training: false) }
+                let singleSeconds = median(steps: 50) { _ = net.forward(single, training: false) }
                 let row = [framework, network, methodName, String(threads), String(batch),
                            String(format: "%.1f", Double(batch) / trainSeconds),
                            String(format: "%.1f", Double(batch) / inferSeconds),

@@ -11,33 +11,51 @@ struct CompareCommand: ParsableCommand {
         Finished cells are skipped, so re-running an interrupted compare resumes it.
 
         Examples:
-          fsb compare --spec configs/compare/mnist-methods.json --data-root ../shared/datasets
-          fsb compare --spec configs/compare/mnist-methods.json --jobs 2
-          fsb compare --spec S.json --output out --shard 1/4            # one of 4 disjoint slices
-          fsb compare --spec S.json --output merged --collect out1 out2  # merge slices into tables
-          fsb compare --spec S.json --output out --emit slurm --shards 8 > grid.sbatch
+          fsb compare --spec configs/compare/mnist-methods.json \\
+            --data-root ../shared/datasets --jobs 2
+          fsb compare --spec configs/compare/mnist-methods.json \\
+            --set training.epochs=2 --output runs/quick-grid
+          # one of 4 disjoint slices, then merge the slices into tables:
+          fsb compare --spec S.json --output out1 --shard 1/4
+          fsb compare --spec S.json --output merged --collect out1 out2 out3 out4
+          fsb compare --spec S.json --output out --emit slurm --shards 8 \\
+            --time 0-04:00:00 --mem 8G > grid.sbatch
         """)
 
-    @Option(name: .long, help: "Compare spec (JSON).")
+    @Option(name: .long, help: "Compare spec (JSON).", completion: .file(extensions: ["json"]))
     var spec: String
 
-    @Option(name: .long, help: "Output folder (default: the spec's output, else runs/compare/<name>).")
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override a field of the base config (dotted path, JSON value), as fsb train --set; repeatable.",
+        valueName: "path=value"))
+    var overrides: [String] = []
+
+    @Option(name: .long, help: "Output folder (default: the spec's output, else runs/compare/<name>).", completion: .directory)
     var output: String?
 
-    @Option(name: .long, help: "Cells to train at once, as separate processes (default 1).")
+    @Option(name: .long, help: "Cells to train at once, as separate processes.")
     var jobs: Int = 1
 
     @Option(name: .long, help: "Run only slice I of N of the grid, written I/N (1-based).")
     var shard: String?
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Merge the runs found in these compare output folders into the tables; trains nothing.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Merge the runs found in these compare output folders into the tables; trains nothing.", completion: .directory)
     var collect: [String] = []
 
-    @Option(name: .long, help: "Print a cluster script instead of running: slurm.")
+    @Option(name: .long, help: "Print a cluster script instead of running: slurm.", completion: .list(["slurm"]))
     var emit: String?
 
-    @Option(name: .long, help: "Number of array tasks for --emit slurm (default 4).")
+    @Option(name: .long, help: "Number of array tasks for --emit slurm.")
     var shards: Int = 4
+
+    @Option(name: .customLong("cpus-per-task"), help: "--emit slurm: CPUs per task (default: the largest training.threads of the cells, else 2).")
+    var cpusPerTask: Int?
+
+    @Option(name: .long, help: ArgumentHelp("--emit slurm: time limit per task, as sbatch --time takes it.", valueName: "D-HH:MM:SS"))
+    var time: String?
+
+    @Option(name: .long, help: ArgumentHelp("--emit slurm: memory per node, as sbatch --mem takes it.", valueName: "size"))
+    var mem: String?
 
     @OptionGroup var data: DataRootOption
 
@@ -58,6 +76,10 @@ struct CompareCommand: ParsableCommand {
         }
         if let emit, emit != "slurm" { throw ValidationError("--emit supports \"slurm\", got \"\(emit)\"") }
         if let problem = CompareRunner.shardCountRange.problem(shards) { throw ValidationError("--shards \(problem), got \(shards)") }
+        if emit == nil && (cpusPerTask != nil || time != nil || mem != nil) {
+            throw ValidationError("--cpus-per-task, --time and --mem apply to --emit slurm")
+        }
+        if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be >= 1, got \(cpusPerTask)") }
     }
 
     private func parsedShard(_ text: String) -> (index: Int, count: Int)? {
@@ -67,9 +89,11 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let runner = try CompareRunner(specFile: spec, output: output, dataRoot: data.dataRoot, quiet: quiet)
+        let runner = try CompareRunner(specFile: spec, output: output, dataRoot: data.dataRoot, quiet: quiet,
+                                       overrides: try overrides.map { try ConfigOverride(parsing: $0) })
         if emit != nil {
-            print(runner.slurmScript(shards: shards, executable: Self.executablePath), terminator: "")
+            print(try runner.prepareSlurm(shards: shards, executable: Self.executablePath, cpusPerTask: cpusPerTask,
+                                          time: time, memory: mem), terminator: "")
             return
         }
         let rows: [CompareRow]

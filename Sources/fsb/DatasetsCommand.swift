@@ -11,7 +11,8 @@ struct DatasetsCommand: ParsableCommand {
         discussion: """
         Each dataset is looked up in <data root>/<name>/ (names: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))), \
         holding the original files (plain or .gz), the official extracted folder, or the official tarball. \
-        The data root is --data-root, else $\(DataLocation.environmentVariable), else ./\(DataLocation.defaultRoot).
+        The data root is --data-root, else $\(DataLocation.environmentVariable), else ./\(DataLocation.defaultRoot). \
+        The exit status is non-zero when no dataset is found or a requested one has problems.
 
         Examples:
           fsb datasets --data-root datasets/samples
@@ -20,16 +21,17 @@ struct DatasetsCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("data-root"), help: ArgumentHelp("Folder holding one sub-folder per dataset.", valueName: "DIR"))
+    @Option(name: .customLong("data-root"), help: ArgumentHelp("Folder holding one sub-folder per dataset.", valueName: "DIR"), completion: .directory)
     var dataRoot: String?
 
     @Flag(help: "Verify the SHA-256 of each file's uncompressed content against the official files.")
     var checksums = false
 
-    @Option(help: "CIFAR-100 labels to count: fine or coarse.")
+    @Option(help: "CIFAR-100 labels to count: fine or coarse.", completion: .list(CIFAR100LabelKind.allCases.map(\.rawValue)))
     var cifar100Labels: String = CIFAR100LabelKind.fine.rawValue
 
-    @Argument(help: ArgumentHelp("Datasets to list (default: all).", valueName: "dataset"))
+    @Argument(help: ArgumentHelp("Datasets to list (default: all).", valueName: "dataset"),
+              completion: .list(DatasetName.allCases.map(\.rawValue)))
     var names: [String] = []
 
     func validate() throws {
@@ -46,16 +48,13 @@ struct DatasetsCommand: ParsableCommand {
         let location = DataLocation(dataRoot: dataRoot)
         let root = location.root
         print("data root: \(root.path) (\(root.origin))\n")
-        var failed: [String] = []
+        var inventories: [DatasetInventory] = []
         for name in requested {
             let inventory = DatasetInventory.inspect(name, location: location, checksums: checksums,
                                                      labels: CIFAR100LabelKind(rawValue: cifar100Labels) ?? .fine)
             print(inventory.render())
-            let missingButUnasked = inventory.lookupError != nil && names.isEmpty
-            if inventory.hasProblems && !missingButUnasked { failed.append(name.rawValue) }
+            inventories.append(inventory)
         }
-        if !failed.isEmpty {
-            throw FSBError("problems found in \(failed.joined(separator: ", ")) (see above)")
-        }
+        if let error = DatasetInventory.verdict(inventories, askedByName: !names.isEmpty, root: root) { throw error }
     }
 }

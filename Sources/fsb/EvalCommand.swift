@@ -10,21 +10,22 @@ struct EvalCommand: ParsableCommand {
         discussion: """
         Examples:
           fsb eval --checkpoint runs/quickstart/last.fsbckpt
-          fsb eval --checkpoint runs/fsb1/best.fsbckpt --data-root ../shared/datasets --split train --output runs/fsb1/eval
+          fsb eval --checkpoint runs/fsb1/best.fsbckpt --data-root ../shared/datasets \\
+            --split train --output runs/fsb1/eval
           fsb eval --checkpoint runs/quickstart/last.fsbckpt --sign-path
           fsb eval --checkpoint runs/quickstart/last.fsbckpt --precision bf16
           fsb eval --checkpoint runs/quickstart/last.fsbckpt --logits logits.csv
         """)
 
-    @Option(name: .long, help: "Checkpoint file (.fsbckpt).")
+    @Option(name: .long, help: "Checkpoint file (.fsbckpt).", completion: .file(extensions: ["fsbckpt"]))
     var checkpoint: String
 
     @OptionGroup var data: DataRootOption
 
-    @Option(name: .long, help: "Which split to evaluate: test or train.")
+    @Option(name: .long, help: "Which split to evaluate: test or train.", completion: .list(["test", "train"]))
     var split: String = "test"
 
-    @Option(name: .long, help: "Folder for eval.csv, per_class.csv and confusion.csv.")
+    @Option(name: .long, help: "Folder for eval.csv, per_class.csv and confusion.csv.", completion: .directory)
     var output: String?
 
     @Option(name: .long, help: "Also write every image's logits to this CSV (index,label,predicted,logit_0,...).")

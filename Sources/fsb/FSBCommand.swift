@@ -7,9 +7,9 @@ import FSBExperiments
 struct FSBCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fsb",
-        abstract: "Fixed-Sign Binary neural networks: train, evaluate, simulate hardware, compare, export.",
-        subcommands: [TrainCommand.self, EvalCommand.self, SimulateHWCommand.self, CompareCommand.self, DatasetsCommand.self,
-                      ExportCommand.self]
+        abstract: "Fixed-Sign Binary neural networks: train, evaluate, profile, simulate hardware, compare, export.",
+        subcommands: [TrainCommand.self, EvalCommand.self, ProfileCommand.self, SimulateHWCommand.self, CompareCommand.self,
+                      DatasetsCommand.self, ExportCommand.self]
     )
 
     static func main() {

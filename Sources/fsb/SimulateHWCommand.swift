@@ -19,7 +19,8 @@ struct SimulateHWCommand: ParsableCommand {
 
         Examples:
           fsb simulate-hw --config configs/cifar10-resnet20-fsb.json \\
-            --hardware configs/hw/mac-int8-os.json --hardware configs/hw/fsb-int8-os.json
+            --hardware configs/hw/mac-int8-os.json \\
+            --hardware configs/hw/fsb-int8-os.json
           fsb simulate-hw --topology configs/hw/topologies/resnet20.csv \\
             --hardware configs/hw/mac-int8-os.json \\
             --hardware configs/hw/fsb-int8-os.json
@@ -27,17 +28,16 @@ struct SimulateHWCommand: ParsableCommand {
             --hardware configs/hw/bwn-int8-os.json \\
             --hardware configs/hw/fsb-int8-os.json \\
             --mode train --batch-size 32 --output results/hw-lenet5
-
         """
     )
 
-    @Option(name: .long, help: "Network as a SCALE-Sim topology CSV.")
+    @Option(name: .long, help: "Network as a SCALE-Sim topology CSV.", completion: .file(extensions: ["csv"]))
     var topology: String?
 
-    @Option(name: .long, help: "Network from an experiment config (.json) or a checkpoint (.fsbckpt).")
+    @Option(name: .long, help: "Network from an experiment config (.json) or a checkpoint (.fsbckpt).", completion: .file(extensions: ["json", "fsbckpt"]))
     var config: String?
 
-    @Option(name: .long, help: "Hardware config JSON (repeat for several accelerators side by side).")
+    @Option(name: .long, help: "Hardware config JSON (repeat for several accelerators side by side).", completion: .file(extensions: ["json"]))
     var hardware: [String] = []
 
     @Option(name: .long, help: "inference or train.")
@@ -51,7 +51,8 @@ struct SimulateHWCommand: ParsableCommand {
 
     @OptionGroup var data: DataRootOption
 
-    @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (with --verify also verify.txt and predictions.csv: index,label,predicted of the fixed-point run); written atomically.")
+    @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (with --verify also verify.txt and predictions.csv: index,label,predicted of the fixed-point run); written atomically.",
+            completion: .directory)
     var output: String?
 
     func validate() throws {
@@ -65,30 +66,25 @@ struct SimulateHWCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let layers = try topology.map { try TopologyCSV.read(path: $0) }
-                ?? NetworkShapes.layerShapes(ofConfigOrCheckpoint: config ?? "").layers
-            let accelerators = try hardware.map { try Accelerator.load(configPath: $0) }
-            let simulation = try HardwareSimulation.run(layers: layers, accelerators: accelerators,
-                                                        mode: mode, batchSize: batchSize)
-            print(simulation.summary, terminator: "")
+        let layers = try topology.map { try TopologyCSV.read(path: $0) }
+            ?? NetworkShapes.layerShapes(ofConfigOrCheckpoint: config ?? "").layers
+        let accelerators = try hardware.map { try Accelerator.load(configPath: $0) }
+        let simulation = try HardwareSimulation.run(layers: layers, accelerators: accelerators,
+                                                    mode: mode, batchSize: batchSize)
+        print(simulation.summary, terminator: "")
+        if let output {
+            try simulation.write(to: URL(fileURLWithPath: output))
+        }
+        if let verify, let config {
+            let check = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
+                                                 dataRoot: data.dataRoot)
+            print("")
+            print(check.render(), terminator: "")
             if let output {
-                try simulation.write(to: URL(fileURLWithPath: output))
+                try AtomicFile.write(check.render(), to: URL(fileURLWithPath: output).appendingPathComponent("verify.txt"))
+                try AtomicFile.write(check.predictionsCSV(), to: URL(fileURLWithPath: output).appendingPathComponent("predictions.csv"))
             }
-            if let verify, let config {
-                let check = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
-                                                     dataRoot: data.dataRoot)
-                print("")
-                print(check.render(), terminator: "")
-                if let output {
-                    try AtomicFile.write(check.render(), to: URL(fileURLWithPath: output).appendingPathComponent("verify.txt"))
-                    try AtomicFile.write(check.predictionsCSV(), to: URL(fileURLWithPath: output).appendingPathComponent("predictions.csv"))
-                }
-                if !check.bitExact { throw ExitCode.failure }
-            }
-        } catch let error as UserFacingError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode.failure
+            if !check.bitExact { throw ExitCode.failure }
         }
     }
 }

@@ -15,21 +15,29 @@ struct TrainCommand: ParsableCommand {
 
         Examples:
           fsb train --config configs/quickstart.json
-          fsb train --config configs/mnist-lenet5-fsb.json --data-root ../shared/datasets --output runs/fsb1
+          fsb train --config configs/mnist-lenet5-fsb.json \\
+            --data-root ../shared/datasets --output runs/fsb1
           fsb train --config configs/mnist-lenet5-fp.json --seed 2 --epochs 1
+          fsb train --config configs/quickstart.json --set model.method=bwn \\
+            --set training.optimizer.learningRate=0.001 --output runs/quick-bwn
           fsb train --resume runs/fsb1
         """)
 
-    @Option(name: .long, help: "Experiment config (JSON).")
+    @Option(name: .long, help: "Experiment config (JSON).", completion: .file(extensions: ["json"]))
     var config: String?
 
-    @Option(name: .long, help: "Run folder (default: the config's output.directory, else runs/<name>).")
+    @Option(name: .long, help: "Run folder (default: the config's output.directory, else runs/<name>).", completion: .directory)
     var output: String?
 
-    @Option(name: .long, help: "Override the config's seed.")
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override a config field: a dotted path and a JSON value (a bare word is a string); repeatable.",
+        valueName: "path=value"))
+    var overrides: [String] = []
+
+    @Option(name: .long, help: "Override the config's seed (like --set seed=N).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Override the number of epochs.")
+    @Option(name: .long, help: "Shorthand for --set training.epochs=N.")
     var epochs: Int?
 
     @OptionGroup var data: DataRootOption
@@ -37,17 +45,24 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress output.")
     var quiet = false
 
-    @Option(name: .long, help: "Continue the interrupted run in this folder.")
+    @Option(name: .long, help: "Continue the interrupted run in this folder.", completion: .directory)
     var resume: String?
 
     func validate() throws {
         if (config == nil) == (resume == nil) {
             throw ValidationError("give exactly one of --config FILE or --resume RUN_DIR")
         }
-        if resume != nil && (seed != nil || epochs != nil || output != nil) {
-            throw ValidationError("--resume continues a run as it was configured; --seed, --epochs and --output cannot be combined with it")
+        if resume != nil && (seed != nil || epochs != nil || output != nil || !overrides.isEmpty) {
+            throw ValidationError("--resume continues a run as it was configured; --set, --seed, --epochs and --output cannot be combined with it")
         }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be >= 1, got \(epochs)") }
+    }
+
+    /// `--set` overrides in the order given, then the `--epochs` shorthand (`--seed` is set
+    /// on the decoded config: a JSON number would round seeds above 2^53).
+    func configOverrides() throws -> [ConfigOverride] {
+        var list = try overrides.map { try ConfigOverride(parsing: $0) }
+        if let epochs { list.append(try ConfigOverride(path: "training.epochs", value: .number(Double(epochs)), origin: "--epochs \(epochs)")) }
+        return list
     }
 
     func run() throws {
@@ -56,9 +71,8 @@ struct TrainCommand: ParsableCommand {
             if let resume {
                 trainer = try Trainer.resuming(options: .init(runDirectory: resume, dataRoot: data.dataRoot, quiet: quiet))
             } else if let config {
-                var experiment = try ExperimentConfig.load(path: config)
+                var experiment = try ExperimentConfig.load(path: config, overrides: try configOverrides())
                 if let seed { experiment.seed = seed }
-                if let epochs { experiment = try experiment.overridingEpochs(epochs) }
                 let directory = output ?? experiment.output.directory ?? "runs/\(experiment.name)"
                 trainer = try Trainer(config: experiment, options: .init(runDirectory: directory, dataRoot: data.dataRoot, quiet: quiet))
             } else {
@@ -82,6 +96,7 @@ struct TrainCommand: ParsableCommand {
 
 /// `--data-root DIR`, shared by every command that reads data.
 struct DataRootOption: ParsableArguments {
-    @Option(name: .long, help: "Folder holding mnist/, fashion-mnist/, cifar-10/, cifar-100/ (default: $FSB_DATA_ROOT, else datasets/).")
+    @Option(name: .long, help: "Folder holding mnist/, fashion-mnist/, cifar-10/, cifar-100/ (default: $FSB_DATA_ROOT, else datasets/; on --resume: the run's recorded one).",
+            completion: .directory)
     var dataRoot: String?
 }

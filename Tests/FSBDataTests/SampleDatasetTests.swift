@@ -45,6 +45,19 @@ final class SampleDatasetTests: XCTestCase {
         XCTAssertTrue(report.contains("subset (not the official file)"), report)
     }
 
+    func testDatasetsVerdictFailsWhenNothingIsFound() {
+        let empty = DataLocation(dataRoot: "/nonexistent-fsb-root", environment: [:])
+        let none = DatasetName.allCases.map { DatasetInventory.inspect($0, location: empty, checksums: false) }
+        XCTAssertEqual(DatasetInventory.verdict(none, askedByName: false, root: empty.root)?.description,
+                       "no dataset found under /nonexistent-fsb-root (--data-root); give --data-root DIR (e.g. datasets/samples) or set $FSB_DATA_ROOT")
+        let samples = DataLocation(dataRoot: root.path, environment: [:])
+        let mnist = DatasetInventory.inspect(.mnist, location: samples, checksums: false)
+        let cifar100 = DatasetInventory.inspect(.cifar100, location: samples, checksums: false)
+        XCTAssertNil(DatasetInventory.verdict([mnist, cifar100], askedByName: false, root: samples.root))
+        XCTAssertEqual(DatasetInventory.verdict([mnist, cifar100], askedByName: true, root: samples.root)?.description,
+                       "problems found in cifar-100 (see above)")
+    }
+
     func testChecksumStatus() {
         let reference = OfficialChecksums.entry(.cifar10, file: "test_batch.bin")!
         XCTAssertEqual(DatasetInventory.status(.cifar10, file: "test_batch.bin", digest: FileDigest(bytes: reference.bytes, sha256: reference.sha256)), .matches)

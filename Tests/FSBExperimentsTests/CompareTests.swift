@@ -54,11 +54,13 @@ final class CompareTests: XCTestCase {
         let runs = try String(contentsOfFile: output + "/runs.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(runs.count, 5)
         XCTAssertTrue(runs[0].hasPrefix("model.method,seed,folder,status,error,name,dataset,model,method,"), String(runs[0]))
+        XCTAssertEqual(runs[0].split(separator: ",").filter { $0 == "seed" }.count, 1, String(runs[0]))
         XCTAssertTrue(runs[0].hasSuffix("fsb-int8-os_total_cycles,fsb-int8-os_energy_uj"), String(runs[0]))
         let table = try String(contentsOfFile: output + "/table.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(table.count, 3) // header + bwn + fsb, grouped over seeds
-        XCTAssertTrue(table[0].hasPrefix("model.method,runs,best_test_acc,final_test_acc,params,trainable_params,model_kib,update_kib"))
-        XCTAssertTrue(table[1].hasPrefix("bwn,2,"))
+        XCTAssertTrue(table[0].hasPrefix("model.method,n,failed,best_test_acc_mean,best_test_acc_std,final_test_acc_mean,final_test_acc_std,params,trainable_params,model_kib,update_kib"), String(table[0]))
+        XCTAssertTrue(table[1].hasPrefix("bwn,2,0,"), String(table[1]))
+        XCTAssertFalse(table.joined().contains("±"))
         let markdown = try String(contentsOfFile: output + "/table.md", encoding: .utf8)
         XCTAssertTrue(markdown.contains("| fsb | 2 |"), markdown)
         let verdicts = try String(contentsOfFile: output + "/verdicts.txt", encoding: .utf8)
@@ -127,4 +129,78 @@ final class CompareTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("cell model.method=xnor,seed=1 is not a valid config: model.method: expected one of"), "\(error)")
         }
     }
+
+    func testSpecPathsAreRelativeToTheSpecAndSetAppliesToTheBase() throws {
+        let folder = URL(fileURLWithPath: temporaryFolder())
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: folder.appendingPathComponent("configs/compare"), withIntermediateDirectories: true)
+        try fileManager.createDirectory(at: folder.appendingPathComponent("hw"), withIntermediateDirectories: true)
+        try fileManager.copyItem(at: TrainerTests.repositoryRoot.appendingPathComponent("configs/hw/fsb-int8-os.json"),
+                                 to: folder.appendingPathComponent("hw/fsb.json"))
+        try #"{"dataset": {"name": "mnist", "path": "../data/mnist"}, "model": {"architecture": "lenet5"}}"#
+            .write(to: folder.appendingPathComponent("configs/base.json"), atomically: true, encoding: .utf8)
+        let spec = folder.appendingPathComponent("configs/compare/spec.json").path
+        try #"{"name": "rel", "base": "../base.json", "axes": [{"path": "model.method", "values": ["bwn", "fsb"]}], "hardware": ["../../hw/fsb.json"], "output": "../../out"}"#
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        let overrides = try ["training.epochs=2", "model.fsb.signCodebook=4"].map { try ConfigOverride(parsing: $0) }
+        let runner = try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true, overrides: overrides)
+        XCTAssertEqual(runner.outputDirectory, folder.appendingPathComponent("out").standardizedFileURL.path)
+        XCTAssertEqual(runner.spec.hardware, [folder.appendingPathComponent("hw/fsb.json").standardizedFileURL.path])
+        let cells = try runner.cells()
+        XCTAssertEqual(cells.map(\.folderName), ["model.method-bwn", "model.method-fsb"])
+        XCTAssertEqual(cells.map(\.config.dataset.path), Array(repeating: folder.appendingPathComponent("data/mnist").standardizedFileURL.path, count: 2))
+        XCTAssertEqual(cells.map(\.config.training.epochs), [2, 2])
+        XCTAssertEqual(cells.map(\.config.model.fsb.signCodebook), [4, 4])
+        let script = try runner.prepareSlurm(shards: 2, executable: "/bin/fsb", time: "1:00:00", memory: "4G")
+        let out = folder.appendingPathComponent("out").standardizedFileURL.path
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out), "the folder of the Slurm logs must exist before sbatch")
+        XCTAssertTrue(script.contains("#SBATCH --output=\(out)/slurm-%A_%a.out\n"), script)
+        XCTAssertTrue(script.contains("#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)\n"), script)
+        XCTAssertTrue(script.contains("#SBATCH --cpus-per-task=2\n#SBATCH --chdir"), script) // no threads in the cells: 2
+        XCTAssertTrue(script.contains("#SBATCH --time=1:00:00\n#SBATCH --mem=4G\n"), script)
+        XCTAssertTrue(script.contains("'/bin/fsb' compare --spec '\(spec)' --output '\(out)' --shard \"${SLURM_ARRAY_TASK_ID}/2\""
+                                      + " --set 'training.epochs=2' --set 'model.fsb.signCodebook=4' --set training.threads=2 --quiet"), script)
+        let threaded = try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true,
+                                         overrides: [try ConfigOverride(parsing: "training.threads=8")])
+        let eight = try threaded.prepareSlurm(shards: 1, executable: "/bin/fsb")
+        XCTAssertTrue(eight.contains("#SBATCH --cpus-per-task=8\n"), eight)
+        XCTAssertFalse(eight.contains("--set training.threads=8 --quiet"), eight)
+
+        let overlapping = try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true,
+                                            overrides: [try ConfigOverride(parsing: "model.method=fp")])
+        XCTAssertThrowsError(try overlapping.cells()) { error in
+            XCTAssertEqual("\(error)", #"--set model.method=fp: overlaps the spec's axis "model.method" (\#(spec)); an axis sets that field in every cell"#)
+        }
+        let invalid = try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true,
+                                        overrides: [try ConfigOverride(parsing: "training.epochs=0")])
+        XCTAssertThrowsError(try invalid.cells()) { error in
+            XCTAssertEqual("\(error)", "--set training.epochs=0: training.epochs: must be in 1...100000, got 0")
+        }
+
+        try #"{"name": "rel", "base": "base.json"}"#.write(toFile: spec, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CompareRunner(specFile: spec, output: nil, dataRoot: nil, quiet: true)) { error in
+            XCTAssertTrue("\(error)".hasPrefix(#"\#(spec): base: cannot read base config "base.json" (looked for \#(folder.path)/configs/compare/base.json"#), "\(error)")
+        }
+    }
+
+    func testTablesForOneSeedAndVerdictWording() throws {
+        func row(_ method: String, accuracy: Double, updateBits: Int, energy: Double) -> CompareRow {
+            let summary = RunSummary(name: "x", dataset: "mnist", model: "lenet5", method: method, granularity: "-", alphaSign: "-",
+                                     signInit: "-", signCodebook: "-", firstLayerMethod: "fp", lastLayerMethod: "fp", seed: 1, epochs: 1,
+                                     params: 10, trainableParams: 10, modelBits: 8192, updateBits: updateBits,
+                                     bestTestAccuracy: accuracy, bestEpoch: 1, finalTestAccuracy: accuracy, finalTestLoss: 0.1, wallSeconds: 1)
+            return CompareRow(settings: ["model.method": method, "seed": "1"], folder: method, status: "done", error: "",
+                              summary: summary, hardware: ["hw": .init(totalCycles: 100, energyMicrojoules: energy)])
+        }
+        let tables = CompareTables(rows: [row("bwn", accuracy: 78.6, updateBits: 1000, energy: 4), row("fp", accuracy: 80.25, updateBits: 15900, energy: 2)],
+                                   axes: ["model.method", "seed"], hardware: ["hw"], references: ["model.method": "bwn"])
+        let csv = tables.csv().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(csv[0], "model.method,n,failed,best_test_acc_mean,best_test_acc_std,final_test_acc_mean,final_test_acc_std,params,trainable_params,model_kib,update_kib,hw_total_cycles,hw_energy_uj")
+        XCTAssertEqual(csv[1], "bwn,1,0,78.6000,,78.6000,,10,10,1.0,0.1,100,4.00")
+        let markdown = tables.markdown()
+        XCTAssertTrue(markdown.contains("| bwn | 1 | 78.60 | 78.60 | 10 |"), markdown)
+        XCTAssertFalse(markdown.contains("±"), markdown)
+        XCTAssertEqual(tables.verdicts(), "model.method=fp vs bwn: +1.65 points final test accuracy (1 seed); update 15.9x larger; hw energy 2x lower\n")
+    }
 }
+

@@ -91,13 +91,20 @@ final class ConfigRangeTests: XCTestCase {
     }
 
     func testEpochsFromTheCommandLineAreRanged() throws {
-        let config = try ExperimentConfig.decode(json: base)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("fsb-epochs-\(UUID().uuidString).json")
+        try base.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        func load(_ epochs: Int) throws -> ExperimentConfig {
+            try ExperimentConfig.load(path: file.path, overrides: [
+                ConfigOverride(path: "training.epochs", value: .number(Double(epochs)), origin: "--epochs \(epochs)")])
+        }
         for epochs in [0, 100_001, Int.max] {
-            XCTAssertThrowsError(try config.overridingEpochs(epochs)) { error in
-                XCTAssertEqual("\(error)", "--epochs: must be in 1...100000, got \(epochs)")
+            XCTAssertThrowsError(try load(epochs)) { error in
+                XCTAssertTrue("\(error)".hasPrefix("--epochs \(epochs): training.epochs: "), "\(error)")
+                XCTAssertFalse("\(error)".contains("\n"), "\(error)")
             }
         }
-        XCTAssertEqual(try config.overridingEpochs(100_000).training.epochs, 100_000)
+        XCTAssertEqual(try load(100_000).training.epochs, 100_000)
     }
 
     func testValueRangeText() {

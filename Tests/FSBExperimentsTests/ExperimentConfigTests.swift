@@ -25,15 +25,68 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertEqual(config.name, "run")
         XCTAssertEqual(config.training.epochs, 10)
         XCTAssertEqual(config.training.batchSize, 128)
-        XCTAssertEqual(config.training.optimizer.kind, .sgd)
-        XCTAssertEqual(config.training.optimizer.learningRate, 0.1)
+        XCTAssertEqual(config.training.optimizer.kind, .adam)
+        XCTAssertEqual(config.training.optimizer.learningRate, 0.002)
+        XCTAssertEqual(config.training.optimizer.weightDecay, 0)
         XCTAssertEqual(config.training.schedule.kind, .cosine)
         XCTAssertEqual(config.model.method, .fsb)
         XCTAssertEqual(config.model.firstLayerMethod, .fp)
         XCTAssertEqual(config.model.lastLayerMethod, .fp)
         XCTAssertEqual(config.model.fsb.granularity, .kernel)
         XCTAssertEqual(config.model.fsb.alphaSign, .nonnegative)
-        XCTAssertFalse(config.model.batchNorm)
+        XCTAssertTrue(config.model.batchNorm)
+    }
+
+    func testDefaultsDependOnTheArchitectureAndTheOptimizerKind() throws {
+        let resnet = try ExperimentConfig.decode(json: #"{"dataset": {"name": "cifar-10"}, "model": {"architecture": "resnet20"}}"#)
+        XCTAssertEqual(resnet.training.optimizer.kind, .sgd)
+        XCTAssertEqual(resnet.training.optimizer.learningRate, 0.1)
+        XCTAssertEqual(resnet.training.optimizer.momentum, 0.9)
+        XCTAssertTrue(resnet.training.optimizer.nesterov)
+        XCTAssertEqual(resnet.training.optimizer.weightDecay, 5e-4)
+        XCTAssertEqual(resnet.training.optimizer.weightDecayOn, ["weight"])
+        // Another kind than the architecture's takes that kind's plain defaults.
+        let adam = try ExperimentConfig.decode(json: #"{"dataset": {"name": "cifar-10"}, "model": {"architecture": "resnet20"}, "training": {"optimizer": {"kind": "adam"}}}"#)
+        XCTAssertEqual(adam.training.optimizer.learningRate, 0.002)
+        XCTAssertEqual(adam.training.optimizer.weightDecay, 0)
+        let sgd = try ExperimentConfig.decode(json: #"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}, "training": {"optimizer": {"kind": "sgd"}}}"#)
+        XCTAssertEqual(sgd.training.optimizer.learningRate, 0.1)
+        XCTAssertFalse(sgd.training.optimizer.nesterov)
+        // Momentum 0 turns the default Nesterov off instead of failing.
+        let plain = try ExperimentConfig.decode(json: #"{"dataset": {"name": "cifar-10"}, "model": {"architecture": "resnet20"}, "training": {"optimizer": {"momentum": 0}}}"#)
+        XCTAssertFalse(plain.training.optimizer.nesterov)
+        // A resolved config keeps its meaning whatever the defaults become.
+        XCTAssertEqual(try ExperimentConfig.decode(json: try resnet.resolvedJSON()), resnet)
+    }
+
+    func testSchemaDefaultsAreTheDecodersForEveryArchitecture() throws {
+        // A "default" in the schema must be what the decoder fills in for every architecture;
+        // fields whose default depends on the architecture carry none (their description says it).
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let schema = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("configs/schema/experiment.schema.json"))) as? [String: Any])
+        var defaults: [(path: [String], value: JSONValue)] = []
+        func collect(_ node: [String: Any], _ path: [String]) throws {
+            if let value = node["default"] {
+                let data = try JSONSerialization.data(withJSONObject: value, options: .fragmentsAllowed)
+                defaults.append((path, try JSONDecoder().decode(JSONValue.self, from: data)))
+            }
+            for (key, child) in (node["properties"] as? [String: Any]) ?? [:] {
+                if let child = child as? [String: Any] { try collect(child, path + [key]) }
+            }
+        }
+        try collect(schema, [])
+        XCTAssertGreaterThan(defaults.count, 30)
+        for architecture in ModelConfig.Architecture.allCases {
+            let dataset = architecture == .lenet5 || architecture == .mlp ? "mnist" : "cifar-10"
+            let config = try ExperimentConfig.decode(json: #"{"dataset": {"name": "\#(dataset)"}, "model": {"architecture": "\#(architecture.rawValue)"}}"#)
+            let resolved = try JSONDecoder().decode(JSONValue.self, from: Data(try config.resolvedJSON().utf8))
+            for (path, value) in defaults {
+                var node: JSONValue? = resolved
+                for key in path { if case .object(let object)? = node { node = object[key] } else { node = nil } }
+                guard let found = node else { continue } // not written for this architecture or kind (e.g. hidden, momentum)
+                XCTAssertEqual(found, value, "\(architecture.rawValue): \(path.joined(separator: "."))")
+            }
+        }
     }
 
     func testResolvedConfigRoundTrips() throws {

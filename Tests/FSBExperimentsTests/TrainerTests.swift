@@ -173,4 +173,62 @@ final class TrainerTests: XCTestCase {
         let resolved = try ExperimentConfig.load(path: folder + "/config.json")
         XCTAssertEqual(resolved, try tinyConfig(epochs: 1))
     }
+
+    func testResumeAloneFindsTheRecordedDataRootAndRecordsThreads() throws {
+        let samples = Self.repositoryRoot.appendingPathComponent("datasets/samples").path
+        var config = try tinyConfig(epochs: 1)
+        config.dataset.path = nil
+        config.training.threads = nil
+        let folder = temporaryFolder()
+        XCTAssertThrowsError(try Trainer(config: config, options: .init(runDirectory: folder, dataRoot: samples, quiet: true,
+                                                                        interruptAfterSteps: 2)).run()) { error in
+            XCTAssertTrue(error is TrainingInterrupted, "\(error)")
+        }
+        InterruptFlag.reset()
+        let invocation = try XCTUnwrap(RunInvocation.read(RunFolder(path: folder).invocation))
+        XCTAssertEqual(invocation.dataRoot, samples)
+        XCTAssertEqual(invocation.dataRootOrigin, "--data-root")
+        let summary = try Trainer.resuming(options: .init(runDirectory: folder, quiet: true)).run()
+        XCTAssertEqual(summary.epochs, 1)
+        let resolved = try ExperimentConfig.load(path: folder + "/config.json")
+        XCTAssertEqual(resolved.training.threads, Kernels.threadCount)
+    }
+
+    func testMinimalConfigTrainsOnTheSample() throws {
+        // Only the required fields (plus where the sample is): the defaults must train. One
+        // epoch instead of the default 10 keeps the test short (about 88%; the full 10-epoch
+        // defaults reach about 95% for fsb and 97% for fp, see README), while the old defaults
+        // (SGD 0.1, no BatchNorm) ended at chance level.
+        let samples = Self.repositoryRoot.appendingPathComponent("datasets/samples/mnist").path
+        for method in ["fsb", "fp"] {
+            var config = try ExperimentConfig.decode(json: #"{"dataset": {"name": "mnist", "path": "\#(samples)"}, "model": {"architecture": "lenet5", "method": "\#(method)"}}"#)
+            config.training.epochs = 1
+            let folder = temporaryFolder()
+            let summary = try Trainer(config: config, options: .init(runDirectory: folder, quiet: true)).run()
+            XCTAssertGreaterThan(summary.finalTestAccuracy, 85, method)
+            let metrics = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8).split(separator: "\n")[1].split(separator: ",")
+            XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: Double(metrics[2])!, trainAccuracy: Double(metrics[3])!, classCount: 10, steps: 40), method)
+        }
+    }
+
+    func testStalledLossIsReported() {
+        let stalled = LossStallCheck.warning(epochOneTrainLoss: 2.3011, trainAccuracy: 11.2, classCount: 10, steps: 40)
+        XCTAssertEqual(stalled, "warning: after epoch 1 the training loss is 2.3011 (accuracy 11.20%), not below the loss of an untrained network (ln 10 = 2.3026): training is not making progress; try a lower training.optimizer.learningRate, model.batchNorm true, or another training.optimizer.kind")
+        XCTAssertNotNil(LossStallCheck.warning(epochOneTrainLoss: 3.7, trainAccuracy: 22, classCount: 10, steps: 40))
+        XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: 0.68, trainAccuracy: 81, classCount: 10, steps: 40))
+        XCTAssertNil(LossStallCheck.warning(epochOneTrainLoss: 2.3011, trainAccuracy: 11.2, classCount: 10, steps: 5)) // too short to judge
+    }
+
+    func testProfileWithoutTrainingEqualsTheRunsProfile() throws {
+        let folder = temporaryFolder()
+        _ = try Trainer(config: try tinyConfig(epochs: 1), options: .init(runDirectory: folder, quiet: true)).run()
+        let text = try String(contentsOfFile: folder + "/profile.txt", encoding: .utf8)
+        let csv = try String(contentsOfFile: folder + "/profile.csv", encoding: .utf8)
+        XCTAssertEqual(try ModelSummary.profile(checkpointFile: folder + "/last.fsbckpt").render(), text)
+        XCTAssertEqual(try ModelSummary.profile(configFile: folder + "/config.json").csv(), csv)
+        let bwn = try ModelSummary.profile(configFile: folder + "/config.json", overrides: [try ConfigOverride(parsing: "model.method=bwn")])
+        XCTAssertNotEqual(bwn.render(), text)
+        XCTAssertTrue(bwn.render().split(separator: "\n").contains { $0.hasPrefix("conv2 ") && $0.contains(" bwn ") }, bwn.render())
+    }
 }
+

@@ -67,4 +67,29 @@ final class TopologyCSVTests: XCTestCase {
         XCTAssertEqual(lenet.map(\.outputHeight), [28, 10, 1, 1, 1])
         XCTAssertEqual(lenet.map(\.macs).reduce(0, +), 416_520)
     }
+
+    func testCRLFLineEndings() throws {
+        let path = HardwareFixtures.path("configs/hw/topologies/lenet5.csv")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let crlf = text.replacingOccurrences(of: "\n", with: "\r\n")
+        XCTAssertTrue(crlf.contains("\r\n"))
+        XCTAssertEqual(try TopologyCSV.parse(crlf, file: "crlf.csv"), try TopologyCSV.parse(text, file: "lf.csv"))
+        XCTAssertEqual(parseError(TopologyCSV.header + "\r\nconv, 8, x8, 3, 3, 1, 4, 1,\r\n")?.description,
+                       "net.csv:2:10: IFMAP Width: expected an integer in 1...65536, found \"x8\"")
+    }
+
+    func testGEMMTopologyIsReadAsSCALESimMapsIt() throws {
+        // SCALE-Sim turns "name, M, N, K" into the conv row [name, M, K, 1, K, 1, N, 1].
+        let gemm = try TopologyCSV.parse("Layer, M, N, K,\r\nQKT, 1024, 512, 64,\r\nfc,8,10,84,\r\n", file: "g.csv")
+        let conv = try TopologyCSV.parse("\(TopologyCSV.header)\nQKT, 1024, 64, 1, 64, 1, 512, 1,\nfc, 8, 84, 1, 84, 1, 10, 1,\n", file: "c.csv")
+        XCTAssertEqual(gemm, conv)
+        XCTAssertEqual(gemm[0].macs, 1024 * 512 * 64)
+        XCTAssertEqual(gemm[0].outputHeight, 1024)
+        XCTAssertEqual(gemm[0].outputWidth, 1)
+        XCTAssertEqual(parseError("Layer, M, N, K,\nQKT, 1024, 512,\n")?.message, "expected 4 fields (name, M, N, K), found 3")
+        XCTAssertEqual(parseError("Layer, M, N, K,\nQKT, 1024, 0, 64,\n")?.message, "N: expected an integer in 1...65536, found \"0\"")
+        XCTAssertEqual(parseError("Layers, M\n")?.message,
+                       "expected the header \"\(TopologyCSV.header)\" or \"Layer, M, N, K,\", found \"Layers, M\"")
+    }
 }
+

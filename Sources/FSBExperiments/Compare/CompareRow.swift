@@ -20,14 +20,16 @@ public struct CompareRow: Codable, Equatable, Sendable {
         public var energyMicrojoules: Double
     }
 
-    /// Columns of `runs.csv`: the axes, then status, then every summary column, then
+    /// Columns of `runs.csv`: the axes, then status, then every summary column not named
+    /// like an axis, then
     /// `<hw>_total_cycles` and `<hw>_energy_uj` for each hardware config.
     public static func table(axes: [String], hardware: [String]) -> CSVTable<CompareRow> {
         var columns: [CSVTable<CompareRow>.Column] = axes.map { axis in .init(axis) { $0.settings[axis] ?? "" } }
         columns.append(.init("folder") { $0.folder })
         columns.append(.init("status") { $0.status })
         columns.append(.init("error") { $0.error })
-        for column in RunSummary.table.columns {
+        // A summary column that repeats an axis (seed) is left out: one column per name.
+        for column in RunSummary.table.columns where !axes.contains(column.name) {
             columns.append(.init(column.name) { row in row.summary.map(column.value) ?? "" })
         }
         for name in hardware {

@@ -23,13 +23,16 @@ public struct CompareRunner {
     public let outputDirectory: String
     public let dataRoot: String?
     public let quiet: Bool
+    /// `--set` overrides applied to the base config of every cell.
+    public let overrides: [ConfigOverride]
 
-    public init(specFile: String, output: String?, dataRoot: String?, quiet: Bool) throws {
+    public init(specFile: String, output: String?, dataRoot: String?, quiet: Bool, overrides: [ConfigOverride] = []) throws {
         spec = try CompareSpec.load(path: specFile)
         self.specFile = specFile
         outputDirectory = output ?? spec.output ?? "runs/compare/\(spec.name)"
         self.dataRoot = dataRoot
         self.quiet = quiet
+        self.overrides = overrides
     }
 
     var axes: [String] { spec.axes.map(\.path) }
@@ -38,7 +41,7 @@ public struct CompareRunner {
 
     /// The cells of shard `index` of `count` (1-based index): cell k belongs to shard (k mod count) + 1.
     public func cells(shard: (index: Int, count: Int)? = nil) throws -> [CompareCell] {
-        let all = try spec.cells(specFile: specFile)
+        let all = try spec.cells(specFile: specFile, overrides: overrides)
         guard let shard else { return all }
         return all.filter { $0.index % shard.count == shard.index - 1 }
     }
@@ -94,6 +97,7 @@ public struct CompareRunner {
             let trainer = lastExists ? try Trainer.resuming(options: options) : try Trainer(config: cell.config, options: options)
             _ = try trainer.run()
         } catch let interrupted as TrainingInterrupted {
+            FileHandle.standardError.write(Data((interrupted.description + "\n").utf8))
             try? AtomicFile.write(interrupted.description + "\n", to: directory.appendingPathComponent("error.txt"))
         } catch let held as DirectoryLockHeld {
             throw held
@@ -188,7 +192,7 @@ public struct CompareRunner {
 
     private func writeTablesUnlocked(from directories: [String]) throws -> [CompareRow] {
         var rows: [CompareRow] = []
-        let order = Dictionary(uniqueKeysWithValues: try spec.cells(specFile: specFile).map { ($0.folderName, $0.index) })
+        let order = Dictionary(uniqueKeysWithValues: try spec.cells(specFile: specFile, overrides: overrides).map { ($0.folderName, $0.index) })
         for directory in directories {
             let runs = URL(fileURLWithPath: directory).appendingPathComponent("runs")
             let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
@@ -208,23 +212,60 @@ public struct CompareRunner {
         return rows
     }
 
-    /// An sbatch array script that runs shard `$SLURM_ARRAY_TASK_ID` of `shards` per task,
-    /// and a final `--collect` step to run after the array finishes.
-    public func slurmScript(shards: Int, executable: String) -> String {
-        """
+    /// Shell-quotes one argument (single quotes).
+    static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// The `--set` overrides as shell arguments (values written as JSON).
+    private var setArguments: [String] {
+        overrides.map { override in
+            let value = (try? String(decoding: override.value.encoded(), as: UTF8.self)) ?? override.value.compactText
+            return "--set " + Self.shellQuoted("\(override.path)=\(value)")
+        }
+    }
+
+    /// Prepares a Slurm array job: creates the output folder (Slurm opens each task's log
+    /// there before the script runs) and returns an sbatch script whose task `i` runs shard
+    /// `i` of `shards`, with absolute paths and `--chdir` set to the working directory (so it
+    /// can be submitted from anywhere). `cpusPerTask` defaults to the largest
+    /// `training.threads` of the cells, else 2; cells without a thread count get
+    /// `--set training.threads=<cpus>` so they use what Slurm gives them. `time` and
+    /// `memory` are passed to `#SBATCH --time` and `--mem` as given.
+    public func prepareSlurm(shards: Int, executable: String, cpusPerTask: Int? = nil,
+                             time: String? = nil, memory: String? = nil) throws -> String {
+        let cells = try self.cells()
+        let cwd = ConfigPaths.workingDirectory
+        let output = ConfigPaths.absolute(outputDirectory, relativeTo: cwd)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let cpus = cpusPerTask ?? cells.compactMap(\.config.training.threads).max() ?? 2
+        var arguments = setArguments
+        if cells.contains(where: { $0.config.training.threads == nil }) {
+            arguments.append("--set training.threads=\(cpus)")
+        }
+        let spec = Self.shellQuoted(ConfigPaths.absolute(specFile, relativeTo: cwd))
+        let dataRootArgument = dataRoot.map { " --data-root " + Self.shellQuoted(ConfigPaths.absolute($0, relativeTo: cwd)) } ?? ""
+        let command = "\(Self.shellQuoted(executable)) compare --spec \(spec) --output \(Self.shellQuoted(output))"
+        var script = """
         #!/bin/bash
-        # Runs the compare grid "\(spec.name)" as a Slurm array of \(shards) tasks.
-        # Submit:  sbatch \(spec.name).sbatch
-        # Then, when every task is done, merge the tables:
-        #   \(executable) compare --spec \(specFile) --output \(outputDirectory) --collect \(outputDirectory)
-        #SBATCH --job-name=fsb-\(spec.name)
+        # Runs the compare grid "\(self.spec.name)" (\(cells.count) cells) as a Slurm array of \(shards) tasks.
+        # Submit this file with sbatch; when every task is done, merge the tables:
+        #   \(command) --collect \(Self.shellQuoted(output))
+        #SBATCH --job-name=fsb-\(self.spec.name)
         #SBATCH --array=1-\(shards)
-        #SBATCH --cpus-per-task=2
-        #SBATCH --output=\(outputDirectory)/slurm-%A_%a.out
-        set -euo pipefail
-        \(executable) compare --spec \(specFile) --output \(outputDirectory) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)"\(dataRoot.map { " --data-root \($0)" } ?? "") --quiet
+        #SBATCH --cpus-per-task=\(cpus)
+        #SBATCH --chdir=\(cwd.path)
+        #SBATCH --output=\(output)/slurm-%A_%a.out
 
         """
+        if let time { script += "#SBATCH --time=\(time)\n" }
+        if let memory { script += "#SBATCH --mem=\(memory)\n" }
+        script += """
+        set -euo pipefail
+        \(command) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)"\(dataRootArgument)\(arguments.map { " " + $0 }.joined()) --quiet
+
+        """
+        return script
     }
 }
 

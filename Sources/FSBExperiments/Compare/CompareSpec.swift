@@ -6,13 +6,17 @@ import Foundation
 ///
 ///     {
 ///       "name": "mnist-methods",
-///       "base": "configs/mnist-lenet5-fsb.json",          // path (relative to the spec) or inline object
+///       "base": "../mnist-lenet5-fsb.json",               // path or inline object
 ///       "axes": [ {"path": "model.method", "values": ["fp", "bwn", "fsb"], "reference": "bwn"},
 ///                 {"path": "seed", "values": [1, 2, 3]} ],
-///       "hardware": ["configs/hw/fsb-int8-os.json"],       // optional: simulate every trained model
-///                                                          // (paths beside the spec, else from the working directory)
-///       "output": "results/mnist-methods"                  // optional (default runs/compare/<name>)
+///       "hardware": ["../hw/fsb-int8-os.json"],            // optional: simulate every trained model
+///       "output": "../../results/mnist-methods"           // optional (default runs/compare/<name>)
 ///     }
+///
+/// `base`, `hardware` and `output` are relative to the spec's folder; file paths inside the
+/// base config (`dataset.path`, `model.fsb.signCheckpoint`) are relative to the base file
+/// (an inline base: to the spec). Axis values are overrides, like `--set`: a path in one is
+/// relative to the working directory (`ConfigPaths`).
 public struct CompareSpec: Decodable, Sendable {
     /// One axis of the grid: a config path, the values it takes, and the value the
     /// verdicts compare the others against (`reference`, one of `values`; default the first).
@@ -43,8 +47,13 @@ public struct CompareSpec: Decodable, Sendable {
     public var name: String
     /// The base config as a JSON object (read from the file when given as a path).
     public var base: JSONValue
+    /// The folder relative file paths inside `base` are resolved against (set by `load`:
+    /// the base file's folder, or the spec's for an inline base; else the working directory).
+    public var baseFolder: URL = ConfigPaths.workingDirectory
     public var axes: [Axis]
+    /// Hardware config files (absolute after `load`).
     public var hardware: [String]
+    /// Output folder (absolute after `load`), or nil for the default.
     public var output: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable { case name, base, axes, hardware, output }
@@ -63,49 +72,63 @@ public struct CompareSpec: Decodable, Sendable {
         }
     }
 
-    /// Reads a spec; a base given as a path is read relative to the spec's folder.
+    /// Reads a spec and resolves `base`, `hardware` and `output` against the spec's folder.
     public static func load(path: String) throws -> CompareSpec {
         var spec = try StrictJSON.decode(CompareSpec.self, fromFile: path)
+        let specFolder = ConfigPaths.folder(of: path)
+        spec.baseFolder = specFolder
         if case .string(let basePath) = spec.base {
-            let resolved = basePath.hasPrefix("/") ? basePath
-                : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(basePath).path
-            let candidates = [resolved, basePath]
-            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }),
-                  let data = FileManager.default.contents(atPath: found) else {
-                throw ConfigError(file: path, path: "base", message: "cannot read base config \"\(basePath)\"")
+            let resolved = ConfigPaths.absolute(basePath, relativeTo: specFolder)
+            guard let data = FileManager.default.contents(atPath: resolved) else {
+                throw ConfigError(file: path, path: "base", message: "cannot read base config \"\(basePath)\" (looked for \(resolved); paths are relative to the spec's folder)")
             }
-            spec.base = try StrictJSON.decode(JSONValue.self, from: data, file: found)
+            spec.base = try StrictJSON.decode(JSONValue.self, from: data, file: resolved)
+            spec.baseFolder = URL(fileURLWithPath: resolved).deletingLastPathComponent()
         }
         guard case .object = spec.base else {
             throw ConfigError(file: path, path: "base", message: "expected an object or a path to a config file")
         }
-        let specFolder = URL(fileURLWithPath: path).deletingLastPathComponent()
         spec.hardware = try spec.hardware.enumerated().map { index, hardwarePath in
-            let candidates = hardwarePath.hasPrefix("/") ? [hardwarePath] : [specFolder.appendingPathComponent(hardwarePath).path, hardwarePath]
-            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-                throw ConfigError(file: path, path: "hardware[\(index)]", message: "no such hardware config \"\(hardwarePath)\" (looked beside the spec and in the working directory)")
+            let resolved = ConfigPaths.absolute(hardwarePath, relativeTo: specFolder)
+            guard FileManager.default.fileExists(atPath: resolved) else {
+                throw ConfigError(file: path, path: "hardware[\(index)]", message: "no such hardware config \"\(hardwarePath)\" (looked for \(resolved); paths are relative to the spec's folder)")
             }
-            return found
+            return resolved
         }
+        spec.output = spec.output.map { ConfigPaths.absolute($0, relativeTo: specFolder) }
         return spec
     }
 
-    /// Every cell of the grid, in a fixed order (the first axis varies slowest).
-    /// Each cell's config is validated; an invalid value is reported with its axis.
-    public func cells(specFile: String) throws -> [CompareCell] {
+    /// Every cell of the grid, in a fixed order (the first axis varies slowest): the base,
+    /// then `overrides` (`fsb compare --set`), then the cell's axis values.
+    /// Each cell's config is validated; an invalid value is reported with its axis or override.
+    public func cells(specFile: String, overrides: [ConfigOverride] = []) throws -> [CompareCell] {
+        for override in overrides {
+            if let axis = axes.first(where: { ConfigOverride.components(of: $0.path).starts(with: override.components)
+                                              || override.components.starts(with: ConfigOverride.components(of: $0.path)) }) {
+                throw FSBError("\(override.origin): overlaps the spec's axis \"\(axis.path)\" (\(specFile)); an axis sets that field in every cell")
+            }
+        }
+        var edited = base
+        for override in overrides { try override.apply(to: &edited) }
         var assignments: [[(String, JSONValue)]] = [[]]
         for axis in axes {
             assignments = assignments.flatMap { prefix in axis.values.map { prefix + [(axis.path, $0)] } }
         }
+        let overridden = overrides.map(\.path) + axes.map(\.path)
         let cells = try assignments.enumerated().map { index, assignment in
-            var json = base
+            var json = edited
             for (path, value) in assignment { json.set(path: path, to: value) }
             let data = try json.encoded()
             let label = assignment.map { "\($0.0)=\($0.1.compactText)" }.joined(separator: ",")
             do {
-                let config = try StrictJSON.decode(ExperimentConfig.self, from: data, file: "")
+                var config = try StrictJSON.decode(ExperimentConfig.self, from: data, file: "")
+                ConfigPaths.resolve(&config, writtenIn: baseFolder, overridden: overridden)
                 return CompareCell(index: index, assignment: assignment.map { .init(path: $0.0, value: $0.1) }, config: config)
             } catch let error as ConfigError {
+                if let culprit = overrides.last(where: { $0.covers(error.path) }) {
+                    throw ConfigError(file: culprit.origin, path: error.path, message: error.message)
+                }
                 throw ConfigError(file: specFile, path: "axes", message: "cell \(label.isEmpty ? "(base)" : label) is not a valid config: \(error.path): \(error.message)")
             }
         }

@@ -51,9 +51,10 @@ public enum JSONValue: Codable, Equatable, Sendable {
         }
     }
 
-    /// Sets the value at a dotted path (`model.fsb.granularity`), creating objects on the way.
+    /// Sets the value at a dotted path (`model.fsb.granularity`), creating objects on the way
+    /// (the path is split as `ConfigOverride.components(of:)` splits it).
     public mutating func set(path: String, to value: JSONValue) {
-        set(components: path.split(separator: ".").map(String.init)[...], to: value)
+        set(components: ConfigOverride.components(of: path)[...], to: value)
     }
 
     private mutating func set(components: ArraySlice<String>, to value: JSONValue) {

@@ -29,7 +29,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         dataset = try c.decode(DatasetConfig.self, forKey: .dataset)
         model = try c.decode(ModelConfig.self, forKey: .model)
-        training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig.defaults
+        training = c.contains(.training)
+            ? try TrainingConfig(from: try c.superDecoder(forKey: .training), defaults: .of(model.architecture))
+            : TrainingConfig.defaults(for: model.architecture)
         output = try c.decodeIfPresent(OutputConfig.self, forKey: .output) ?? OutputConfig()
         try checkScheduleFitsEpochs(file: "")
         try checkModelFitsBudget(file: "")
@@ -61,13 +63,23 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// Reads and validates a config file.
-    public static func load(path: String) throws -> ExperimentConfig {
-        do {
-            return try StrictJSON.decode(ExperimentConfig.self, fromFile: path)
-        } catch let error as ConfigError where error.file.isEmpty {
-            throw ConfigError(file: path, path: error.path, message: error.message)
+    /// Reads and validates a config file, applies `overrides` (`--set`) and validates the
+    /// result the same way. Relative file paths in the config are resolved against the
+    /// config file's folder, those set by an override against the working directory
+    /// (`ConfigPaths`).
+    public static func load(path: String, overrides: [ConfigOverride] = []) throws -> ExperimentConfig {
+        var config: ExperimentConfig
+        if overrides.isEmpty {
+            do {
+                config = try StrictJSON.decode(ExperimentConfig.self, fromFile: path)
+            } catch let error as ConfigError where error.file.isEmpty {
+                throw ConfigError(file: path, path: error.path, message: error.message)
+            }
+        } else {
+            config = try overrides.decodeConfig(try StrictJSON.decode(JSONValue.self, fromFile: path), file: path)
         }
+        ConfigPaths.resolve(&config, writtenIn: ConfigPaths.folder(of: path), overridden: overrides.map(\.path))
+        return config
     }
 
     /// Decodes a config from JSON text (for tests and embedded configs).
@@ -84,18 +96,5 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-    }
-}
-
-extension ExperimentConfig {
-    /// The config with another epoch count, re-checked (milestones must stay before the end).
-    public func overridingEpochs(_ epochs: Int) throws -> ExperimentConfig {
-        if let problem = TrainingConfig.epochRange.problem(epochs) {
-            throw FSBError("--epochs: \(problem), got \(epochs)")
-        }
-        var copy = self
-        copy.training.epochs = epochs
-        try copy.checkScheduleFitsEpochs(file: "--epochs")
-        return copy
     }
 }

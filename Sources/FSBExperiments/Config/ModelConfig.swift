@@ -32,8 +32,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var hidden: [Int]
     /// Multiplies every channel count and hidden width (default 1, range (0, 8]).
     public var widthMultiplier: Double
-    /// BatchNorm after convolutions and hidden linear layers (LeNet-5/MLP optional,
-    /// default false; VGG-small and ResNets always true).
+    /// BatchNorm after convolutions and hidden linear layers (default true; LeNet-5/MLP
+    /// may turn it off, VGG-small and ResNets always use it).
     public var batchNorm: Bool
     /// ResNet shortcut (default `A`).
     public var shortcut: Shortcut
@@ -59,7 +59,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.architecture = architecture
         hidden = [256, 128]
         widthMultiplier = 1
-        batchNorm = architecture == .vggSmall || architecture.isResNet
+        batchNorm = ArchitectureDefaults.of(architecture).batchNorm
         shortcut = .A
         dropout = 0
         self.method = method
@@ -89,7 +89,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         widthMultiplier = try c.decode(Double.self, forKey: .widthMultiplier, default: 1, check: Self.widthMultiplierRange.check)
         let needsNorm = architecture == .vggSmall || architecture.isResNet
-        batchNorm = try c.decodeIfPresent(Bool.self, forKey: .batchNorm) ?? needsNorm
+        batchNorm = try c.decodeIfPresent(Bool.self, forKey: .batchNorm) ?? ArchitectureDefaults.of(architecture).batchNorm
         if needsNorm && !batchNorm {
             throw DecodingError.dataCorruptedError(forKey: .batchNorm, in: c,
                 debugDescription: "\(architecture.rawValue) always uses BatchNorm, got false")

@@ -37,10 +37,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case epochs, batchSize, evalBatchSize, optimizer, schedule, labelSmoothing, gradientClipNorm, threads, precision
     }
 
-    /// Every default.
-    public static let defaults = TrainingConfig(epochs: 10, batchSize: 128, evalBatchSize: 500,
-                                                optimizer: OptimizerConfig(), schedule: ScheduleConfig(),
-                                                labelSmoothing: 0, gradientClipNorm: nil, threads: nil)
+    /// Every default for an architecture (`ArchitectureDefaults`).
+    public static func defaults(for architecture: ModelConfig.Architecture) -> TrainingConfig {
+        TrainingConfig(epochs: 10, batchSize: 128, evalBatchSize: 500,
+                       optimizer: OptimizerConfig(defaults: .of(architecture)), schedule: ScheduleConfig(),
+                       labelSmoothing: 0, gradientClipNorm: nil, threads: nil)
+    }
 
     public init(epochs: Int, batchSize: Int, evalBatchSize: Int, optimizer: OptimizerConfig, schedule: ScheduleConfig,
                 labelSmoothing: Double, gradientClipNorm: Double?, threads: Int?) {
@@ -55,12 +57,19 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: Decoder) throws {
+        try self.init(from: decoder, defaults: .generic)
+    }
+
+    /// Decodes the section with the optimizer defaults of an architecture.
+    init(from decoder: Decoder, defaults: ArchitectureDefaults) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         epochs = try c.decode(Int.self, forKey: .epochs, default: 10, check: Self.epochRange.check)
         batchSize = try c.decode(Int.self, forKey: .batchSize, default: 128, check: Self.batchSizeRange.check)
         evalBatchSize = try c.decode(Int.self, forKey: .evalBatchSize, default: 500, check: Self.batchSizeRange.check)
-        optimizer = try c.decodeIfPresent(OptimizerConfig.self, forKey: .optimizer) ?? OptimizerConfig()
+        optimizer = c.contains(.optimizer)
+            ? try OptimizerConfig(from: try c.superDecoder(forKey: .optimizer), defaults: defaults)
+            : OptimizerConfig(defaults: defaults)
         schedule = try c.decodeIfPresent(ScheduleConfig.self, forKey: .schedule) ?? ScheduleConfig()
         labelSmoothing = try c.decode(Double.self, forKey: .labelSmoothing, default: 0, check: Self.labelSmoothingRange.check)
         gradientClipNorm = try c.decodeOptional(Double.self, forKey: .gradientClipNorm, check: Self.clipNormRange.check)
@@ -84,7 +93,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 
 /// The `training.optimizer` section.
 public struct OptimizerConfig: Codable, Equatable, Sendable {
-    /// `sgd` (default), `adam` or `adamw`.
+    /// `sgd`, `adam` or `adamw` (default per architecture: `ArchitectureDefaults`).
     public enum Kind: String, CaseIterable, Codable, Sendable { case sgd, adam, adamw }
 
     /// The documented ranges of the section's numbers.
@@ -94,13 +103,14 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     public static let epsilonRange = ValueRange(0.0, 1.0, lowerIncluded: false)
 
     public var kind: Kind
-    /// Base learning rate, in (0, 1e9] (default 0.1).
+    /// Base learning rate, in (0, 1e9] (default sgd 0.1, adam/adamw 0.002).
     public var learningRate: Double
     /// SGD momentum in [0, 1) (default 0.9).
     public var momentum: Double
-    /// Nesterov momentum for SGD (default false).
+    /// Nesterov momentum for SGD (default: true for VGG-small and ResNets, else false).
     public var nesterov: Bool
-    /// Weight decay, in [0, 10] (default 0): L2 for sgd/adam, decoupled for adamw.
+    /// Weight decay, in [0, 10] (default 5e-4 for VGG-small and ResNets with sgd, else 0): L2 for
+    /// sgd/adam, decoupled for adamw.
     public var weightDecay: Double
     /// Parameter roles that are decayed (default `["weight"]`: never FSB factors,
     /// BatchNorm or biases unless listed). Roles: weight, bias, normalization, scalingFactor.
@@ -114,12 +124,13 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
         case kind, learningRate, momentum, nesterov, weightDecay, weightDecayOn, beta1, beta2, epsilon
     }
 
-    public init() {
-        kind = .sgd
-        learningRate = 0.1
+    /// The optimizer of an architecture's defaults (`ArchitectureDefaults`).
+    public init(defaults: ArchitectureDefaults) {
+        kind = defaults.optimizerKind
+        learningRate = ArchitectureDefaults.learningRate(for: kind)
         momentum = 0.9
-        nesterov = false
-        weightDecay = 0
+        nesterov = kind == .sgd && defaults.nesterov
+        weightDecay = defaults.weightDecay
         weightDecayOn = ["weight"]
         beta1 = 0.9
         beta2 = 0.999
@@ -127,12 +138,20 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: Decoder) throws {
+        try self.init(from: decoder, defaults: .generic)
+    }
+
+    /// Decodes the section; absent fields take the architecture's defaults when `kind` is
+    /// the architecture's optimizer, else that kind's plain defaults.
+    init(from decoder: Decoder, defaults: ArchitectureDefaults) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try c.decodeChoice(Kind.self, forKey: .kind, default: .sgd)
-        learningRate = try c.decode(Double.self, forKey: .learningRate, default: 0.1, check: Self.learningRateRange.check)
+        kind = try c.decodeChoice(Kind.self, forKey: .kind, default: defaults.optimizerKind)
+        let recipe = kind == defaults.optimizerKind
+        learningRate = try c.decode(Double.self, forKey: .learningRate, default: ArchitectureDefaults.learningRate(for: kind),
+                                    check: Self.learningRateRange.check)
         momentum = try c.decode(Double.self, forKey: .momentum, default: 0.9, check: Self.unitRange.check)
-        nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? false
+        nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? (recipe && kind == .sgd && defaults.nesterov && momentum > 0)
         if nesterov && momentum == 0 {
             throw DecodingError.dataCorruptedError(forKey: .nesterov, in: c, debugDescription: "needs momentum > 0, got momentum 0")
         }
@@ -140,7 +159,8 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: c.contains(.momentum) ? .momentum : .nesterov, in: c,
                 debugDescription: "only applies to kind \"sgd\", got kind \"\(kind.rawValue)\"")
         }
-        weightDecay = try c.decode(Double.self, forKey: .weightDecay, default: 0, check: Self.weightDecayRange.check)
+        weightDecay = try c.decode(Double.self, forKey: .weightDecay, default: recipe ? defaults.weightDecay : 0,
+                                   check: Self.weightDecayRange.check)
         weightDecayOn = try c.decodeIfPresent([String].self, forKey: .weightDecayOn) ?? ["weight"]
         for (index, role) in weightDecayOn.enumerated() where ParameterRole(rawValue: role) == nil {
             let allowed = ParameterRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")

@@ -30,13 +30,7 @@ public enum NetworkShapes {
     /// Builds the experiment's network (without reading any data: the input shape and
     /// class count follow from the dataset name) and returns its layer shapes.
     public static func layerShapes(of config: ExperimentConfig) throws -> [LayerShape] {
-        var model = config
-        // Signs do not change shapes; avoid reading a sign checkpoint just to count cycles.
-        if model.model.fsb.signInit == .checkpoint {
-            model.model.fsb.signInit = .random
-            model.model.fsb.signCheckpoint = nil
-        }
-        return layerShapes(of: try ModelBuilder.build(model))
+        layerShapes(of: try ModelBuilder.buildForShapes(config))
     }
 
     /// Layer shapes of a file that is either an experiment config (`.json`) or a checkpoint.

@@ -1,4 +1,5 @@
 import FSBCore
+import FSBData
 import FSBNN
 import Foundation
 
@@ -56,4 +57,17 @@ public enum ModelBuilder {
         }
         return network
     }
+
+    /// Builds the experiment's network without reading any data (the input shape and class
+    /// count follow from the dataset name) and without reading a sign checkpoint (signs
+    /// change neither shapes nor counts): for the model profile and the simulator.
+    public static func buildForShapes(_ config: ExperimentConfig) throws -> Network {
+        var model = config
+        if model.model.fsb.signInit == .checkpoint {
+            model.model.fsb.signInit = .random
+            model.model.fsb.signCheckpoint = nil
+        }
+        return try build(model)
+    }
 }
+

@@ -3,6 +3,7 @@ import Foundation
 /// The files of one training run, all written atomically.
 ///
 ///     <run>/config.json     resolved config (every default filled in)
+///     <run>/invocation.json data root, working directory and command line of the start
 ///     <run>/profile.txt     model profile table; profile.csv the same as CSV
 ///     <run>/metrics.csv     one row per epoch
 ///     <run>/summary.csv     one row for the whole run (written when it finishes; summary.json the same)
@@ -14,6 +15,7 @@ public struct RunFolder: Sendable {
     public init(path: String) { url = URL(fileURLWithPath: path, isDirectory: true) }
 
     public var config: URL { url.appendingPathComponent("config.json") }
+    public var invocation: URL { url.appendingPathComponent("invocation.json") }
     public var profileText: URL { url.appendingPathComponent("profile.txt") }
     public var profileCSV: URL { url.appendingPathComponent("profile.csv") }
     public var metrics: URL { url.appendingPathComponent("metrics.csv") }

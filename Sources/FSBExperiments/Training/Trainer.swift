@@ -67,6 +67,12 @@ public final class Trainer {
     private var progress: TrainingProgress
     /// The run folder's lock, held from resume or the start of `run()` to its end.
     private var lock: DirectoryLock?
+    /// Seconds spent loading the data and building the model.
+    private var dataSeconds: Double = 0
+    /// Start of this session's training and the optimizer step it started at (for the total ETA).
+    private var sessionStart = Date()
+    private var sessionFirstStep = 0
+    private var sessionWallBefore: Double = 0
 
     /// Prepares a new run in `options.runDirectory` (which must not already hold a run).
     public convenience init(config: ExperimentConfig, options: Options) throws {
@@ -86,24 +92,29 @@ public final class Trainer {
         if let note = try ResumeCheck.verify(checkpoint, folder: folder) {
             FileHandle.standardError.write(Data((note + "\n").utf8))
         }
+        if options.dataRoot == nil { options.dataRoot = try RunInvocation.read(folder.invocation)?.dataRoot }
         return try Trainer(config: checkpoint.header.config, options: options, resumeFrom: checkpoint)
     }
 
     private init(config: ExperimentConfig, options: Options, resumeFrom checkpoint: Checkpoint?) throws {
+        var config = config
+        // The resolved config records the thread count in effect (results depend on it).
+        if let threads = config.training.threads { Kernels.threadCount = threads } else { config.training.threads = min(256, Kernels.threadCount) }
         self.config = config
         self.options = options
         folder = RunFolder(path: options.runDirectory)
         reporter = ProgressReporter(quiet: options.quiet)
         lock = options.heldLock
         if checkpoint == nil { try Trainer.refuseExistingRun(in: folder, name: options.runDirectory) }
-        if let threads = config.training.threads { Kernels.threadCount = threads }
         precision = try PrecisionResolution.resolve(config.training.precision, field: "training.precision")
+        let loadStart = Date()
         data = try DataPipeline(config, dataRoot: options.dataRoot)
         network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
         network.setPrecision(precision)
         optimizer = config.training.optimizer.makeOptimizer()
         schedule = config.training.schedule.schedule(baseLearningRate: config.training.optimizer.learningRate)
         progress = TrainingProgress()
+        dataSeconds = Date().timeIntervalSince(loadStart)
         if let checkpoint {
             try CheckpointState.restore(checkpoint, into: network, optimizer: optimizer, file: folder.lastCheckpoint.path)
             try checkProgress(checkpoint.header.progress, file: folder.lastCheckpoint.path)
@@ -147,14 +158,19 @@ public final class Trainer {
         if precision != .float32 { reporter.note("precision: \(PrecisionResolution.describe(precision))") }
         if progress.globalStep == 0 && progress.epoch == 0 {
             try AtomicFile.write(try config.resolvedJSON(), to: folder.config)
+            try AtomicFile.write(try RunInvocation.current(dataRoot: options.dataRoot).json(), to: folder.invocation)
             let profile = network.profile()
             try AtomicFile.write(profile.render(), to: folder.profileText)
             try AtomicFile.write(profile.csv(), to: folder.profileCSV)
         }
+        reportStart()
         InterruptFlag.install()
         defer { InterruptFlag.uninstall() }
         if !ParentDeath.armFromEnvironment() { InterruptFlag.raise() }
         let runStart = Date()
+        sessionStart = runStart
+        sessionFirstStep = progress.globalStep
+        sessionWallBefore = progress.wallSeconds
         let wallBefore = progress.wallSeconds
         let epochs = config.training.epochs
         let samples = data.train.labels.count
@@ -194,13 +210,13 @@ public final class Trainer {
                 reporter.step(epoch: epoch + 1, epochs: epochs, batch: progress.nextBatch, batches: batches.count,
                               loss: progress.epochLossSum / Double(progress.epochSeen),
                               accuracy: accuracyPercent(correct: progress.epochCorrect, total: progress.epochSeen),
-                              imagesPerSecond: Double(progress.epochSeen) / max(elapsed, 1e-9), epochElapsed: elapsed)
+                              imagesPerSecond: Double(progress.epochSeen) / max(elapsed, 1e-9), epochElapsed: elapsed,
+                              runElapsed: runElapsed(), runRemaining: remainingSeconds())
                 if let limit = options.interruptAfterSteps, progress.globalStep == limit { InterruptFlag.raise() }
                 if InterruptFlag.isRaised && progress.nextBatch < batches.count {
                     progress.epochSeconds = elapsed
                     progress.wallSeconds = wallBefore + Date().timeIntervalSince(runStart)
                     try saveCheckpoint(to: folder.lastCheckpoint)
-                    reporter.note("interrupted: saved \(folder.lastCheckpoint.path)")
                     throw TrainingInterrupted(signal: InterruptFlag.signalName, runDirectory: options.runDirectory,
                                               epoch: epoch + 1, batch: progress.nextBatch)
                 }
@@ -247,8 +263,36 @@ public final class Trainer {
             progress.bestEpoch = epoch + 1
         }
         try AtomicFile.write(EpochMetrics.table(withValidation: data.validation != nil).render(progress.metrics), to: folder.metrics)
-        reporter.epochDone(row, epochs: config.training.epochs)
+        reporter.epochDone(row, epochs: config.training.epochs, runElapsed: runElapsed(), runRemaining: remainingSeconds())
+        if epoch == 0, let warning = LossStallCheck.warning(epochOneTrainLoss: row.trainLoss, trainAccuracy: row.trainAccuracy,
+                                                            classCount: data.classCount, steps: stepsPerEpoch) {
+            reporter.warning(warning)
+        }
         if isBest && config.output.saveBest { try saveCheckpoint(to: folder.bestCheckpoint) }
+    }
+
+    /// Seconds the run has taken so far, over every session.
+    private func runElapsed() -> Double { sessionWallBefore + Date().timeIntervalSince(sessionStart) }
+
+    /// Seconds until the last epoch ends, from this session's time per optimizer step
+    /// (evaluation included).
+    private func remainingSeconds() -> Double {
+        let done = progress.globalStep - sessionFirstStep
+        guard done > 0 else { return 0 }
+        let perStep = Date().timeIntervalSince(sessionStart) / Double(done)
+        return perStep * Double(max(0, config.training.epochs * stepsPerEpoch - progress.globalStep))
+    }
+
+    /// The line before epoch 1 (or before continuing): data counts and load time, model size.
+    private func reportStart() {
+        let profile = network.profile()
+        let validation = data.validation.map { ", \($0.labels.count) validation" } ?? ""
+        let start = progress.epoch == 0 && progress.globalStep == 0
+            ? "training" : "resuming at epoch \(progress.epoch + 1) batch \(progress.nextBatch + 1)"
+        reporter.note(String(format: "data: %@ %d train%@, %d test images, loaded in %.1f s; model: %@ (%@), %d parameters (%d trainable); %@: %d epochs x %d steps, %d threads",
+                             config.dataset.name.rawValue, data.train.labels.count, validation, data.test.labels.count, dataSeconds,
+                             config.model.architecture.rawValue, config.model.method.rawValue, profile.totalParams, profile.trainableParams,
+                             start, config.training.epochs, stepsPerEpoch, config.training.threads ?? Kernels.threadCount))
     }
 
     /// Writes a checkpoint; a non-finite state (the loss was finite but a weight, buffer or
