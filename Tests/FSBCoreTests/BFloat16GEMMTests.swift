@@ -6,43 +6,8 @@ import XCTest
 /// of 32, partial blocks, padded leading dimensions, every transpose), and that results do
 /// not depend on the thread count. Paths the CPU lacks are reported as skipped.
 final class BFloat16GEMMTests: XCTestCase {
-    /// A random problem with padded leading dimensions.
-    struct Problem {
-        var transposeA: Bool, transposeB: Bool
-        var m: Int, n: Int, k: Int
-        var alpha: Float, beta: Float
-        var lda: Int, ldb: Int, ldc: Int
-        var a: [Float], b: [Float], c: [Float]
-
-        init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, seed: UInt64) {
-            self.transposeA = transposeA; self.transposeB = transposeB
-            self.m = m; self.n = n; self.k = k; self.alpha = alpha; self.beta = beta
-            lda = (transposeA ? m : k) + 3
-            ldb = (transposeB ? k : n) + 5
-            ldc = n + 2
-            var rng = SeededGenerator(seed: seed, stream: "bf16-gemm")
-            a = (0..<(lda * (transposeA ? k : m))).map { _ in rng.nextGaussian() }
-            b = (0..<(ldb * (transposeB ? n : k))).map { _ in rng.nextGaussian() }
-            c = (0..<(ldc * m)).map { _ in rng.nextGaussian() }
-        }
-
-        func a(_ i: Int, _ p: Int) -> Float { transposeA ? a[p * lda + i] : a[i * lda + p] }
-        func b(_ p: Int, _ j: Int) -> Float { transposeB ? b[j * ldb + p] : b[p * ldb + j] }
-
-        func run(_ path: BFloat16GEMM.Path) -> [Float] {
-            var result = c
-            a.withUnsafeBufferPointer { a in
-                b.withUnsafeBufferPointer { b in
-                    result.withUnsafeMutableBufferPointer { c in
-                        _ = BFloat16GEMM.gemm(path: path, transposeA: transposeA, transposeB: transposeB,
-                                              m: m, n: n, k: k, alpha: alpha, a: a.baseAddress!, lda: lda,
-                                              b: b.baseAddress!, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
-                    }
-                }
-            }
-            return result
-        }
-    }
+    /// The float32 GEMM tests' problem (padded leading dimensions), run on a bf16 path.
+    typealias Problem = GEMMTests.Problem
 
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (16, 16, 32), (32, 32, 64), (33, 47, 71), (5, 100, 144), (70, 3, 33), (17, 65, 300), (64, 1030, 27),
@@ -65,7 +30,7 @@ final class BFloat16GEMMTests: XCTestCase {
                 for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                     let problem = Problem(transposeA: ta, transposeB: tb, m: shape.m, n: shape.n, k: shape.k,
                                           alpha: index % 2 == 0 ? 1 : 0.5, beta: index % 3 == 0 ? 0 : 0.75,
-                                          seed: UInt64(100 + index))
+                                          padding: 3, seed: UInt64(100 + index))
                     let result = problem.run(path)
                     for i in 0..<shape.m {
                         for j in 0..<problem.ldc {
@@ -96,7 +61,7 @@ final class BFloat16GEMMTests: XCTestCase {
     /// (2 * 2^-8 + 2^-16) |a||b|.
     func testErrorAgainstFloat32IsWithinTheBFloat16Bound() throws {
         for path in paths() {
-            let problem = Problem(transposeA: false, transposeB: false, m: 37, n: 53, k: 150, seed: 7)
+            let problem = Problem(transposeA: false, transposeB: false, m: 37, n: 53, k: 150, alpha: 1, beta: 0, padding: 2, seed: 7)
             let result = problem.run(path)
             for i in 0..<problem.m {
                 for j in 0..<problem.n {
@@ -127,7 +92,7 @@ final class BFloat16GEMMTests: XCTestCase {
         let saved = Kernels.threadCount
         defer { Kernels.threadCount = saved }
         for path in paths() {
-            let problem = Problem(transposeA: false, transposeB: true, m: 64, n: 700, k: 200, seed: 11)
+            let problem = Problem(transposeA: false, transposeB: true, m: 64, n: 700, k: 200, alpha: 1, beta: 0, padding: 1, seed: 11)
             Kernels.threadCount = 1
             let one = problem.run(path)
             Kernels.threadCount = 2
@@ -140,7 +105,7 @@ final class BFloat16GEMMTests: XCTestCase {
     func testHardwarePathsAgreeWithThePortablePath() throws {
         let hardware = BFloat16GEMM.Path.allCases.filter { $0 != .portable }
         for path in hardware where path.isAvailable {
-            let problem = Problem(transposeA: false, transposeB: false, m: 48, n: 96, k: 130, seed: 3)
+            let problem = Problem(transposeA: false, transposeB: false, m: 48, n: 96, k: 130, alpha: 1, beta: 0, padding: 0, seed: 3)
             let reference = problem.run(.portable), result = problem.run(path)
             for index in 0..<reference.count {
                 XCTAssertEqual(result[index], reference[index], accuracy: 1e-4 * max(1, abs(reference[index])), "\(path) [\(index)]")
@@ -163,5 +128,26 @@ final class BFloat16GEMMTests: XCTestCase {
                                     a: a, lda: 1, b: b, ldb: 1, c: &c, ldc: 1)
         XCTAssertFalse(ran)
         XCTAssertEqual(c, [42])
+    }
+}
+
+extension GEMMTests.Problem {
+    /// Element (i, p) of op(A) and (p, j) of op(B).
+    func a(_ i: Int, _ p: Int) -> Float { transposeA ? a[p * lda + i] : a[i * lda + p] }
+    func b(_ p: Int, _ j: Int) -> Float { transposeB ? b[j * ldb + p] : b[p * ldb + j] }
+
+    /// C after this problem's product on a bf16 path.
+    func run(_ path: BFloat16GEMM.Path) -> [Float] {
+        var result = c
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                result.withUnsafeMutableBufferPointer { c in
+                    _ = BFloat16GEMM.gemm(path: path, transposeA: transposeA, transposeB: transposeB,
+                                          m: m, n: n, k: k, alpha: alpha, a: a.baseAddress!, lda: lda,
+                                          b: b.baseAddress!, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
+                }
+            }
+        }
+        return result
     }
 }
