@@ -33,5 +33,8 @@ let package = Package(
         .testTarget(name: "FSBNNTests", dependencies: ["FSBNN", "CKernels", "TestSupport"]),
         .testTarget(name: "FSBHardwareTests", dependencies: ["FSBHardware", "TestSupport"]),
         .testTarget(name: "FSBExperimentsTests", dependencies: ["FSBExperiments", "TestSupport"]),
+        .testTarget(name: "FSBCommandTests", dependencies: [
+            "fsb", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
     ]
 )

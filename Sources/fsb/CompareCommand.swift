@@ -7,6 +7,13 @@ struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Run an ablation grid (compare spec) and write runs.csv, table.csv, table.md and verdicts.txt.",
+        usage: """
+        fsb compare --spec FILE [--set PATH=VALUE ...] [--output DIR] [--jobs N]
+          [--shard I/N] [--data-root DIR] [--quiet]
+        fsb compare --spec FILE [--output DIR] --collect DIR ...
+        fsb compare --spec FILE [--output DIR] --emit slurm [--shards N]
+          [--cpus-per-task N] [--time D-HH:MM:SS] [--mem SIZE] [--data-root DIR]
+        """,
         discussion: """
         Finished cells are skipped, so re-running an interrupted compare resumes it.
 

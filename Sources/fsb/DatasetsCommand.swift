@@ -8,6 +8,10 @@ struct DatasetsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "datasets",
         abstract: "List the datasets fsb can find, with image counts and class histograms.",
+        usage: """
+        fsb datasets [--data-root DIR] [--checksums]
+          [--cifar100-labels fine|coarse] [<dataset> ...]
+        """,
         discussion: """
         Each dataset is looked up in <data root>/<name>/ (names: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))), \
         holding the original files (plain or .gz), the official extracted folder, or the official tarball. \

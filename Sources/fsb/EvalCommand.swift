@@ -7,6 +7,10 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate a checkpoint: loss, accuracy, per-class accuracy, confusion matrix.",
+        usage: """
+        fsb eval --checkpoint FILE [--split test|train] [--precision fp32|bf16]
+          [--sign-path] [--data-root DIR] [--output DIR] [--logits FILE.csv]
+        """,
         discussion: """
         Examples:
           fsb eval --checkpoint runs/quickstart/last.fsbckpt

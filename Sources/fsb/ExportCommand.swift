@@ -9,6 +9,9 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export a trained checkpoint for deployment (ONNX).",
+        usage: """
+        fsb export --checkpoint FILE --format onnx --output MODEL.onnx
+        """,
         discussion: """
         --format onnx writes one ONNX file (opset 13) for float inference: input \
         "images" float32 [N, C, H, W] holding raw pixels / 255 (the dataset \

@@ -6,6 +6,10 @@ struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
         abstract: "Print the model summary of a config or checkpoint: layers, methods, parameters, bits, MACs.",
+        usage: """
+        fsb profile --config FILE [--set PATH=VALUE ...] [--csv]
+        fsb profile --checkpoint FILE [--csv]
+        """,
         discussion: """
         The same table a run writes to profile.txt (with --csv: profile.csv): per layer its \
         kind, weight method, output shape, parameters (trainable and fixed), stored bits per \

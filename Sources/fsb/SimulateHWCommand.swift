@@ -11,6 +11,11 @@ struct SimulateHWCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate-hw",
         abstract: "Simulate mac / bwn / fsb accelerators on a network: cycles, memory traffic, energy.",
+        usage: """
+        fsb simulate-hw (--config FILE | --topology FILE.csv) --hardware HW.json
+          [--hardware HW.json ...] [--mode inference|train] [--batch-size N]
+          [--verify N] [--data-root DIR] [--output DIR]
+        """,
         discussion: """
         The network is an experiment config or a checkpoint (--config; its Conv2D/Linear \
         shapes, with FSB sign codebooks) or a SCALE-Sim topology CSV (--topology, padding \

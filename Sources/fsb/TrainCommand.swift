@@ -8,6 +8,11 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a network from a JSON experiment config.",
+        usage: """
+        fsb train --config FILE [--set PATH=VALUE ...] [--output DIR] [--seed N]
+          [--epochs N] [--data-root DIR] [--quiet]
+        fsb train --resume DIR [--data-root DIR] [--quiet]
+        """,
         discussion: """
         Writes a run folder with config.json (resolved), profile.txt/.csv, metrics.csv,
         summary.csv and the checkpoints last.fsbckpt and best.fsbckpt. Ctrl-C finishes the
