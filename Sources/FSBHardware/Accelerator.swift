@@ -15,7 +15,7 @@ public struct Accelerator: Equatable, Sendable {
     /// tried against the config's folder, then the working directory), and checks that
     /// every buffer has an SRAM energy entry.
     public static func load(configPath: String) throws -> Accelerator {
-        guard let data = FileManager.default.contents(atPath: configPath) else {
+        guard let data = RegularFile.contents(atPath: configPath) else {
             throw FSBError("\(configPath): cannot read hardware config (does it exist?)")
         }
         let config = try HardwareConfig.decode(data, file: configPath)

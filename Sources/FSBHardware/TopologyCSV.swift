@@ -81,7 +81,7 @@ public enum TopologyCSV {
 
     /// Reads a topology file.
     public static func read(path: String) throws -> [LayerShape] {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = RegularFile.contents(atPath: path) else {
             throw FSBError("\(path): cannot read topology file (does it exist?)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
