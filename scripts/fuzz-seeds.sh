@@ -54,6 +54,22 @@ case "$target" in
     fixture=Tests/Fixtures/format-v1-compare/runs/seed-1/last.fsbckpt
     cp "$fixture" "$out/format-1.fsbckpt"
     FSB_FUZZ_REENCODE="$fixture:$out/format-2.fsbckpt" "$binary"
+    # A small format-2 seed: the same header with one 4-value tensor (valid CRCs), so that
+    # mutations are cheap to run.
+    python3 - "$out/format-2.fsbckpt" "$out/format-2-one-tensor.fsbckpt" <<'PY'
+import json, struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+length = struct.unpack_from("<Q", data, 12)[0]
+header = json.loads(data[24:24 + length])
+payload = struct.pack("<4f", 0.5, -1.0, 2.0, 0.25)
+entry = dict(header["tensorEntries"][0])
+entry.update(name="w", shape=[2, 2], offset=0, bytes=len(payload), crc32=zlib.crc32(payload), dtype="f32")
+header["tensorEntries"] = [entry]
+body = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+preamble = data[:12] + struct.pack("<Q", len(body))
+crc = zlib.crc32(preamble + body)
+open(sys.argv[2], "wb").write(preamble + struct.pack("<I", crc) + body + payload)
+PY
     ;;
   config)
     cp configs/*.json "$out/"
@@ -79,8 +95,14 @@ for name, spec in specs.items():
 PY
     ;;
   hardware)
-    cp configs/hw/*-*.json "$out/"
-    rm -f "$out/energy-horowitz-45nm.json"
+    # The scratch folder holds no energy table: the seeds name the shipped one by the path
+    # that resolves against the working directory (the repository root).
+    for config in configs/hw/*-*.json; do
+      [ "$(basename "$config")" = energy-horowitz-45nm.json ] && continue
+      sed 's|"energyTable": *"[^"]*"|"energyTable": "configs/hw/energy-horowitz-45nm.json"|' "$config" > "$out/$(basename "$config")"
+    done
+    # ... and one still names it beside the config, as the shipped configs do.
+    cp configs/hw/fsb-int8-os.json "$out/table-beside-config.json"
     ;;
   topology)
     cp configs/hw/topologies/*.csv "$out/"

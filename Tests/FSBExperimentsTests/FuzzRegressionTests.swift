@@ -57,4 +57,32 @@ final class FuzzRegressionTests: XCTestCase {
         for reader in readers { assertCleanError(reader.name, path, reader.read) }
         XCTAssertLessThan(Date().timeIntervalSince(started), 10)
     }
+
+    /// Fuzz finding 2 (hardware target, artifact `crash-4995b4b5…`: the shipped
+    /// `fsb-int8-os.json` in a folder without its energy table): the error named only
+    /// `energy-horowitz-45nm.json`, not the hardware config whose `energyTable` chose it.
+    func testAMissingEnergyTableIsReportedAgainstTheHardwareConfig() throws {
+        let shipped = TrainerTests.repositoryRoot.appendingPathComponent("configs/hw/fsb-int8-os.json").path
+        let path = try folder() + "/fsb-int8-os.json"
+        try FileManager.default.copyItem(atPath: shipped, toPath: path)
+        assertCleanError("hardware config", path) { _ = try Accelerator.load(configPath: $0) }
+        XCTAssertThrowsError(try Accelerator.load(configPath: path)) { error in
+            XCTAssertEqual("\(error)", "\(path): energyTable: cannot read the energy table \"energy-horowitz-45nm.json\" (a relative path is looked for beside the config, then in the working directory)")
+        }
+    }
+
+    /// The same for a table that exists but is not a valid table: both files are named.
+    func testABrokenEnergyTableNamesTheConfigAndTheTable() throws {
+        let folder = try folder()
+        let path = folder + "/hw.json", table = folder + "/table.json"
+        try Data("{\"int8AddPJ\": 1,}".utf8).write(to: URL(fileURLWithPath: table))
+        let shipped = TrainerTests.repositoryRoot.appendingPathComponent("configs/hw/mac-int8-os.json").path
+        let config = try String(contentsOfFile: shipped, encoding: .utf8)
+            .replacingOccurrences(of: "energy-horowitz-45nm.json", with: "table.json")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: path))
+        assertCleanError("hardware config", path) { _ = try Accelerator.load(configPath: $0) }
+        XCTAssertThrowsError(try Accelerator.load(configPath: path)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(path): energyTable: \(table): "), "\(error)")
+        }
+    }
 }
