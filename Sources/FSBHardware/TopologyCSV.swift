@@ -15,7 +15,8 @@ public struct TopologyError: UserFacingError, Equatable {
         self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    /// One line: control characters of the quoted text (a lone CR inside a line) are escaped.
+    public var description: String { "\(file):\(line):\(column): \(message)".escapingControlCharacters }
 }
 
 /// Reads and writes SCALE-Sim topology files:

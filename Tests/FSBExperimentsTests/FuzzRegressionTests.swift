@@ -1,4 +1,5 @@
 import FSBCore
+import FSBData
 import FSBExperiments
 import FSBHardware
 import Foundation
@@ -84,5 +85,26 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertThrowsError(try Accelerator.load(configPath: path)) { error in
             XCTAssertTrue("\(error)".hasPrefix("\(path): energyTable: \(table): "), "\(error)")
         }
+    }
+
+    /// Fuzz finding 3 (topology target, artifact `crash-dd5e6d92…`): a lone CR inside the
+    /// header line was quoted raw, so the error spanned two lines.
+    func testALoneCarriageReturnInATopologyIsQuotedOnOneLine() throws {
+        let path = try folder() + "/topology.csv"
+        let input = Array("Layer, M,UnsafeBuf1".utf8) + [0, 0, 0, 0, 0, 0, 0, 13] + Array("10,28,\n".utf8)
+        try Data(input).write(to: URL(fileURLWithPath: path))
+        assertCleanError("topology", path) { _ = try TopologyCSV.read(path: $0) }
+        XCTAssertThrowsError(try TopologyCSV.read(path: path)) { error in
+            XCTAssertTrue("\(error)".contains("\\r10,28,"), "\(error)")
+        }
+    }
+
+    /// The same class in the other error types that quote input: a tar member's name and a
+    /// checkpoint's tensor name (from JSON, where `\n` is legal) are escaped too.
+    func testDataAndGenericErrorsQuotingControlCharactersStayOnOneLine() {
+        let data = DataFileError(file: "archive.tar:bad\nname", offset: 512, "truncated member")
+        XCTAssertEqual(data.description, "archive.tar:bad\\nname: at byte 512: truncated member")
+        let generic = FSBError("run/last.fsbckpt: tensor \"w\r\u{1b}\" appears twice")
+        XCTAssertEqual(generic.description, "run/last.fsbckpt: tensor \"w\\r\\u{1b}\" appears twice")
     }
 }
