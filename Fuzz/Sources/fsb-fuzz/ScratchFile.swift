@@ -21,6 +21,11 @@ final class ScratchFile {
         path = "\(folder)/\(name)"
     }
 
+    /// Removes the private folder (at exit; a crash leaves it for inspection).
+    func remove() {
+        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
     /// Replaces the file's content with `bytes`.
     func write(_ bytes: UnsafeRawBufferPointer) {
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {

@@ -22,6 +22,8 @@ guard let name = environment["FSB_FUZZ_TARGET"], let target = FuzzTarget(rawValu
 nonisolated(unsafe) let scratch = ScratchFile(name: target.fileName)
 nonisolated(unsafe) let selectedTarget = target
 
+atexit { scratch.remove() }
+
 var argc = CommandLine.argc
 var argv = CommandLine.unsafeArgv
 exit(LLVMFuzzerRunDriver(&argc, &argv) { data, count in
