@@ -10,6 +10,9 @@ let package = Package(
     name: "fsb",
     products: [
         .executable(name: "fsb", targets: ["fsb"]),
+        // The readers and configs as a library, for the fuzz package in Fuzz/ (built apart,
+        // with sanitizers, so that `swift build` and `swift test` here stay plain).
+        .library(name: "FSBReaders", targets: ["FSBCore", "FSBData", "FSBHardware", "FSBExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -53,7 +53,7 @@ public enum StrictJSON {
 
     /// Reads and decodes a JSON file.
     public static func decode<T: Decodable>(_ type: T.Type, fromFile path: String) throws -> T {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = RegularFile.contents(atPath: path) else {
             throw FSBError("\(path): cannot read file (does it exist?)")
         }
         return try decode(type, from: data, file: path)

@@ -8,7 +8,9 @@ public struct FSBError: UserFacingError, Equatable {
     /// The one-line message.
     public let message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { message }
+    /// The message on one line: control characters of quoted input (a JSON tensor name
+    /// holding `\n`) are escaped.
+    public var description: String { message.escapingControlCharacters }
 }
 
 extension String {

@@ -18,8 +18,9 @@ public struct DataFileError: UserFacingError, Equatable {
         self.detail = detail
     }
 
+    /// One line: control characters (a tar member's name may hold any) are escaped.
     public var description: String {
-        if let offset { return "\(file): at byte \(offset): \(detail)" }
-        return "\(file): \(detail)"
+        if let offset { return "\(file): at byte \(offset): \(detail)".escapingControlCharacters }
+        return "\(file): \(detail)".escapingControlCharacters
     }
 }

@@ -13,14 +13,25 @@ public struct Accelerator: Equatable, Sendable {
 
     /// Reads a hardware config file and the energy table it names (a relative table path is
     /// tried against the config's folder, then the working directory), and checks that
-    /// every buffer has an SRAM energy entry.
+    /// every buffer has an SRAM energy entry. Every error names the config (and the table,
+    /// when the table is at fault).
     public static func load(configPath: String) throws -> Accelerator {
-        guard let data = FileManager.default.contents(atPath: configPath) else {
+        guard let data = RegularFile.contents(atPath: configPath) else {
             throw FSBError("\(configPath): cannot read hardware config (does it exist?)")
         }
         let config = try HardwareConfig.decode(data, file: configPath)
         let tablePath = resolve(config.energyTable, relativeTo: configPath)
-        let energy = try EnergyTable.load(path: tablePath)
+        // Errors name the hardware config too: its energyTable field chose the table.
+        guard RegularFile.contents(atPath: tablePath) != nil else {
+            throw ConfigError(file: configPath, path: "energyTable",
+                              message: "cannot read the energy table \"\(config.energyTable)\" (a relative path is looked for beside the config, then in the working directory)")
+        }
+        let energy: EnergyTable
+        do {
+            energy = try EnergyTable.load(path: tablePath)
+        } catch let problem as UserFacingError {
+            throw ConfigError(file: configPath, path: "energyTable", message: problem.description)
+        }
         let accelerator = Accelerator(config: config, energy: energy)
         if let problem = accelerator.bufferProblem {
             throw ConfigError(file: configPath, path: "buffersKiB", message: problem)

@@ -15,7 +15,8 @@ public struct TopologyError: UserFacingError, Equatable {
         self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    /// One line: control characters of the quoted text (a lone CR inside a line) are escaped.
+    public var description: String { "\(file):\(line):\(column): \(message)".escapingControlCharacters }
 }
 
 /// Reads and writes SCALE-Sim topology files:
@@ -81,7 +82,7 @@ public enum TopologyCSV {
 
     /// Reads a topology file.
     public static func read(path: String) throws -> [LayerShape] {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = RegularFile.contents(atPath: path) else {
             throw FSBError("\(path): cannot read topology file (does it exist?)")
         }
         guard let text = String(data: data, encoding: .utf8) else {

@@ -102,7 +102,7 @@ public struct Checkpoint {
     /// Reads and validates a checkpoint file; every failure names the file and byte offset.
     public static func read(from url: URL) throws -> Checkpoint {
         let path = url.path
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = RegularFile.contents(atPath: path) else {
             throw FSBError("\(path): cannot read checkpoint (does it exist?)")
         }
         return try decode(data, file: path)

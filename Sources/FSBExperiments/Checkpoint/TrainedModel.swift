@@ -18,7 +18,7 @@ public struct TrainedModel {
 
     /// Reads `path` (any failure names the file) and restores its state into a fresh network.
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = RegularFile.contents(atPath: path) else {
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
                 throw FSBError("\(path): expected an fsb checkpoint file (.fsbckpt), found a folder")

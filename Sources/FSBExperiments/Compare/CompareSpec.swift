@@ -79,7 +79,7 @@ public struct CompareSpec: Decodable, Sendable {
         spec.baseFolder = specFolder
         if case .string(let basePath) = spec.base {
             let resolved = ConfigPaths.absolute(basePath, relativeTo: specFolder)
-            guard let data = FileManager.default.contents(atPath: resolved) else {
+            guard let data = RegularFile.contents(atPath: resolved) else {
                 throw ConfigError(file: path, path: "base", message: "cannot read base config \"\(basePath)\" (looked for \(resolved); paths are relative to the spec's folder)")
             }
             spec.base = try StrictJSON.decode(JSONValue.self, from: data, file: resolved)
