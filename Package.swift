@@ -29,7 +29,10 @@ let package = Package(
             "FSBCore", "FSBData", "FSBNN", "FSBHardware", "FSBExperiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "fsb-bench", dependencies: ["FSBCore", "FSBData", "FSBNN", "FSBExperiments", "CKernels"]),
+        .executableTarget(name: "fsb-bench", dependencies: [
+            "FSBCore", "FSBData", "FSBNN", "FSBExperiments", "CKernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .target(name: "TestSupport", dependencies: ["FSBCore"], path: "Tests/TestSupport"),
         .testTarget(name: "FSBCoreTests", dependencies: ["FSBCore", "CKernels", "TestSupport"]),
         .testTarget(name: "FSBDataTests", dependencies: ["FSBData", "TestSupport"]),

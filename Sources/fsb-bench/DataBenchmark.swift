@@ -5,20 +5,7 @@ import Foundation
 /// `fsb-bench data`: seconds to load the full CIFAR-10 training set (inflate, decode,
 /// normalise to float) against `zcat` of the same five files, side by side.
 enum DataBenchmark {
-    static let usage = "usage: fsb-bench data [--data-root DIR] [--repeats 3]"
-
-    static func run(arguments: [String]) throws {
-        var root = "datasets"
-        var repeats = 3
-        var index = 0
-        while index + 1 < arguments.count {
-            switch arguments[index] {
-            case "--data-root": root = arguments[index + 1]
-            case "--repeats": repeats = Int(arguments[index + 1]) ?? 3
-            default: throw FSBError("unexpected argument \(arguments[index])")
-            }
-            index += 2
-        }
+    static func run(root: String, repeats: Int) throws {
         let rootURL = URL(fileURLWithPath: root)
         let files = try DataLoadBenchmark.cifar10TrainFiles(root: rootURL)
         let zcat = try DataLoadBenchmark.zcatSeconds(files: files, repetitions: repeats)

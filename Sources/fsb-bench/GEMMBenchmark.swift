@@ -68,62 +68,21 @@ enum GEMMBenchmark {
         .init("kernel") { $0.kernel },
     ]) }
 
-    static let usage = """
-        usage: fsb-bench gemm [--threads 1,2] [--repeats N] [--filter SUBSTRING] [--csv FILE]
-                              [--im2col-compare] [--batch N] [--kernel NAME] [--precision fp32|bf16]
-          --threads   comma-separated thread counts (default 1,2)
-          --repeats   timed runs per cell after one warm-up; the median is reported (default 7)
-          --filter    only shapes whose name contains SUBSTRING (e.g. resnet20, square)
-          --csv       also write the measurements as CSV to FILE
-          --im2col-compare  instead time convolution layers (ResNet-20, VGG-small) forward and
-                      weight-gradient products, explicit im2col + GEMM against the implicit-im2col
-                      GEMM, interleaved in this process, and check they give the same bits
-          --batch     images per convolution for --im2col-compare (default 128)
-          --kernel    force a micro-kernel: avx512, avx2 or portable (default: the best this CPU runs)
-          --precision bf16: the bf16 GEMM (bfloat16 operands, float32 accumulation) on this CPU's
-                      AMX or AVX512-BF16 path (FSB_BF16_PATH=portable forces the slow reference)
-        """
 
-    static func run(arguments: [String]) throws {
-        var threadCounts = [1, 2], repeats = 7, filter = "", csvPath: String?
-        var comparesIm2col = false, batch = 128, precision = ComputePrecision.float32
-        var remaining = arguments[...]
-        while let option = remaining.popFirst() {
-            if option == "--im2col-compare" { comparesIm2col = true; continue }
-            guard let value = remaining.popFirst() else {
-                throw FSBError("fsb-bench gemm: option '\(option)' needs a value")
-            }
-            switch option {
-            case "--threads":
-                let parsed = value.split(separator: ",").map { Int($0) }
-                guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-                    throw FSBError("fsb-bench gemm: --threads expects positive integers like 1,2, found '\(value)'")
-                }
-                threadCounts = parsed.compactMap { $0 }
-            case "--repeats":
-                guard let count = Int(value), count >= 1 else {
-                    throw FSBError("fsb-bench gemm: --repeats expects a positive integer, found '\(value)'")
-                }
-                repeats = count
-            case "--batch":
-                guard let count = Int(value), count >= 1 else {
-                    throw FSBError("fsb-bench gemm: --batch expects a positive integer, found '\(value)'")
-                }
-                batch = count
-            case "--kernel":
-                guard Kernels.selectGEMMKernel(value) else {
-                    throw FSBError("fsb-bench gemm: --kernel expects avx512, avx2 or portable (one this CPU runs), found '\(value)'")
-                }
-            case "--precision":
-                guard let choice = TrainingConfig.Precision(rawValue: value) else {
-                    throw FSBError("fsb-bench gemm: --precision expects fp32 or bf16, found '\(value)'")
-                }
-                precision = try PrecisionResolution.resolve(choice, field: "fsb-bench gemm: --precision")
-            case "--filter": filter = value
-            case "--csv": csvPath = value
-            default: throw FSBError("fsb-bench gemm: unknown option '\(option)'")
-            }
+    static func run(_ options: GEMMBenchmarkCommand) throws {
+        let parsed = options.threads.split(separator: ",").map { Int($0) }
+        guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw FSBError("fsb-bench gemm: --threads expects positive integers like 1,2, found '\(options.threads)'")
         }
+        let threadCounts = parsed.compactMap { $0 }
+        let repeats = options.repeats, filter = options.filter, csvPath = options.csv
+        let comparesIm2col = options.im2colCompare, batch = options.batch
+        guard repeats >= 1 else { throw FSBError("fsb-bench gemm: --repeats expects a positive integer, found \(repeats)") }
+        guard batch >= 1 else { throw FSBError("fsb-bench gemm: --batch expects a positive integer, found \(batch)") }
+        if let kernel = options.kernel, !Kernels.selectGEMMKernel(kernel) {
+            throw FSBError("fsb-bench gemm: --kernel expects avx512, avx2 or portable (one this CPU runs), found '\(kernel)'")
+        }
+        let precision = try PrecisionResolution.resolve(options.precision, field: "fsb-bench gemm: --precision")
         if comparesIm2col && precision != .float32 {
             throw FSBError("fsb-bench gemm: --im2col-compare measures the float32 convolution products only")
         }

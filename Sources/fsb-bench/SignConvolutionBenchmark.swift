@@ -16,12 +16,6 @@ import Foundation
 /// and a sample of a fast case is the mean of enough calls to last about 20 ms.
 /// Each case first checks that both paths agree (relative 1e-3), else the benchmark fails.
 enum SignConvolutionBenchmark {
-    static let usage = """
-    usage: fsb-bench signconv [--batches 128,1] [--codebooks 2,4,8,16,64,none] [--layers all|NAME,...]
-                              [--network-codebooks 4] [--samples 7] [--threads N] [--csv FILE]
-      layers: resnet20_16@32x32, resnet20_32@16x16, resnet20_64@8x8, lenet5_conv2
-      --network-codebooks none|N,...: whole-ResNet-20 runs (empty list: none)
-    """
 
     /// One convolution shape to measure.
     struct LayerShape {
@@ -60,16 +54,16 @@ enum SignConvolutionBenchmark {
         .init("gather_speedup") { String(format: "%.2f", $0.gemmSeconds / $0.gatherSeconds) },
     ]) }
 
-    static func run(arguments: [String]) throws {
-        let options = try BenchmarkOptions.parse(arguments)
-        let batches = try integers(options["batches"] ?? "128,1", option: "batches")
-        let codebooks = try codebookList(options["codebooks"] ?? "2,4,8,16,64,none", option: "codebooks")
-        let networkCodebooks = try codebookList(options["network-codebooks"] ?? "4", option: "network-codebooks")
-        let samples = Int(options["samples"] ?? "7") ?? 0
-        guard samples >= 5 else { throw FSBError("--samples must be an integer of at least 5, found \(options["samples"] ?? "")") }
-        Kernels.threadCount = Int(options["threads"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
+    static func run(_ options: SignConvolutionBenchmarkCommand) throws {
+        let batches = try integers(options.batches, option: "batches")
+        let codebooks = try codebookList(options.codebooks, option: "codebooks")
+        let networkCodebooks = try codebookList(options.networkCodebooks, option: "network-codebooks")
+        let samples = options.samples
+        guard samples >= 5 else { throw FSBError("--samples must be an integer of at least 5, found \(samples)") }
+        Kernels.threadCount = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let selected: [LayerShape]
-        if let names = options["layers"], names != "all" {
+        let names = options.layers
+        if names != "all" {
             selected = try names.split(separator: ",").map { name in
                 guard let layer = layers.first(where: { $0.name == name }) else { throw FSBError("unknown layer \(name)") }
                 return layer
@@ -97,7 +91,7 @@ enum SignConvolutionBenchmark {
         let columns = table.columns
         print(TextTable.render(header: columns.map(\.name), rows: rows.map { row in columns.map { $0.value(row) } }),
               terminator: "")
-        if let path = options["csv"] { try AtomicFile.write(table.render(rows), to: URL(fileURLWithPath: path)) }
+        if let path = options.csv { try AtomicFile.write(table.render(rows), to: URL(fileURLWithPath: path)) }
     }
 
     static func report(_ row: Row) {

@@ -11,26 +11,16 @@ import Foundation
 /// Peak memory is per process: run one network per invocation to compare it
 /// (`scripts/bench.sh` does).
 enum TrainBenchmark {
-    static let usage = """
-    usage: fsb-bench train [--networks lenet5,resnet20,vgg-small] [--methods fp,binaryconnect,bwn,fsb]
-                           [--threads N] [--batch 128] [--steps N] [--precision fp32|bf16] [--csv FILE]
-      --precision bf16: conv/linear products in bf16 on this CPU's AMX or AVX512-BF16 path
-                  (rows say framework fsb-bf16; FSB_BF16_PATH=portable forces the slow reference)
-    """
 
     static let columns = ["framework", "network", "method", "threads", "batch", "train_images_per_second",
                           "infer_images_per_second", "infer_batch1_images_per_second", "peak_rss_mib"]
 
-    static func run(arguments: [String]) throws {
-        let options = try BenchmarkOptions.parse(arguments)
-        let networks = (options["networks"] ?? "lenet5,resnet20,vgg-small").split(separator: ",").map(String.init)
-        let methods = (options["methods"] ?? "fp,binaryconnect,bwn,fsb").split(separator: ",").map(String.init)
-        let threads = Int(options["threads"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
-        let batch = Int(options["batch"] ?? "") ?? 128
-        let precisionName = options["precision"] ?? "fp32"
-        guard let choice = TrainingConfig.Precision(rawValue: precisionName) else {
-            throw FSBError("--precision expects fp32 or bf16, found '\(precisionName)'")
-        }
+    static func run(_ options: TrainBenchmarkCommand) throws {
+        let networks = options.networks.split(separator: ",").map(String.init)
+        let methods = options.methods.split(separator: ",").map(String.init)
+        let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let batch = options.batch
+        let choice = options.precision
         let precision = try PrecisionResolution.resolve(choice, field: "--precision")
         let framework = choice == .fp32 ? "fsb" : "fsb-bf16"
         Kernels.threadCount = threads
@@ -39,7 +29,7 @@ enum TrainBenchmark {
             guard let architecture = ModelConfig.Architecture(rawValue: network) else { throw FSBError("unknown network \(network)") }
             let input: [Int] = architecture == .lenet5 ? [1, 28, 28] : [3, 32, 32]
             let defaultSteps = architecture == .lenet5 ? 60 : (architecture == .vggSmall ? 4 : 12)
-            let steps = Int(options["steps"] ?? "") ?? defaultSteps
+            let steps = options.steps ?? defaultSteps
             for methodName in methods {
                 guard let method = ModelConfig.MethodName(rawValue: methodName) else { throw FSBError("unknown method \(methodName)") }
                 var model = ModelConfig(architecture: architecture, method: method)
@@ -73,7 +63,7 @@ enum TrainBenchmark {
             }
         }
         let csv = ([columns] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
-        if let path = options["csv"] { try AtomicFile.write(csv, to: URL(fileURLWithPath: path)) } else { print(csv, terminator: "") }
+        if let path = options.csv { try AtomicFile.write(csv, to: URL(fileURLWithPath: path)) } else { print(csv, terminator: "") }
     }
 
     /// Median seconds of `steps` calls after 3 warm-up calls.
