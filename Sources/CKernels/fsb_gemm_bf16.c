@@ -22,6 +22,7 @@
 #include "fsb_kernels.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -92,19 +93,21 @@ static int cpu_has_amx_bf16(void) {
 }
 #endif
 
-static int availability[3] = {-1, -1, -1};
+static _Atomic int availability[3] = {-1, -1, -1};  // -1: not probed yet
 
 int fsb_bf16_path_available(int path) {
     if (path == FSB_BF16_PORTABLE) return 1;
     if (path != FSB_BF16_AVX512BF16 && path != FSB_BF16_AMX) return 0;
-    if (availability[path] < 0) {
+    int known = atomic_load(&availability[path]);
+    if (known < 0) {
 #if defined(__x86_64__)
-        availability[path] = path == FSB_BF16_AMX ? cpu_has_amx_bf16() : cpu_has_avx512bf16();
+        known = path == FSB_BF16_AMX ? cpu_has_amx_bf16() : cpu_has_avx512bf16();
 #else
-        availability[path] = 0;
+        known = 0;
 #endif
+        atomic_store(&availability[path], known);
     }
-    return availability[path];
+    return known;
 }
 
 int fsb_bf16_hardware_path(void) {
