@@ -2,5 +2,6 @@
 // Usage: fsb-bench <subcommand> [options] (`fsb-bench <subcommand> --help`).
 import FSBCore
 
+ArgumentEncoding.refuseInvalidProcessArguments()
 FreedMemoryReuse.enable()
 FSBBench.main()

@@ -13,6 +13,7 @@ struct FSBCommand: ParsableCommand {
     )
 
     static func main() {
+        ArgumentEncoding.refuseInvalidProcessArguments()
         FreedMemoryReuse.enable()
         main(nil)
     }

@@ -6,17 +6,6 @@ import XCTest
 /// SIGTERM stop the whole grid with exit 130 and every started cell saved; `kill -9` of
 /// the compare takes its `fsb train` children with it (parent-death signal), saved too.
 final class CompareSignalTests: XCTestCase {
-    /// The `fsb` executable built next to this test bundle.
-    private func executable() throws -> String {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
-        let path = bundle.deletingLastPathComponent().appendingPathComponent("fsb").path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            XCTFail("no fsb executable at \(path) (swift build builds it)")
-            throw FSBError("missing \(path)")
-        }
-        return path
-    }
-
     private let epochs = 30
 
     private func startCompare(jobs: Int) throws -> (process: Process, output: String) {
@@ -30,7 +19,7 @@ final class CompareSignalTests: XCTestCase {
         """
         try spec.write(toFile: folder + "/spec.json", atomically: true, encoding: .utf8)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable())
+        process.executableURL = URL(fileURLWithPath: try HardeningFixtures.fsbExecutable())
         process.arguments = ["compare", "--spec", folder + "/spec.json", "--output", folder + "/out", "--jobs", String(jobs),
                              "--data-root", HardeningFixtures.dataRoot, "--quiet"]
         process.standardOutput = FileHandle.nullDevice

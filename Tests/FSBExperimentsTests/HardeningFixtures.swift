@@ -13,6 +13,17 @@ enum HardeningFixtures {
     static let formatV1Compare = root.appendingPathComponent("Tests/Fixtures/format-v1-compare").path
     static let formatV1UninterruptedMetrics = root.appendingPathComponent("Tests/Fixtures/format-v1-seed-2-uninterrupted-metrics.csv").path
 
+    /// The `fsb` executable built next to this test bundle.
+    static func fsbExecutable() throws -> String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
+        let path = bundle.deletingLastPathComponent().appendingPathComponent("fsb").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            XCTFail("no fsb executable at \(path) (swift build builds it)")
+            throw FSBError("missing \(path)")
+        }
+        return path
+    }
+
     /// The config of the fixture grid's base (MLP 784-4-4-10, 200 images, 2 epochs).
     static let baseJSON = """
     {"name": "format-v1", "dataset": {"name": "mnist", "trainLimit": 200, "testLimit": 50},
