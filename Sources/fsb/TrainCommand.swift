@@ -11,12 +11,15 @@ struct TrainCommand: ParsableCommand {
         usage: """
         fsb train --config FILE [--set PATH=VALUE ...] [--output DIR] [--seed N]
           [--epochs N] [--data-root DIR] [--quiet]
-        fsb train --resume DIR [--data-root DIR] [--quiet]
+        fsb train --resume DIR [--precision fp32|bf16] [--data-root DIR]
+          [--quiet]
         """,
         discussion: """
         Writes a run folder with config.json (resolved), profile.txt/.csv, metrics.csv,
         summary.csv and the checkpoints last.fsbckpt and best.fsbckpt. Ctrl-C finishes the
-        current step, saves last.fsbckpt and stops; --resume continues bit for bit.
+        current step, saves last.fsbckpt and stops; --resume continues bit for bit
+        (or in the other precision with --precision: metrics.csv's precision column
+        shows each epoch's).
 
         Examples:
           fsb train --config configs/quickstart.json
@@ -26,6 +29,7 @@ struct TrainCommand: ParsableCommand {
           fsb train --config configs/quickstart.json --set model.method=bwn \\
             --set training.optimizer.learningRate=0.001 --output runs/quick-bwn
           fsb train --resume runs/fsb1
+          FSB_BF16_PATH=portable fsb train --resume runs/fsb1 --precision bf16
         """)
 
     @Option(name: .long, help: "Experiment config (JSON).", completion: .file(extensions: ["json"]))
@@ -53,12 +57,21 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Continue the interrupted run in this folder.", completion: .directory)
     var resume: String?
 
+    @Option(name: .long, help: "With --resume: continue in fp32 or bf16 (default: as the run was).")
+    var precision: String?
+
     func validate() throws {
         if (config == nil) == (resume == nil) {
             throw ValidationError("give exactly one of --config FILE or --resume RUN_DIR")
         }
         if resume != nil && (seed != nil || epochs != nil || output != nil || !overrides.isEmpty) {
             throw ValidationError("--resume continues a run as it was configured; --set, --seed, --epochs and --output cannot be combined with it")
+        }
+        if let precision {
+            guard resume != nil else { throw ValidationError("--precision switches a resumed run; with --config use --set training.precision=\(precision)") }
+            guard TrainingConfig.Precision(rawValue: precision) != nil else {
+                throw ValidationError("--precision must be \"fp32\" or \"bf16\", got \"\(precision)\"")
+            }
         }
     }
 
@@ -74,7 +87,8 @@ struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         do {
             if let resume {
-                trainer = try Trainer.resuming(options: .init(runDirectory: resume, dataRoot: data.dataRoot, quiet: quiet))
+                trainer = try Trainer.resuming(options: .init(runDirectory: resume, dataRoot: data.dataRoot, quiet: quiet,
+                                                              precision: precision.flatMap(TrainingConfig.Precision.init(rawValue:))))
             } else if let config {
                 var experiment = try ExperimentConfig.load(path: config, overrides: try configOverrides())
                 if let seed { experiment.seed = seed }

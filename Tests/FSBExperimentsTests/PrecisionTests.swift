@@ -110,4 +110,51 @@ final class PrecisionTests: XCTestCase {
             XCTAssertTrue(evaluation.renderText().contains("precision: bf16 (portable)"))
         }
     }
+
+    /// An fp32 run interrupted in epoch 1 resumes in bf16 and, interrupted again, back in
+    /// fp32: config.json follows the switch (so the next resume's check passes), each epoch's
+    /// row of metrics.csv names its precision, and the summary names both in order.
+    func testResumeSwitchesPrecisionBothWays() throws {
+        try withForcedPath("portable") {
+            let folder = temporaryFolder()
+            XCTAssertThrowsError(try Trainer(config: try config(precision: "fp32", epochs: 3),
+                                             options: .init(runDirectory: folder, quiet: true, interruptAfterSteps: 2)).run())
+            InterruptFlag.reset()
+            XCTAssertThrowsError(try Trainer.resuming(options: .init(runDirectory: folder, quiet: true, interruptAfterSteps: 7,
+                                                                     precision: .bf16)).run())
+            InterruptFlag.reset()
+            XCTAssertEqual(try ExperimentConfig.load(path: folder + "/config.json").training.precision, .bf16)
+            let summary = try Trainer.resuming(options: .init(runDirectory: folder, quiet: true, precision: .fp32)).run()
+            XCTAssertEqual(try ExperimentConfig.load(path: folder + "/config.json").training.precision, .fp32)
+            let rows = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(rows[0], "epoch,lr,train_loss,train_acc,test_loss,test_acc,precision,epoch_seconds,images_per_second")
+            // 5 steps per epoch: steps 1-2 fp32, 3-7 bf16, 8-15 fp32.
+            XCTAssertEqual(rows.dropFirst().map { $0.split(separator: ",")[6] },
+                           ["fp32 + bf16 (portable)", "bf16 (portable) + fp32", "fp32"])
+            XCTAssertEqual(summary.precision, "fp32 + bf16 (portable)")
+        }
+    }
+
+    /// A crash between `--precision`'s rewrite of config.json and the next checkpoint leaves
+    /// the two differing in precision only: the resume is accepted and keeps config.json's.
+    func testResumeAcceptsAPrecisionOnlyDifferenceAndKeepsConfigJSONs() throws {
+        try withForcedPath("portable") {
+            let folder = temporaryFolder()
+            XCTAssertThrowsError(try Trainer(config: try config(precision: "fp32", epochs: 1),
+                                             options: .init(runDirectory: folder, quiet: true, interruptAfterSteps: 2)).run())
+            InterruptFlag.reset()
+            var edited = try ExperimentConfig.load(path: folder + "/config.json")
+            edited.training.precision = .bf16
+            try AtomicFile.write(try edited.resolvedJSON(), to: URL(fileURLWithPath: folder + "/config.json"))
+            do {
+                let resumed = try Trainer.resuming(options: .init(runDirectory: folder, quiet: true))
+                XCTAssertEqual(resumed.precision, .bfloat16(.portable))
+            }  // the trainer, and with it the folder's lock, ends here
+            edited.training.batchSize = 32
+            try AtomicFile.write(try edited.resolvedJSON(), to: URL(fileURLWithPath: folder + "/config.json"))
+            XCTAssertThrowsError(try Trainer.resuming(options: .init(runDirectory: folder, quiet: true))) { error in
+                XCTAssertTrue("\(error)".contains("training.batchSize"), "\(error)")
+            }
+        }
+    }
 }

@@ -168,7 +168,7 @@ final class TrainerTests: XCTestCase {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".tmp") }
         XCTAssertEqual(leftovers, [])
         let header = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8).split(separator: "\n")[0]
-        XCTAssertEqual(header, "epoch,lr,train_loss,train_acc,test_loss,test_acc,epoch_seconds,images_per_second")
+        XCTAssertEqual(header, "epoch,lr,train_loss,train_acc,test_loss,test_acc,precision,epoch_seconds,images_per_second")
         // The resolved config decodes back to the same config.
         let resolved = try ExperimentConfig.load(path: folder + "/config.json")
         XCTAssertEqual(resolved, try tinyConfig(epochs: 1))

@@ -82,6 +82,10 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var wallSeconds: Double
     /// The metrics rows of the completed epochs.
     public var metrics: [EpochMetrics]
+    /// The precisions the epoch in progress has been trained in so far, in order (more than
+    /// one when a run was resumed in the other precision mid-epoch); nil between epochs and
+    /// in checkpoints written before precision was recorded.
+    public var epochPrecisions: [String]?
 
     public init() {
         epoch = 0

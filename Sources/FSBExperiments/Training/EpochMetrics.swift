@@ -14,10 +14,14 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     public var testAccuracy: Double
     public var epochSeconds: Double
     public var imagesPerSecond: Double
+    /// The products' arithmetic this epoch was trained in (`fp32`, `bf16 (amx)`): a run
+    /// resumed in the other precision shows where it switched. nil in checkpoints written
+    /// before precision was recorded, which were all fp32.
+    public var precision: String?
 
     /// The columns of `metrics.csv`, declared once. `val_*` columns appear only when a
     /// validation split is configured. Timing columns are the only ones that differ
-    /// between two runs with the same seed and thread count.
+    /// between two runs with the same seed and thread count; they stay last.
     public static func table(withValidation: Bool) -> CSVTable<EpochMetrics> {
         typealias Column = CSVTable<EpochMetrics>.Column
         var columns: [Column] = [
@@ -35,6 +39,7 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
         columns += [
             Column("test_loss") { format($0.testLoss, 6) },
             Column("test_acc") { format($0.testAccuracy, 4) },
+            Column("precision") { $0.precision ?? "fp32" },
             Column("epoch_seconds") { format($0.epochSeconds, 3) },
             Column("images_per_second") { format($0.imagesPerSecond, 1) },
         ]

@@ -4,7 +4,8 @@ import Foundation
 /// Checks, before a run is resumed, that its `last.fsbckpt` belongs to it: the SHA-256 of
 /// the resolved config stored in the checkpoint must equal that of the run folder's
 /// `config.json`; when they differ, the refusal lists the fields that differ.
-/// Format-1 checkpoints hold no hash: they are resumed with a note saying so.
+/// Format-1 checkpoints hold no hash: they are resumed with a note saying so. The one field
+/// allowed to differ is `training.precision`, which a resume may switch.
 public enum ResumeCheck {
     /// Throws when the checkpoint belongs to another run or `config.json` was edited;
     /// returns a note to print when the check could not be made (format 1), else nil.
@@ -22,6 +23,12 @@ public enum ResumeCheck {
         // rendering of the config changed between fsb versions.
         let rehashed = try checkpoint.header.config.resolvedSHA256()
         if runHash == stored || runHash == rehashed { return nil }
+        // `training.precision` may differ: `--resume --precision` switches it in config.json
+        // before the next checkpoint records it.
+        var runOtherwise = runConfig, checkpointOtherwise = checkpoint.header.config
+        runOtherwise.training.precision = .fp32
+        checkpointOtherwise.training.precision = .fp32
+        if try runOtherwise.resolvedSHA256() == checkpointOtherwise.resolvedSHA256() { return nil }
         let differences = try differingFields(runConfig, checkpoint.header.config)
         let listed = differences.isEmpty ? "(no field differs after resolution; the stored hash is \(stored))"
             : differences.prefix(5).joined(separator: "; ") + (differences.count > 5 ? "; and \(differences.count - 5) more" : "")

@@ -26,7 +26,8 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var finalTestAccuracy: Double
     public var finalTestLoss: Double
     public var wallSeconds: Double
-    /// The products' arithmetic as run (`fp32`, `bf16 (amx)`, ...); nil in summaries written
+    /// The products' arithmetic as run (`fp32`, `bf16 (amx)`, `fp32 + bf16 (amx)` for a run
+    /// resumed in the other precision); nil in summaries written
     /// before precision was recorded, which were all fp32.
     public var precision: String?
 

@@ -43,14 +43,18 @@ public final class Trainer {
         /// The run folder's lock when the caller already holds it (a compare cell);
         /// otherwise the trainer takes it itself.
         public var heldLock: DirectoryLock?
+        /// On resume: continue in this precision (`fsb train --resume DIR --precision P`);
+        /// nil keeps the precision of the run folder's `config.json`.
+        public var precision: TrainingConfig.Precision?
 
         public init(runDirectory: String, dataRoot: String? = nil, quiet: Bool = false, interruptAfterSteps: Int? = nil,
-                    heldLock: DirectoryLock? = nil) {
+                    heldLock: DirectoryLock? = nil, precision: TrainingConfig.Precision? = nil) {
             self.runDirectory = runDirectory
             self.dataRoot = dataRoot
             self.quiet = quiet
             self.interruptAfterSteps = interruptAfterSteps
             self.heldLock = heldLock
+            self.precision = precision
         }
     }
 
@@ -93,7 +97,18 @@ public final class Trainer {
             FileHandle.standardError.write(Data((note + "\n").utf8))
         }
         if options.dataRoot == nil { options.dataRoot = try RunInvocation.read(folder.invocation)?.dataRoot }
-        return try Trainer(config: checkpoint.header.config, options: options, resumeFrom: checkpoint)
+        var config = checkpoint.header.config
+        // The precision may change between resumes: config.json holds the latest choice.
+        let chosen = try options.precision ?? (checkpoint.header.configSHA256 == nil ? config.training.precision
+                                                : ExperimentConfig.load(path: folder.config.path).training.precision)
+        let switched = chosen != config.training.precision
+        config.training.precision = chosen
+        let trainer = try Trainer(config: config, options: options, resumeFrom: checkpoint)
+        if switched {
+            try AtomicFile.write(try trainer.config.resolvedJSON(), to: folder.config)
+            trainer.reporter.note("precision: continuing in \(PrecisionResolution.describe(trainer.precision)) from epoch \(checkpoint.header.progress.epoch + 1), step \(checkpoint.header.progress.nextBatch + 1); metrics.csv's precision column shows each epoch's")
+        }
+        return trainer
     }
 
     private init(config: ExperimentConfig, options: Options, resumeFrom checkpoint: Checkpoint?) throws {
@@ -183,6 +198,8 @@ public final class Trainer {
             let secondsBefore = progress.epochSeconds
             // The rate reported for the epoch is the one of its first step.
             let learningRate = schedule.rate(step: epoch * stepsPerEpoch, stepsPerEpoch: stepsPerEpoch, totalEpochs: epochs)
+            let current = PrecisionResolution.describe(precision)
+            if progress.epochPrecisions?.last != current { progress.epochPrecisions = (progress.epochPrecisions ?? []) + [current] }
             while progress.nextBatch < batches.count {
                 batches.fill(batch: progress.nextBatch, images: &batchImages, labels: &batchLabels)
                 let (images, labels) = (batchImages, batchLabels)
@@ -248,8 +265,10 @@ public final class Trainer {
                                trainAccuracy: accuracyPercent(correct: progress.epochCorrect, total: progress.epochSeen),
                                validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
                                testLoss: test.loss, testAccuracy: test.accuracy,
-                               epochSeconds: trainSeconds, imagesPerSecond: Double(samples) / max(trainSeconds, 1e-9))
+                               epochSeconds: trainSeconds, imagesPerSecond: Double(samples) / max(trainSeconds, 1e-9),
+                               precision: (progress.epochPrecisions ?? [PrecisionResolution.describe(precision)]).joined(separator: " + "))
         progress.metrics.append(row)
+        progress.epochPrecisions = nil
         progress.epoch += 1
         progress.nextBatch = 0
         progress.epochLossSum = 0
@@ -325,6 +344,15 @@ public final class Trainer {
                           modelBits: profile.modelSizeBits, updateBits: profile.updateSizeBits,
                           bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: progress.bestEpoch,
                           finalTestAccuracy: last?.testAccuracy ?? 0, finalTestLoss: last?.testLoss ?? 0,
-                          wallSeconds: progress.wallSeconds, precision: PrecisionResolution.describe(precision))
+                          wallSeconds: progress.wallSeconds, precision: Self.precisionsInOrder(progress.metrics, current: PrecisionResolution.describe(precision)))
+    }
+
+    /// The precisions the epochs were trained in, each once in the order first used
+    /// (`fp32`, or `fp32 + bf16 (amx)` for a run resumed in bf16).
+    static func precisionsInOrder(_ rows: [EpochMetrics], current: String) -> String {
+        var seen: [String] = rows.isEmpty ? [current] : []
+        let used = rows.flatMap { ($0.precision ?? "fp32").components(separatedBy: " + ") }
+        for precision in used where !seen.contains(precision) { seen.append(precision) }
+        return seen.joined(separator: " + ")
     }
 }
