@@ -111,15 +111,21 @@ final class PrecisionTests: XCTestCase {
         }
     }
 
+    /// The folder of an fp32 run of `epochs` epochs interrupted after its second step.
+    private func fp32RunInterruptedAfterTwoSteps(epochs: Int) throws -> String {
+        let folder = temporaryFolder()
+        XCTAssertThrowsError(try Trainer(config: try config(precision: "fp32", epochs: epochs),
+                                         options: .init(runDirectory: folder, quiet: true, interruptAfterSteps: 2)).run())
+        InterruptFlag.reset()
+        return folder
+    }
+
     /// An fp32 run interrupted in epoch 1 resumes in bf16 and, interrupted again, back in
     /// fp32: config.json follows the switch (so the next resume's check passes), each epoch's
     /// row of metrics.csv names its precision, and the summary names both in order.
     func testResumeSwitchesPrecisionBothWays() throws {
         try withForcedPath("portable") {
-            let folder = temporaryFolder()
-            XCTAssertThrowsError(try Trainer(config: try config(precision: "fp32", epochs: 3),
-                                             options: .init(runDirectory: folder, quiet: true, interruptAfterSteps: 2)).run())
-            InterruptFlag.reset()
+            let folder = try fp32RunInterruptedAfterTwoSteps(epochs: 3)
             XCTAssertThrowsError(try Trainer.resuming(options: .init(runDirectory: folder, quiet: true, interruptAfterSteps: 7,
                                                                      precision: .bf16)).run())
             InterruptFlag.reset()
@@ -139,10 +145,7 @@ final class PrecisionTests: XCTestCase {
     /// the two differing in precision only: the resume is accepted and keeps config.json's.
     func testResumeAcceptsAPrecisionOnlyDifferenceAndKeepsConfigJSONs() throws {
         try withForcedPath("portable") {
-            let folder = temporaryFolder()
-            XCTAssertThrowsError(try Trainer(config: try config(precision: "fp32", epochs: 1),
-                                             options: .init(runDirectory: folder, quiet: true, interruptAfterSteps: 2)).run())
-            InterruptFlag.reset()
+            let folder = try fp32RunInterruptedAfterTwoSteps(epochs: 1)
             var edited = try ExperimentConfig.load(path: folder + "/config.json")
             edited.training.precision = .bf16
             try AtomicFile.write(try edited.resolvedJSON(), to: URL(fileURLWithPath: folder + "/config.json"))
