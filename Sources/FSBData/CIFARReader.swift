@@ -26,7 +26,9 @@ public enum CIFARReader {
     public static func readRecords(from source: ByteSource, format: Format, limit: Int? = nil,
                                    pixels: inout [UInt8], labels: inout [Int32]) throws -> Int {
         let recordBytes = format.recordBytes
-        let chunkRecords = 512
+        // The chunk starts small and doubles up to 512 records, so a short file (a test
+        // sample, a fuzzer's input) costs a short buffer and a full one few reads.
+        var chunkRecords = 8
         var chunk = [UInt8](repeating: 0, count: chunkRecords * recordBytes)
         var records = 0
         // A wrong first record in a file that is not gzip usually means a wrong file entirely.
@@ -73,6 +75,10 @@ public enum CIFARReader {
             }
             records += whole
             if got < wanted * recordBytes { break }
+            if chunkRecords < 512 {
+                chunkRecords *= 2
+                chunk = [UInt8](repeating: 0, count: chunkRecords * recordBytes)
+            }
         }
         if records == 0 && limit != 0 {
             throw DataFileError(file: source.name, offset: 0, "expected \(recordBytes)-byte CIFAR records, found an empty file")

@@ -47,6 +47,32 @@ final class CIFARReaderTests: XCTestCase {
         }
     }
 
+    /// Files longer than the reader's first chunks (8, 16, 32, … records): every record
+    /// arrives in order, and errors in later chunks name the right record and byte.
+    func testLongFilesAcrossGrowingChunks() throws {
+        let folder = try DataTestFixtures.temporaryFolder()
+        func read(_ bytes: [UInt8], pixels: inout [UInt8], labels: inout [Int32]) throws -> Int {
+            let path = try DataTestFixtures.write(DataTestFixtures.gzip(bytes), to: folder, "long.bin.gz")
+            return try CIFARReader.readRecords(from: GzipReader(path: path), format: .cifar10, pixels: &pixels, labels: &labels)
+        }
+        let labels = (0..<1_100).map { UInt8($0 % 10) }
+        let whole = DataTestFixtures.cifar10Records(labels)
+        var pixels: [UInt8] = [], read32: [Int32] = []
+        XCTAssertEqual(try read(whole, pixels: &pixels, labels: &read32), 1_100)
+        XCTAssertEqual(read32, labels.map(Int32.init))
+        XCTAssertEqual(pixels.count, 1_100 * 3072)
+        XCTAssertEqual(Array(pixels[(1_037 * 3072)..<(1_037 * 3072 + 4)]), Array(whole[(1_037 * 3073 + 1)..<(1_037 * 3073 + 5)]))
+        for (record, cut) in [(37, 0), (700, 0), (1_099, 5)] {
+            var damaged = whole
+            if cut == 0 { damaged[record * 3073] = 10 } else { damaged.removeLast(cut) }
+            XCTAssertThrowsError(try read(damaged, pixels: &pixels, labels: &read32)) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("at byte \(record * 3073)"), text)
+                XCTAssertTrue(text.contains(cut == 0 ? "label of record \(record) is 10" : "last record has 3068 bytes"), text)
+            }
+        }
+    }
+
     func testEmptyFile() throws {
         let root = try makeCIFAR10(override: ["test_batch.bin": []])
         assertThrowsMessage(["test_batch.bin.gz", "found an empty file"]) {
