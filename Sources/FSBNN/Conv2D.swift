@@ -24,7 +24,7 @@ public final class Conv2D: Layer {
     public let kernelWidth: Int
     public let stride: Int
     public let padding: Int
-    public let weight: WeightParameterization
+    public let weight: any WeightParameterization
     /// `[Co]`, zero-initialised; nil when the layer has no bias.
     public let bias: Parameter?
     let workspace: ScratchWorkspace
@@ -50,9 +50,8 @@ public final class Conv2D: Layer {
         kernelWidth = kernelSize
         self.stride = stride
         self.padding = padding
-        weight = try WeightParameterization(
-            method: method, layerName: name,
-            weightShape: [outputChannels, inputChannels, kernelSize, kernelSize], seed: seed)
+        weight = try method.makeWeight(layerName: name, shape: [outputChannels, inputChannels, kernelSize, kernelSize],
+                                       seed: seed)
         self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(shape: [outputChannels]), role: .bias) : nil
         self.workspace = workspace
     }
@@ -60,13 +59,8 @@ public final class Conv2D: Layer {
     public var parameters: [Parameter] { weight.parameters + [bias].compactMap { $0 } }
 
     public var buffers: [String: Tensor] {
-        get {
-            if weight.fsbOptions?.signInit == .checkpoint, let signs = weight.signs { return ["\(name).signs": signs] }
-            return [:]
-        }
-        set {
-            if let stored = newValue["\(name).signs"] { try? weight.restoreSigns(stored) }
-        }
+        get { weight.buffers }
+        set { weight.buffers = newValue }
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
@@ -88,7 +82,7 @@ public final class Conv2D: Layer {
 
     /// Inference only: `What` packed for the forward GEMM, with the weight stamp and
     /// micro-kernel it was packed for (see `Conv2D+Inference.swift`).
-    var packedInferenceWeight: (stamp: (source: UInt64, signs: UInt64), kernel: String, values: [Float])?
+    var packedInferenceWeight: (stamp: WeightStamp, kernel: String, values: [Float])?
 
     /// When set, inference (`training == false`) calls this instead of the float path; used
     /// by the simulator's bit-accurate check to run the layer on an integer datapath model.

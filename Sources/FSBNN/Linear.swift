@@ -7,7 +7,7 @@ public final class Linear: Layer {
     public let name: String
     public let inputFeatures: Int
     public let outputFeatures: Int
-    public let weight: WeightParameterization
+    public let weight: any WeightParameterization
     public let bias: Parameter?
     /// `[N, In]` of the last forward.
     private var cachedInput: Tensor?
@@ -21,8 +21,7 @@ public final class Linear: Layer {
         self.name = name
         self.inputFeatures = inputFeatures
         self.outputFeatures = outputFeatures
-        weight = try WeightParameterization(method: method, layerName: name,
-                                            weightShape: [outputFeatures, inputFeatures], seed: seed)
+        weight = try method.makeWeight(layerName: name, shape: [outputFeatures, inputFeatures], seed: seed)
         self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(shape: [outputFeatures]), role: .bias) : nil
         dWeightScratch = [Float](repeating: 0, count: outputFeatures * inputFeatures)
     }
@@ -30,13 +29,8 @@ public final class Linear: Layer {
     public var parameters: [Parameter] { weight.parameters + [bias].compactMap { $0 } }
 
     public var buffers: [String: Tensor] {
-        get {
-            if weight.fsbOptions?.signInit == .checkpoint, let signs = weight.signs { return ["\(name).signs": signs] }
-            return [:]
-        }
-        set {
-            if let stored = newValue["\(name).signs"] { try? weight.restoreSigns(stored) }
-        }
+        get { weight.buffers }
+        set { weight.buffers = newValue }
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {

@@ -3,7 +3,7 @@ import FSBCore
 /// A larq-style model summary: per leaf layer its output shape, parameters (trainable and
 /// fixed), stored bits per weight, memory, model-update size and arithmetic, then totals.
 ///
-/// Conventions (per image; see `WeightParameterization+Accounting` for the weight formulas):
+/// Conventions (per image; each weight method's file under `WeightMethods/` gives its formulas):
 /// - `params = trainable_params + fixed_params`; FSB signs are fixed params, BatchNorm's
 ///   running statistics are not counted as params.
 /// - Memory: weights at their method's stored precision, biases 32 bits each, BatchNorm
@@ -61,7 +61,7 @@ public struct ModelProfile: Sendable {
     private static func row(_ record: LayerShapeRecord) -> Row {
         let layer = record.layer
         let kind = String(describing: type(of: layer))
-        var weight: WeightParameterization?
+        var weight: (any WeightParameterization)?
         var bias: Parameter?
         var pixels = 1
         if let conv = layer as? Conv2D {

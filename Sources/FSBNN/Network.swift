@@ -82,7 +82,7 @@ public final class Network {
     }
 
     /// The weight parameterization of every Conv2D/Linear, keyed by layer name, in execution order.
-    public var weightParameterizations: [(layerName: String, weight: WeightParameterization)] {
+    public var weightParameterizations: [(layerName: String, weight: any WeightParameterization)] {
         shapeRecords.compactMap { record in
             if let conv = record.layer as? Conv2D { return (conv.name, conv.weight) }
             if let linear = record.layer as? Linear { return (linear.name, linear.weight) }
@@ -102,11 +102,12 @@ public final class Network {
     @discardableResult
     public func setFixedSigns(from weights: [String: Tensor]) throws -> [String] {
         var updated: [String] = []
-        for (name, weight) in weightParameterizations where weight.fsbOptions?.signInit == .checkpoint {
+        for (name, weight) in weightParameterizations {
+            guard let fsb = weight as? FSBWeight, fsb.options.signInit == .checkpoint else { continue }
             guard let source = weights["\(name).weight"] else {
                 throw FSBError("sign checkpoint has no tensor '\(name).weight' for fsb layer '\(name)' (signInit = checkpoint)")
             }
-            try weight.setSigns(fromWeight: source)
+            try fsb.setSigns(fromWeight: source)
             updated.append(name)
         }
         return updated

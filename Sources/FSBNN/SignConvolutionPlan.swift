@@ -75,7 +75,7 @@ public final class SignConvolutionPlan {
     /// gather or faster at batch 128, and from 6 patterns on the gather was faster).
     public static let denseGEMMPatternLimit = 4
 
-    private let weight: WeightParameterization
+    private let weight: FSBWeight
     private let scale: Parameter
     private let bias: Parameter?
     private let workspace: ScratchWorkspace
@@ -88,8 +88,7 @@ public final class SignConvolutionPlan {
 
     /// True when `convolution` can use the sign path: an fsb weight with `kernel` granularity.
     public static func supports(_ convolution: Conv2D) -> Bool {
-        convolution.weight.fsbOptions?.granularity == .kernel && convolution.weight.scale != nil
-            && convolution.weight.signs != nil
+        (convolution.weight as? FSBWeight)?.options.granularity == .kernel
     }
 
     /// Derives the plan of `convolution` from its current signs and factors.
@@ -99,10 +98,9 @@ public final class SignConvolutionPlan {
     ///   `.denseGEMM` for at most `denseGEMMPatternLimit` patterns, else `.gather`.
     /// - Throws: `FSBError` naming the layer when it is not an fsb layer with `kernel` granularity.
     public init(convolution: Conv2D, mergesNegatedPatterns: Bool? = nil, contraction: Contraction? = nil) throws {
-        let weight = convolution.weight
-        guard let options = weight.fsbOptions, options.granularity == .kernel,
-              let scale = weight.scale, let signs = weight.signs else {
-            let found = weight.fsbOptions.map { "fsb with \($0.granularity.rawValue) granularity" } ?? weight.method.name
+        guard let weight = convolution.weight as? FSBWeight, weight.options.granularity == .kernel else {
+            let found = convolution.weight.fsbOptions.map { "fsb with \($0.granularity.rawValue) granularity" }
+                ?? convolution.weight.method.name
             throw FSBError("layer '\(convolution.name)': the sign path needs an fsb weight with kernel granularity, found \(found)")
         }
         layerName = convolution.name
@@ -112,6 +110,7 @@ public final class SignConvolutionPlan {
         kernelWidth = convolution.kernelWidth
         stride = convolution.stride
         padding = convolution.padding
+        let options = weight.options, scale = weight.factors, signs = weight.fixedSigns
         self.mergesNegatedPatterns = mergesNegatedPatterns ?? (options.alphaSign == .free)
         self.contraction = .gather
         self.weight = weight
@@ -181,7 +180,7 @@ public final class SignConvolutionPlan {
     /// Re-derives the patterns and `A'` if the layer's signs changed, or `A'` alone if its
     /// factors changed, since they were last derived.
     public func refreshIfLayerChanged() {
-        guard let signs = weight.signs else { return }
+        let signs = weight.fixedSigns
         let factors = scale.value
         if signs != derivedSigns {
             (patterns, sliceCodes, sliceOrientations) = SignConvolutionPlan.distinctPatterns(

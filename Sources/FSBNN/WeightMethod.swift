@@ -1,79 +1,56 @@
-/// How a Conv2D or Linear layer turns its trainable tensors into the weight used in
-/// the forward pass (see `docs/method.md` and the FSB paper, IEEE Access 2020).
+/// A weight method's identity (with its options): how a Conv2D or Linear layer turns its
+/// trainable tensors into the weight of its forward pass. Each method is one type under
+/// `WeightMethods/` (its forward, gradient rule and accounting; see
+/// `WeightParameterization`); this enum names them and is the one factory.
 ///
-/// - `fp`: the real weight `W` is trained and used as is.
-/// - `binaryconnect`: latent real `W`, forward `sign(W)`, straight-through gradient
-///   zeroed where `|W| > 1` (Courbariaux et al., BinaryConnect, NeurIPS 2015).
-/// - `bwn`: latent real `W`, forward `alpha[o] * sign(W[o])` with `alpha[o] = mean|W[o]|`,
-///   XNOR-Net's gradient (Rastegari et al., XNOR-Net, ECCV 2016).
-/// - `fsb`: fixed random signs `S`, trained scaling factors `A`, forward `A * S`.
-/// `sign(0) = +1` everywhere.
-public enum WeightMethod: Equatable, Hashable, Sendable, CustomStringConvertible {
+/// Adding a method: its file under `WeightMethods/`, one case here with its line in
+/// `implementation` and its entry in `allCases` (the names configs accept, in this order).
+///
+/// `rawValue` is the method's name as written in configs and tables; `init(rawValue:)`
+/// gives the method with its default options (a model config sets the fsb options from its
+/// `model.fsb` section).
+public enum WeightMethod: Hashable, Sendable, CaseIterable, RawRepresentable, CustomStringConvertible {
+    /// `FullPrecisionWeight`.
     case fp
+    /// `BinaryConnectWeight` (Courbariaux et al., NeurIPS 2015).
     case binaryconnect
+    /// `BWNWeight` (Rastegari et al., XNOR-Net, ECCV 2016).
     case bwn
+    /// `FSBWeight` (FSB, IEEE Access 2020).
     case fsb(FSBOptions)
 
-    /// The method's name as written in configs and tables.
-    public var name: String {
+    /// Every method, with default options.
+    public static let allCases: [WeightMethod] = [.fp, .binaryconnect, .bwn, .fsb(FSBOptions())]
+
+    /// The factory: the type implementing each method.
+    public var implementation: any WeightParameterization.Type {
         switch self {
-        case .fp: return "fp"
-        case .binaryconnect: return "binaryconnect"
-        case .bwn: return "bwn"
-        case .fsb: return "fsb"
+        case .fp: return FullPrecisionWeight.self
+        case .binaryconnect: return BinaryConnectWeight.self
+        case .bwn: return BWNWeight.self
+        case .fsb: return FSBWeight.self
         }
+    }
+
+    /// The method's name as written in configs and tables.
+    public var name: String { implementation.name }
+
+    public var rawValue: String { name }
+
+    /// The method named `rawValue`, with default options.
+    public init?(rawValue: String) {
+        guard let method = WeightMethod.allCases.first(where: { $0.name == rawValue }) else { return nil }
+        self = method
+    }
+
+    /// A new weight of this method for the layer `layerName` with weight shape
+    /// `[Co, Ci, kh, kw]` or `[Co, Ci]`; its streams derive from the model `seed`.
+    public func makeWeight(layerName: String, shape: [Int], seed: UInt64) throws -> any WeightParameterization {
+        try implementation.init(layout: WeightLayout(layerName: layerName, shape: shape, seed: seed), method: self)
     }
 
     public var description: String {
         if case .fsb(let options) = self { return "fsb(\(options))" }
         return name
-    }
-}
-
-/// The options of the FSB method; every choice the paper leaves open is one of these.
-public struct FSBOptions: Equatable, Hashable, Sendable, CustomStringConvertible {
-    /// Shape of the scaling-factor tensor `A`.
-    public enum Granularity: String, CaseIterable, Sendable {
-        /// One factor per output channel, `A[o]`.
-        case filter
-        /// One factor per kernel slice, `A[o, i]` (default; what the accelerator needs).
-        case kernel
-        /// One factor per weight, `A[o, i, kh, kw]` (a sign-constrained network).
-        case element
-    }
-
-    /// Whether factors are kept non-negative after each optimizer step.
-    public enum AlphaSign: String, CaseIterable, Sendable {
-        /// `A` is clamped at 0 after every step: every weight's sign is truly fixed.
-        case nonnegative
-        /// `A` may become negative, flipping a whole group.
-        case free
-    }
-
-    /// Where the fixed signs come from.
-    public enum SignInit: String, CaseIterable, Sendable {
-        /// i.i.d. +1/-1 with probability 1/2 from the layer's seeded stream.
-        case random
-        /// The signs of a trained `fp` checkpoint's weights.
-        case checkpoint
-    }
-
-    public var granularity: Granularity
-    public var alphaSign: AlphaSign
-    public var signInit: SignInit
-    /// When set, every kernel slice's sign pattern is one of only this many random
-    /// patterns of the layer (allows sharing sign convolutions in hardware).
-    public var signCodebook: Int?
-
-    public init(granularity: Granularity = .kernel, alphaSign: AlphaSign = .nonnegative,
-                signInit: SignInit = .random, signCodebook: Int? = nil) {
-        self.granularity = granularity
-        self.alphaSign = alphaSign
-        self.signInit = signInit
-        self.signCodebook = signCodebook
-    }
-
-    public var description: String {
-        "granularity=\(granularity.rawValue),alphaSign=\(alphaSign.rawValue),signInit=\(signInit.rawValue),codebook=\(signCodebook.map(String.init) ?? "none")"
     }
 }

@@ -31,7 +31,7 @@ enum TrainBenchmark {
             let defaultSteps = architecture == .lenet5 ? 60 : (architecture == .vggSmall ? 4 : 12)
             let steps = options.steps ?? defaultSteps
             for methodName in methods {
-                guard let method = ModelConfig.MethodName(rawValue: methodName) else { throw FSBError("unknown method \(methodName)") }
+                guard let method = WeightMethod(rawValue: methodName) else { throw FSBError("unknown method \(methodName)") }
                 var model = ModelConfig(architecture: architecture, method: method)
                 model.batchNorm = true
                 var config = try ExperimentConfig.decode(json: #"{"dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}}"#)

@@ -46,7 +46,7 @@ final class CompareTests: XCTestCase {
         let cells = try runner.cells()
         XCTAssertEqual(cells.map(\.folderName), ["model.method-bwn__seed-1", "model.method-bwn__seed-2",
                                                  "model.method-fsb__seed-1", "model.method-fsb__seed-2"])
-        XCTAssertEqual(cells[2].config.model.method, .fsb)
+        XCTAssertEqual(cells[2].config.model.method.name, "fsb")
         XCTAssertEqual(cells[3].config.seed, 2)
 
         let rows = try runner.run()

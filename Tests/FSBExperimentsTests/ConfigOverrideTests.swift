@@ -1,5 +1,6 @@
 import FSBCore
 @testable import FSBExperiments
+import FSBNN
 import XCTest
 
 /// `--set PATH=VALUE`: values parsed as JSON, applied before strict decoding, errors naming
@@ -55,6 +56,26 @@ final class ConfigOverrideTests: XCTestCase {
         XCTAssertTrue(try config.resolvedJSON().contains(#""signCodebook" : 16"#))
         // The last of two overrides of one path wins.
         XCTAssertEqual(try load(["training.epochs=3", "training.epochs=4"]).training.epochs, 4)
+    }
+
+    /// The config's methods are the engine's `WeightMethod` values, decoded from their names;
+    /// an fsb method carries the `model.fsb` options, also after either is changed in code.
+    func testMethodsAreEngineValuesWithTheFSBOptions() throws {
+        var config = try load(["model.fsb.granularity=element", "model.layerMethods.conv2=fsb", "model.lastLayerMethod=bwn"])
+        let element = FSBOptions(granularity: .element)
+        XCTAssertEqual(config.model.method, .fsb(element))
+        XCTAssertEqual(config.model.layerMethods, ["conv2": .fsb(element)])
+        XCTAssertEqual(config.model.methods, [.fsb(element), .fp, .bwn, .fsb(element)])
+        config.model.fsb.signCodebook = 4
+        let codebook = FSBOptions(granularity: .element, signCodebook: 4)
+        XCTAssertEqual(config.model.method, .fsb(codebook))
+        XCTAssertEqual(config.model.layerMethods["conv2"], .fsb(codebook))
+        config.model.firstLayerMethod = .fsb(FSBOptions())
+        XCTAssertEqual(config.model.firstLayerMethod, .fsb(codebook))
+        XCTAssertTrue(try config.resolvedJSON().contains(#""firstLayerMethod" : "fsb""#))
+        XCTAssertEqual(WeightMethod.allCases.map(\.rawValue), ["fp", "binaryconnect", "bwn", "fsb"])
+        XCTAssertEqual(WeightMethod(rawValue: "fsb"), .fsb(FSBOptions()))
+        XCTAssertNil(WeightMethod(rawValue: "xnor"))
     }
 
     func testErrorsNameTheOverride() throws {

@@ -29,7 +29,7 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertEqual(config.training.optimizer.learningRate, 0.002)
         XCTAssertEqual(config.training.optimizer.weightDecay, 0)
         XCTAssertEqual(config.training.schedule.kind, .cosine)
-        XCTAssertEqual(config.model.method, .fsb)
+        XCTAssertEqual(config.model.method.name, "fsb")
         XCTAssertEqual(config.model.firstLayerMethod, .fp)
         XCTAssertEqual(config.model.lastLayerMethod, .fp)
         XCTAssertEqual(config.model.fsb.granularity, .kernel)

@@ -66,7 +66,7 @@ final class ConvolutionReferenceTests: XCTestCase {
                                   stride: c.stride, padding: c.padding, bias: c.bias, method: .fp, seed: UInt64(index),
                                   workspace: ScratchWorkspace(columnBudget: budget))
             if let bias = conv.bias { bias.value = randomTensor([c.co], seed: 50 + UInt64(index)) }
-            let weight = try XCTUnwrap(conv.weight.latentWeight).value
+            let weight = try XCTUnwrap(conv.weight.latent).value
             let x = randomTensor([c.n, c.ci, c.h, c.w], seed: 10 + UInt64(index))
             let y = conv.forward(x, training: true)
             let expected = directForward(x, weight, conv.bias?.value, c)
@@ -76,7 +76,7 @@ final class ConvolutionReferenceTests: XCTestCase {
             let dX = conv.backward(dY)
             let (refX, refW, refB) = directBackward(x, weight, dY, c)
             assertTensorsClose(dX, refX, tolerance: 1e-5, "case \(index) budget \(budget) dInput")
-            assertTensorsClose(try XCTUnwrap(conv.weight.latentWeight).gradient, refW, tolerance: 1e-4, "case \(index) budget \(budget) dWeight")
+            assertTensorsClose(try XCTUnwrap(conv.weight.latent).gradient, refW, tolerance: 1e-4, "case \(index) budget \(budget) dWeight")
             if let bias = conv.bias { assertTensorsClose(bias.gradient, refB, tolerance: 1e-4, "case \(index) budget \(budget) dBias") }
           }
         }

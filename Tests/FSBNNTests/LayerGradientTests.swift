@@ -58,7 +58,7 @@ final class LayerGradientTests: XCTestCase {
                     (layer, twin, weight, twinWeight) = (linear, fp, linear.weight, fp.weight)
                     input = randomTensor([4, 6], seed: 4)
                 }
-                let latent = try XCTUnwrap(weight.latentWeight)
+                let latent = try XCTUnwrap(weight.latent)
                 // Latent weights on both sides of |W| = 1, away from 0.
                 var rng = SeededGenerator(seed: 8, stream: "latent")
                 for i in 0..<latent.count {
@@ -67,7 +67,7 @@ final class LayerGradientTests: XCTestCase {
                 }
                 weight.refresh()
                 let what = weight.effectiveWeight
-                try XCTUnwrap(twinWeight.latentWeight).value = what
+                try XCTUnwrap(twinWeight.latent).value = what
                 // The twin's gradients (dWhat and dInput) are right by finite differences.
                 LayerGradientHarness.check(twin, input: input)
                 let r = randomTensor(layer.forward(input, training: true).shape, seed: 99)
@@ -76,7 +76,7 @@ final class LayerGradientTests: XCTestCase {
                 let twinOutput = twin.forward(input, training: true)
                 assertTensorsClose(output, twinOutput, tolerance: 1e-5, "\(method) forward")
                 assertTensorsClose(layer.backward(r), twin.backward(r), tolerance: 1e-5, "\(method) dInput")
-                let dWhat = try XCTUnwrap(twinWeight.latentWeight).gradient
+                let dWhat = try XCTUnwrap(twinWeight.latent).gradient
                 let n = latent.count / weight.outputChannels
                 for i in 0..<latent.count {
                     let w = latent.value[i]

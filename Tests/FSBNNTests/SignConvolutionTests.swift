@@ -142,7 +142,7 @@ final class SignConvolutionTests: XCTestCase {
                               method: .fsb(FSBOptions(granularity: .kernel)), seed: 1)
         // Slices (o, i): (0,0) and (1,1) use P0 = [+1, +1, -1, +1]; (0,1) and (1,0) use P1 = [-1, +1, +1, -1].
         let p0: [Float] = [1, 1, -1, 1], p1: [Float] = [-1, 1, 1, -1]
-        try conv.weight.setSigns(fromWeight: Tensor(shape: [2, 2, 2, 2], storage: p0 + p1 + p1 + p0))
+        try XCTUnwrap(conv.weight as? FSBWeight).setSigns(fromWeight: Tensor(shape: [2, 2, 2, 2], storage: p0 + p1 + p1 + p0))
         try XCTUnwrap(conv.weight.scale).value = Tensor(shape: [2, 2], storage: [1, 2, 3, 0.5])
         try XCTUnwrap(conv.bias).value = Tensor(shape: [2], storage: [0.25, -1])
         let plan = try conv.useSignPathForInference(contraction: .gather)

@@ -7,15 +7,15 @@ import XCTest
 /// regeneration from the seed.
 final class WeightMethodTests: XCTestCase {
     func testBWNForwardWeightIsAlphaTimesSign() throws {
-        let weight = try WeightParameterization(method: .bwn, layerName: "c", weightShape: [3, 2, 3, 3], seed: 4)
-        let w = try XCTUnwrap(weight.latentWeight).value
+        let weight = try WeightMethod.bwn.makeWeight(layerName: "c", shape: [3, 2, 3, 3], seed: 4)
+        let w = try XCTUnwrap(weight.latent).value
         weight.refresh()
         let n = 18
         for o in 0..<3 {
             var sum: Double = 0
             for j in 0..<n { sum += Double(abs(w[o * n + j])) }
             let alpha = Float(sum / Double(n))
-            XCTAssertEqual(weight.bwnAlpha[o], alpha)
+            XCTAssertEqual(try XCTUnwrap(weight as? BWNWeight).quantizer.alpha[o], alpha)
             for j in 0..<n {
                 XCTAssertEqual(weight.effectiveWeight[o * n + j], w[o * n + j] < 0 ? -alpha : alpha)
             }
@@ -25,8 +25,8 @@ final class WeightMethodTests: XCTestCase {
     func testFSBWeightIsFactorTimesSignWithBroadcast() throws {
         let shape = [3, 2, 3, 3]
         for granularity in FSBOptions.Granularity.allCases {
-            let weight = try WeightParameterization(method: .fsb(FSBOptions(granularity: granularity)), layerName: "c",
-                                                    weightShape: shape, seed: 4)
+            let weight = try WeightMethod.fsb(FSBOptions(granularity: granularity)).makeWeight(layerName: "c",
+                                                    shape: shape, seed: 4)
             let a = try XCTUnwrap(weight.scale)
             XCTAssertEqual(a.value.shape, granularity == .filter ? [3] : granularity == .kernel ? [3, 2] : shape)
             XCTAssertEqual(a.role, .scalingFactor)
@@ -47,8 +47,8 @@ final class WeightMethodTests: XCTestCase {
             } } }
         }
         // Linear layers: kernel and element coincide.
-        let kernel = try WeightParameterization(method: .fsb(FSBOptions(granularity: .kernel)), layerName: "fc", weightShape: [4, 5], seed: 1)
-        let element = try WeightParameterization(method: .fsb(FSBOptions(granularity: .element)), layerName: "fc", weightShape: [4, 5], seed: 1)
+        let kernel = try WeightMethod.fsb(FSBOptions(granularity: .kernel)).makeWeight(layerName: "fc", shape: [4, 5], seed: 1)
+        let element = try WeightMethod.fsb(FSBOptions(granularity: .element)).makeWeight(layerName: "fc", shape: [4, 5], seed: 1)
         XCTAssertEqual(kernel.scale?.value.shape, [4, 5])
         XCTAssertEqual(element.scale?.value.shape, [4, 5])
     }
@@ -56,16 +56,16 @@ final class WeightMethodTests: XCTestCase {
     func testInitialisation() throws {
         let fanIn = 16 * 9
         let he = Float((2.0 / Double(fanIn)).squareRoot())
-        let kernel = try WeightParameterization(method: .fsb(FSBOptions()), layerName: "c", weightShape: [32, 16, 3, 3], seed: 2)
+        let kernel = try WeightMethod.fsb(FSBOptions()).makeWeight(layerName: "c", shape: [32, 16, 3, 3], seed: 2)
         XCTAssertTrue(try XCTUnwrap(kernel.scale).value.storage.allSatisfy { $0 == he })
-        let element = try WeightParameterization(method: .fsb(FSBOptions(granularity: .element)), layerName: "c",
-                                                 weightShape: [32, 16, 3, 3], seed: 2)
+        let element = try WeightMethod.fsb(FSBOptions(granularity: .element)).makeWeight(layerName: "c",
+                                                 shape: [32, 16, 3, 3], seed: 2)
         let a = try XCTUnwrap(element.scale).value.storage
         XCTAssertTrue(a.allSatisfy { $0 >= 0 })
         let rms = (a.reduce(0) { $0 + Double($1 * $1) } / Double(a.count)).squareRoot()
         XCTAssertEqual(rms, Double(he), accuracy: 0.05 * Double(he))
-        let fp = try WeightParameterization(method: .fp, layerName: "c", weightShape: [32, 16, 3, 3], seed: 2)
-        let w = try XCTUnwrap(fp.latentWeight).value.storage
+        let fp = try WeightMethod.fp.makeWeight(layerName: "c", shape: [32, 16, 3, 3], seed: 2)
+        let w = try XCTUnwrap(fp.latent).value.storage
         let std = (w.reduce(0) { $0 + Double($1 * $1) } / Double(w.count)).squareRoot()
         XCTAssertEqual(std, Double(he), accuracy: 0.05 * Double(he))
     }
@@ -108,8 +108,8 @@ final class WeightMethodTests: XCTestCase {
     }
 
     func testBinaryConnectConstraintClipsLatentWeights() throws {
-        let weight = try WeightParameterization(method: .binaryconnect, layerName: "c", weightShape: [2, 3], seed: 1)
-        let w = try XCTUnwrap(weight.latentWeight)
+        let weight = try WeightMethod.binaryconnect.makeWeight(layerName: "c", shape: [2, 3], seed: 1)
+        let w = try XCTUnwrap(weight.latent)
         w.value = Tensor(shape: [2, 3], storage: [-3, -1, -0.5, 0, 0.5, 2])
         w.applyConstraint()
         XCTAssertEqual(w.value.storage, [-1, -1, -0.5, 0, 0.5, 1])
@@ -129,8 +129,8 @@ final class WeightMethodTests: XCTestCase {
         for (name, signs) in a.fixedSigns {
             XCTAssertNotEqual(signs, c.fixedSigns[name], "\(name): different seeds gave the same signs")
             let weight = try XCTUnwrap(a.weightParameterizations.first { $0.layerName == name }?.weight)
-            XCTAssertEqual(weight.signStream, "\(name).signs")
-            XCTAssertEqual(signs, WeightParameterization.generateSigns(shape: weight.weightShape, kernelSize: 9,
+            XCTAssertEqual(weight.layout.signStream, "\(name).signs")
+            XCTAssertEqual(signs, FSBWeight.generateSigns(shape: weight.weightShape, kernelSize: 9,
                                                                        codebook: nil, seed: 42, stream: "\(name).signs"))
         }
         // Random signs are not checkpointed; the state has no sign tensors.
@@ -138,20 +138,20 @@ final class WeightMethodTests: XCTestCase {
     }
 
     func testSignCodebookUsesAtMostNPatterns() throws {
-        let weight = try WeightParameterization(method: .fsb(FSBOptions(signCodebook: 4)), layerName: "c",
-                                                weightShape: [16, 8, 3, 3], seed: 5)
+        let weight = try WeightMethod.fsb(FSBOptions(signCodebook: 4)).makeWeight(layerName: "c",
+                                                shape: [16, 8, 3, 3], seed: 5)
         let s = try XCTUnwrap(weight.signs)
         var patterns = Set<[Float]>()
         for slice in 0..<(16 * 8) { patterns.insert(Array(s.storage[(slice * 9)..<(slice * 9 + 9)])) }
         XCTAssertLessThanOrEqual(patterns.count, 4)
         XCTAssertGreaterThan(patterns.count, 1)
         // K == 1: the codebook does not apply, signs are drawn freely.
-        let linear = try WeightParameterization(method: .fsb(FSBOptions(signCodebook: 1)), layerName: "fc",
-                                                weightShape: [8, 8], seed: 5)
-        XCTAssertEqual(linear.signs, WeightParameterization.generateSigns(shape: [8, 8], kernelSize: 1, codebook: nil,
+        let linear = try WeightMethod.fsb(FSBOptions(signCodebook: 1)).makeWeight(layerName: "fc",
+                                                shape: [8, 8], seed: 5)
+        XCTAssertEqual(linear.signs, FSBWeight.generateSigns(shape: [8, 8], kernelSize: 1, codebook: nil,
                                                                           seed: 5, stream: "fc.signs"))
-        XCTAssertThrowsError(try WeightParameterization(method: .fsb(FSBOptions(signCodebook: 0)), layerName: "c",
-                                                        weightShape: [2, 2, 3, 3], seed: 0))
+        XCTAssertThrowsError(try WeightMethod.fsb(FSBOptions(signCodebook: 0)).makeWeight(layerName: "c",
+                                                        shape: [2, 2, 3, 3], seed: 0))
     }
 
     func testSignsFromCheckpointWeights() throws {
@@ -190,8 +190,8 @@ final class WeightMethodTests: XCTestCase {
     /// `refresh()` skips the recomputation only while nothing it reads changed: an in-place
     /// update or a replacement of the trainable tensor, or new signs, must show in `What`.
     func testRefreshFollowsEveryChangeOfTheTrainableTensorAndTheSigns() throws {
-        let fsb = try WeightParameterization(method: .fsb(FSBOptions(granularity: .kernel)), layerName: "c",
-                                             weightShape: [2, 2, 3, 3], seed: 4)
+        let fsb = try WeightMethod.fsb(FSBOptions(granularity: .kernel)).makeWeight(layerName: "c",
+                                             shape: [2, 2, 3, 3], seed: 4)
         let scale = try XCTUnwrap(fsb.scale)
         fsb.refresh()
         let before = fsb.effectiveWeight
@@ -204,12 +204,12 @@ final class WeightMethodTests: XCTestCase {
         fsb.refresh()
         XCTAssertEqual(fsb.effectiveWeight.storage.map(abs), [Float](repeating: 0.5, count: 36))
         let flipped = Tensor(shape: [2, 2, 3, 3], storage: try XCTUnwrap(fsb.signs).storage.map { -$0 })
-        try fsb.setSigns(fromWeight: flipped)
+        try XCTUnwrap(fsb as? FSBWeight).setSigns(fromWeight: flipped)
         fsb.refresh()
         XCTAssertEqual(fsb.effectiveWeight.storage, flipped.storage.map { $0 < 0 ? -0.5 : 0.5 })
 
-        let bwn = try WeightParameterization(method: .bwn, layerName: "c", weightShape: [2, 2, 3, 3], seed: 4)
-        let latent = try XCTUnwrap(bwn.latentWeight)
+        let bwn = try WeightMethod.bwn.makeWeight(layerName: "c", shape: [2, 2, 3, 3], seed: 4)
+        let latent = try XCTUnwrap(bwn.latent)
         bwn.refresh()
         latent.value[5] = -latent.value[5]
         bwn.refresh()

@@ -4,16 +4,13 @@ import FSBNN
 /// The `model` section: architecture and the weight method of every layer.
 ///
 /// By default the first convolution and the last linear layer stay `fp` (as in most
-/// binary-network papers) and every other Conv2D/Linear uses `method`.
+/// binary-network papers) and every other Conv2D/Linear uses `method`. The methods are the
+/// engine's `WeightMethod` values, decoded from their names; an fsb method always carries
+/// the options of this section's `fsb` (kept in step when either changes).
 public struct ModelConfig: Codable, Equatable, Sendable {
     /// Network architectures the tool builds.
     public enum Architecture: String, CaseIterable, Codable, Sendable {
         case mlp, lenet5, vggSmall = "vgg-small", resnet20, resnet32, resnet56
-    }
-
-    /// A weight method's name in a config.
-    public enum MethodName: String, CaseIterable, Codable, Sendable {
-        case fp, binaryconnect, bwn, fsb
     }
 
     /// Residual shortcut for ResNets (He et al. 2016): `A` zero-padded identity, `B` 1x1 conv.
@@ -40,33 +37,41 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Dropout probability before the last linear layer, [0, 1) (default 0).
     public var dropout: Double
     /// Method of every Conv2D/Linear not set otherwise (default `fsb`).
-    public var method: MethodName
+    public var method: WeightMethod { didSet { method = configured(method) } }
     /// Method of the first convolution (or first linear of the MLP) (default `fp`).
-    public var firstLayerMethod: MethodName
+    public var firstLayerMethod: WeightMethod { didSet { firstLayerMethod = configured(firstLayerMethod) } }
     /// Method of the last linear layer (default `fp`).
-    public var lastLayerMethod: MethodName
+    public var lastLayerMethod: WeightMethod { didSet { lastLayerMethod = configured(lastLayerMethod) } }
     /// Per-layer overrides by layer name (see the model profile for names).
-    public var layerMethods: [String: MethodName]
+    public var layerMethods: [String: WeightMethod] { didSet { layerMethods = layerMethods.mapValues(configured) } }
     /// FSB options, used by every layer whose method is `fsb`.
-    public var fsb: FSBConfig
+    public var fsb: FSBConfig {
+        didSet {
+            method = configured(method)
+            firstLayerMethod = configured(firstLayerMethod)
+            lastLayerMethod = configured(lastLayerMethod)
+            layerMethods = layerMethods.mapValues(configured)
+        }
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case architecture, hidden, widthMultiplier, batchNorm, shortcut, dropout
         case method, firstLayerMethod, lastLayerMethod, layerMethods, fsb
     }
 
-    public init(architecture: Architecture, method: MethodName = .fsb) {
+    public init(architecture: Architecture, method: WeightMethod = .fsb(FSBOptions())) {
         self.architecture = architecture
         hidden = [256, 128]
         widthMultiplier = 1
         batchNorm = ArchitectureDefaults.of(architecture).batchNorm
         shortcut = .A
         dropout = 0
-        self.method = method
+        fsb = FSBConfig()
         firstLayerMethod = .fp
         lastLayerMethod = .fp
         layerMethods = [:]
-        fsb = FSBConfig()
+        self.method = method
+        self.method = configured(method)
     }
 
     public init(from decoder: Decoder) throws {
@@ -100,22 +105,26 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                 debugDescription: "only applies to ResNets, got architecture \"\(architecture.rawValue)\"")
         }
         dropout = try c.decode(Double.self, forKey: .dropout, default: 0, check: Self.dropoutRange.check)
-        method = try c.decodeChoice(MethodName.self, forKey: .method, default: .fsb)
-        firstLayerMethod = try c.decodeChoice(MethodName.self, forKey: .firstLayerMethod, default: .fp)
-        lastLayerMethod = try c.decodeChoice(MethodName.self, forKey: .lastLayerMethod, default: .fp)
+        method = try c.decodeChoice(WeightMethod.self, forKey: .method, default: .fsb(FSBOptions()))
+        firstLayerMethod = try c.decodeChoice(WeightMethod.self, forKey: .firstLayerMethod, default: .fp)
+        lastLayerMethod = try c.decodeChoice(WeightMethod.self, forKey: .lastLayerMethod, default: .fp)
         layerMethods = [:]
         if c.contains(.layerMethods) {
             let overrides = try c.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .layerMethods)
             for key in overrides.allKeys {
                 let raw = try overrides.decode(String.self, forKey: key)
-                guard let value = MethodName(rawValue: raw) else {
-                    let allowed = MethodName.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                guard let value = WeightMethod(rawValue: raw) else {
+                    let allowed = WeightMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
                     throw DecodingError.dataCorruptedError(forKey: key, in: overrides, debugDescription: "expected one of \(allowed), got \"\(raw)\"")
                 }
                 layerMethods[key.stringValue] = value
             }
         }
         fsb = try c.decodeIfPresent(FSBConfig.self, forKey: .fsb) ?? FSBConfig()
+        method = configured(method)
+        firstLayerMethod = configured(firstLayerMethod)
+        lastLayerMethod = configured(lastLayerMethod)
+        layerMethods = layerMethods.mapValues(configured)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -126,27 +135,25 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try c.encode(batchNorm, forKey: .batchNorm)
         if architecture.isResNet { try c.encode(shortcut, forKey: .shortcut) }
         try c.encode(dropout, forKey: .dropout)
-        try c.encode(method, forKey: .method)
-        try c.encode(firstLayerMethod, forKey: .firstLayerMethod)
-        try c.encode(lastLayerMethod, forKey: .lastLayerMethod)
-        try c.encode(layerMethods, forKey: .layerMethods)
+        try c.encode(method.rawValue, forKey: .method)
+        try c.encode(firstLayerMethod.rawValue, forKey: .firstLayerMethod)
+        try c.encode(lastLayerMethod.rawValue, forKey: .lastLayerMethod)
+        try c.encode(layerMethods.mapValues(\.rawValue), forKey: .layerMethods)
         try c.encode(fsb, forKey: .fsb)
     }
 
-    /// The engine's weight method for a configured method name.
-    public func weightMethod(_ name: MethodName) -> WeightMethod {
-        switch name {
-        case .fp: return .fp
-        case .binaryconnect: return .binaryconnect
-        case .bwn: return .bwn
-        case .fsb: return .fsb(fsb.options)
-        }
+    /// `method` with this model's options: an fsb method gets the `fsb` section's.
+    private func configured(_ method: WeightMethod) -> WeightMethod {
+        method.fsbOptions == nil ? method : .fsb(fsb.options)
     }
 
-    /// Every method name this model uses (for summaries).
-    public var usesFSB: Bool {
-        method == .fsb || firstLayerMethod == .fsb || lastLayerMethod == .fsb || layerMethods.values.contains(.fsb)
+    /// Every method this model names (default, first, last, then the overrides by layer name).
+    public var methods: [WeightMethod] {
+        [method, firstLayerMethod, lastLayerMethod] + layerMethods.sorted { $0.key < $1.key }.map(\.value)
     }
+
+    /// True when some layer of this model may use fsb (for summaries).
+    public var usesFSB: Bool { methods.contains { $0.fsbOptions != nil } }
 }
 
 extension ModelConfig.Architecture {

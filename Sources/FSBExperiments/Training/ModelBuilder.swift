@@ -18,12 +18,8 @@ public enum ModelBuilder {
         case .resnet32: architecture = .resnet(depth: 32)
         case .resnet56: architecture = .resnet(depth: 56)
         }
-        var overrides: [String: WeightMethod] = [:]
-        for (layer, name) in model.layerMethods { overrides[layer] = model.weightMethod(name) }
-        let plan = MethodPlan(default: model.weightMethod(model.method),
-                              firstLayer: model.weightMethod(model.firstLayerMethod),
-                              lastLayer: model.weightMethod(model.lastLayerMethod),
-                              overrides: overrides)
+        let plan = MethodPlan(default: model.method, firstLayer: model.firstLayerMethod,
+                              lastLayer: model.lastLayerMethod, overrides: model.layerMethods)
         return ModelSpec(architecture: architecture, widthMultiplier: model.widthMultiplier, batchNorm: model.batchNorm,
                          shortcut: model.shortcut == .A ? .optionA : .optionB, dropout: model.dropout, methods: plan)
     }
