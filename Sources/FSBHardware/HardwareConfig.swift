@@ -178,7 +178,7 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
     /// since sharing `N >= Co` pattern convolutions per input channel saves nothing over
     /// computing each output channel's own — the accelerator then runs unshared.
     public func codebook(for layer: LayerShape) -> Int? {
-        guard kind == .fsb, let size = layer.codebook ?? signCodebook, size < layer.outputChannels else { return nil }
+        guard kind == .fsb, let size = layer.signCodebook ?? signCodebook, size < layer.outputChannels else { return nil }
         return size
     }
 }

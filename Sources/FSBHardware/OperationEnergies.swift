@@ -1,3 +1,5 @@
+import FSBCore
+
 /// The energy of each counted event for one layer on one accelerator, in picojoules,
 /// taken from the `EnergyTable`. Every report energy is these numbers times counts:
 ///

@@ -1,6 +1,7 @@
 import CKernels
+import FSBCore
 
-/// Sizes of one 2-D convolution over an NCHW batch, and the batched col2im that folds a
+/// Sizes of one 2-D convolution over an NCHW batch (the output size is `LayerShape`'s), and the batched col2im that folds a
 /// column matrix back into images. (The column matrix itself is never built for the forward
 /// and weight-gradient products: `fsb_sgemm_im2col` / `fsb_sgemm_im2col_transposed` pack the
 /// GEMM's panels straight from the images, see `shape`.)
@@ -18,8 +19,8 @@ struct ConvolutionGeometry {
     let stride: Int
     let padding: Int
 
-    var outputHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
-    var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+    var outputHeight: Int { LayerShape.outputSize(input: height, kernel: kernelHeight, stride: stride, padding: padding) }
+    var outputWidth: Int { LayerShape.outputSize(input: width, kernel: kernelWidth, stride: stride, padding: padding) }
     var outputPixels: Int { outputHeight * outputWidth }
     var rows: Int { channels * kernelHeight * kernelWidth }
     var columnCount: Int { batch * outputPixels }

@@ -34,9 +34,9 @@ public enum ModelFactory {
         }
         let network = try Network(root: Sequential(name: "", layers: layers), inputShape: inputShape,
                                   classCount: classCount, seed: seed)
-        let names = Set(network.computeLayers.map(\.name))
+        let names = Set(network.layerShapes.map(\.name))
         if let unknown = spec.methods.overrides.keys.sorted().first(where: { !names.contains($0) }) {
-            throw UnknownLayerOverride(name: unknown, layers: network.computeLayers.map(\.name))
+            throw UnknownLayerOverride(name: unknown, layers: network.layerShapes.map(\.name))
         }
         return network
     }

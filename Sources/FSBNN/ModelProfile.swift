@@ -63,25 +63,23 @@ public struct ModelProfile: Sendable {
         let kind = String(describing: type(of: layer))
         var weight: (any WeightParameterization)?
         var bias: Parameter?
-        var pixels = 1
         if let conv = layer as? Conv2D {
             weight = conv.weight
             bias = conv.bias
-            pixels = record.outputShape[1] * record.outputShape[2]
         } else if let linear = layer as? Linear {
             weight = linear.weight
             bias = linear.bias
         }
-        if let weight {
+        if let weight, let shape = Network.layerShape(of: record) {
             let biasCount = bias?.count ?? 0
-            let operations = weight.operationCounts(outputPixels: pixels)
+            let operations = weight.operationCounts(outputPixels: shape.outputPixels)
             return Row(
                 name: layer.name, kind: kind, method: weight.method.name, outputShape: record.outputShape,
                 params: weight.trainableCount + weight.fixedCount + biasCount,
                 trainableParams: weight.trainableCount + biasCount, fixedParams: weight.fixedCount,
                 bitsPerWeight: weight.bitsPerWeight, memoryBits: weight.storedBits + 32 * biasCount,
                 updateBits: weight.updateBits + 32 * biasCount, fp32Bits: 32 * (weight.weightCount + biasCount),
-                macs: weight.weightCount * pixels, mults: operations.mults, addsubs: operations.addsubs)
+                macs: shape.macs, mults: operations.mults, addsubs: operations.addsubs)
         }
         let trainable = layer.parameters.reduce(0) { $0 + $1.count }
         return Row(name: layer.name, kind: kind, method: "-", outputShape: record.outputShape,

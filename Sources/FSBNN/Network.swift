@@ -58,27 +58,28 @@ public final class Network {
     /// Every layer (containers and leaves), depth first.
     public var allLayers: [Layer] { root.allLayers }
 
-    /// Every Conv2D and Linear with its shapes and method, in execution order.
-    public var computeLayers: [ComputeLayerInfo] {
-        shapeRecords.compactMap { record in
-            if let conv = record.layer as? Conv2D {
-                return ComputeLayerInfo(
-                    name: conv.name, kind: .conv, inputChannels: conv.inputChannels,
-                    inputHeight: record.inputShape[1], inputWidth: record.inputShape[2],
-                    outputChannels: conv.outputChannels, outputHeight: record.outputShape[1],
-                    outputWidth: record.outputShape[2], kernelHeight: conv.kernelHeight,
-                    kernelWidth: conv.kernelWidth, stride: conv.stride, padding: conv.padding,
-                    hasBias: conv.bias != nil, method: conv.weight.method)
-            }
-            if let linear = record.layer as? Linear {
-                return ComputeLayerInfo(
-                    name: linear.name, kind: .linear, inputChannels: linear.inputFeatures,
-                    inputHeight: 1, inputWidth: 1, outputChannels: linear.outputFeatures,
-                    outputHeight: 1, outputWidth: 1, kernelHeight: 1, kernelWidth: 1, stride: 1,
-                    padding: 0, hasBias: linear.bias != nil, method: linear.weight.method)
-            }
-            return nil
+    /// Every Conv2D and Linear as a `LayerShape` (shapes, method and weight encoding), in
+    /// execution order: what the profile and the accelerator simulator see of the network.
+    public var layerShapes: [LayerShape] { shapeRecords.compactMap(Network.layerShape) }
+
+    /// The shape of a traced Conv2D or Linear (nil for other layers). A linear layer is a 1x1
+    /// "convolution" of a 1x1 input (`inputChannels` = input features).
+    static func layerShape(of record: LayerShapeRecord) -> LayerShape? {
+        if let conv = record.layer as? Conv2D {
+            let method = conv.weight.method
+            return LayerShape(name: conv.name, kind: .conv, inputChannels: conv.inputChannels,
+                              inputHeight: record.inputShape[1], inputWidth: record.inputShape[2],
+                              outputChannels: conv.outputChannels, kernelHeight: conv.kernelHeight,
+                              kernelWidth: conv.kernelWidth, stride: conv.stride, padding: conv.padding,
+                              method: method.name, weights: method.weightEncoding)
         }
+        if let linear = record.layer as? Linear {
+            let method = linear.weight.method
+            return LayerShape.linear(name: linear.name, inputFeatures: linear.inputFeatures,
+                                     outputFeatures: linear.outputFeatures, method: method.name,
+                                     weights: method.weightEncoding)
+        }
+        return nil
     }
 
     /// The weight parameterization of every Conv2D/Linear, keyed by layer name, in execution order.

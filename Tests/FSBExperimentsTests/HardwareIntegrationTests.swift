@@ -59,5 +59,9 @@ final class HardwareIntegrationTests: XCTestCase {
         let resnet = try NetworkShapes.layerShapes(ofConfigOrCheckpoint: Self.root.appendingPathComponent("configs/cifar10-resnet20-fsb.json").path).layers
         XCTAssertEqual(resnet.count, 20) // 19 convolutions (option A has no shortcut convs) + fc
         XCTAssertEqual(resnet.reduce(0) { $0 + $1.macs }, 40_551_040) // same as the shipped SCALE-Sim-style topology
+        // Each shape carries its method and weight encoding: fp first and last layers, fsb between.
+        XCTAssertEqual(resnet.map { $0.method ?? "-" }, ["fp"] + Array(repeating: "fsb", count: 18) + ["fp"])
+        XCTAssertEqual(resnet.first?.weights, .dense)
+        XCTAssertEqual(resnet[1].weights, .fixedSigns(codebook: nil))
     }
 }

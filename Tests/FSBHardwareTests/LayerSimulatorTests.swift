@@ -1,3 +1,4 @@
+import FSBCore
 @testable import FSBHardware
 import Foundation
 import XCTest

@@ -44,7 +44,7 @@ final class ModelTests: XCTestCase {
         // Width 0.5 ResNet-20: channels 8-16-32.
         let half = try ModelFactory.build(ModelSpec(architecture: .resnet(depth: 20), widthMultiplier: 0.5),
                                           inputShape: cifar, classCount: 10, seed: 1)
-        XCTAssertEqual(half.computeLayers.map(\.outputChannels).max(), 32)
+        XCTAssertEqual(half.layerShapes.map(\.outputChannels).max(), 32)
     }
 
     func testFSBResNet20ProfileCounts() throws {
@@ -65,24 +65,27 @@ final class ModelTests: XCTestCase {
                               overrides: ["layer2.0.conv1": .bwn])
         let network = try ModelFactory.build(ModelSpec(architecture: .resnet(depth: 20), methods: plan),
                                              inputShape: cifar, classCount: 10, seed: 1)
-        let layers = network.computeLayers
+        let layers = network.layerShapes
         XCTAssertEqual(layers.count, 1 + 18 + 1)
         XCTAssertEqual(layers.first?.name, "conv1")
-        XCTAssertEqual(layers.first?.method, .fp)
+        XCTAssertEqual(layers.first?.method, "fp")
+        XCTAssertEqual(layers.first?.weights, .dense)
         XCTAssertEqual(layers.last?.name, "fc")
-        XCTAssertEqual(layers.last?.method, .fp)
+        XCTAssertEqual(layers.last?.method, "fp")
         XCTAssertEqual(layers.last?.kind, .linear)
         XCTAssertEqual(layers[1].name, "layer1.0.conv1")
-        XCTAssertEqual(layers[1].method, .fsb(FSBOptions()))
+        XCTAssertEqual(layers[1].method, "fsb")
+        XCTAssertEqual(layers[1].weights, .fixedSigns(codebook: nil))
         let overridden = try XCTUnwrap(layers.first { $0.name == "layer2.0.conv1" })
-        XCTAssertEqual(overridden.method, .bwn)
+        XCTAssertEqual(overridden.method, "bwn")
+        XCTAssertEqual(overridden.weights, .binary)
         XCTAssertEqual([overridden.inputChannels, overridden.inputHeight, overridden.outputChannels, overridden.outputHeight,
                         overridden.stride, overridden.padding, overridden.kernelHeight], [16, 32, 32, 16, 2, 1, 3])
         XCTAssertEqual(network.parameters.first?.name, "conv1.weight")
         XCTAssertTrue(network.parameters.contains { $0.name == "layer3.2.bn2.bias" })
         XCTAssertTrue(network.parameters.contains { $0.name == "layer1.0.conv1.scale" })
         let lenet = try ModelFactory.build(ModelSpec(architecture: .lenet5), inputShape: mnist, classCount: 10, seed: 1)
-        XCTAssertEqual(lenet.computeLayers.map(\.name), ["conv1", "conv2", "fc1", "fc2", "fc"])
+        XCTAssertEqual(lenet.layerShapes.map(\.name), ["conv1", "conv2", "fc1", "fc2", "fc"])
         XCTAssertThrowsError(try ModelFactory.build(
             ModelSpec(architecture: .lenet5, methods: MethodPlan(default: .fp, overrides: ["conv9": .bwn])),
             inputShape: mnist, classCount: 10, seed: 1)) { XCTAssertTrue("\($0)".contains("conv9")) }

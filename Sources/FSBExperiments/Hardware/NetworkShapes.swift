@@ -5,27 +5,10 @@ import FSBNN
 import Foundation
 
 /// The bridge from the training side to the simulator: a network reaches FSBHardware only
-/// as the list of its Conv2D/Linear layer shapes (with each FSB layer's sign codebook).
+/// as the list of its Conv2D/Linear `LayerShape`s (each with its method's weight encoding).
 public enum NetworkShapes {
-    /// Layer shapes of a built network.
-    public static func layerShapes(of network: Network) -> [LayerShape] {
-        network.computeLayers.map { layer in
-            var codebook: Int?
-            if case .fsb(let options) = layer.method { codebook = options.signCodebook }
-            switch layer.kind {
-            case .linear:
-                var shape = LayerShape.linear(name: layer.name, inputFeatures: layer.inputChannels, outputFeatures: layer.outputChannels)
-                shape.codebook = codebook
-                return shape
-            case .conv:
-                return LayerShape(name: layer.name, kind: .conv, inputChannels: layer.inputChannels,
-                                  inputHeight: layer.inputHeight, inputWidth: layer.inputWidth,
-                                  outputChannels: layer.outputChannels, kernelHeight: layer.kernelHeight,
-                                  kernelWidth: layer.kernelWidth, stride: layer.stride, padding: layer.padding,
-                                  codebook: codebook)
-            }
-        }
-    }
+    /// Layer shapes of a built network (`Network.layerShapes`: shapes, methods, weight encodings).
+    public static func layerShapes(of network: Network) -> [LayerShape] { network.layerShapes }
 
     /// Builds the experiment's network (without reading any data: the input shape and
     /// class count follow from the dataset name) and returns its layer shapes.
