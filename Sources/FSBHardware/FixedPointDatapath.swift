@@ -124,7 +124,7 @@ public struct FixedPointDatapath: Sendable {
     }
 
     /// Bias quantized to the accumulator LSB `scale` (zeros without bias).
-    func quantizedBias(scale: Float) -> [Int64] {
+    public func quantizedBias(scale: Float) -> [Int64] {
         guard let bias else { return [Int64](repeating: 0, count: outputChannels) }
         let high = QuantizedTensor.maximum(bits: widths.accumulatorBits)
         let low = QuantizedTensor.minimum(bits: widths.accumulatorBits)

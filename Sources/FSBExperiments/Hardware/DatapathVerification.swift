@@ -14,6 +14,12 @@ import Foundation
 /// Everything between FSB convolutions (BatchNorm, ReLU, pooling, the fp first and last
 /// layers) stays in float: this measures the effect of the FSB layers' fixed-point
 /// arithmetic, which is what the accelerator replaces.
+///
+/// It also runs the same images through the whole network in integer arithmetic
+/// (`IntegerModel`, the arithmetic of the C module of `fsb export --format c`: raw pixel
+/// bytes in, int8 activations, every layer and BatchNorm, pooling and residual sum in
+/// integers, activation scales calibrated on the first training images) and reports its
+/// accuracy; `predictions` are that run's, so the C module can be checked image by image.
 public struct DatapathVerification {
     /// The range of the number of test images checked (`--verify N`).
     public static let countRange = ValueRange(1...10_000_000)
@@ -35,26 +41,60 @@ public struct DatapathVerification {
     public var floatAccuracy: Double
     public var fixedPointAccuracy: Double
     public var widths: FixedPointDatapath.Widths
-    /// Per verified image, in test-set order: its label and the class the fixed-point run
-    /// predicted (the first largest logit).
+    /// The widths of the end-to-end integer run (with the weights' width for fp layers).
+    public var integerWidths: IntegerNetwork.Widths
+    /// Accuracy of the end-to-end integer model, or nil with `integerProblem` saying why it
+    /// was not run (widths it does not take, a layer with no integer form).
+    public var integerAccuracy: Double?
+    public var integerProblem: String?
+    /// Accumulator saturations in the integer run (all images).
+    public var integerOverflows = 0
+    public var calibrationImages: Int
+    /// Per verified image, in test-set order: its label and the class the end-to-end integer
+    /// model predicted (the first largest score), or, when it was not run, the class of the
+    /// run with fixed-point fsb layers.
     public var predictions: [(label: Int, predicted: Int)]
 
-    /// True when every FSB layer gave identical integers on both paths.
-    public var bitExact: Bool { layers.allSatisfy { $0.mismatches == 0 } && !layers.isEmpty }
+    /// True when every FSB layer gave identical integers on both paths (vacuously for a
+    /// model without fsb layers).
+    public var bitExact: Bool { layers.allSatisfy { $0.mismatches == 0 } }
 
-    /// Runs the check for `checkpointPath` on the first `count` test images.
-    public init(checkpointPath: String, hardwareConfig: String, count: Int, dataRoot: String?) throws {
+    /// Runs the check for `checkpointPath` on the first `count` test images, calibrating the
+    /// integer model on the first `calibration` training images.
+    public init(checkpointPath: String, hardwareConfig: String, count: Int, dataRoot: String?,
+                calibration: Int = IntegerModel.defaultCalibration) throws {
         let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: checkpointPath))
         var config = checkpoint.header.config
         config.dataset.testLimit = min(count, config.dataset.testLimit ?? count)
         let accelerator = try Accelerator.load(configPath: hardwareConfig)
-        widths = .init(activationBits: accelerator.config.bits.activations, factorBits: accelerator.config.bits.factors,
-                       accumulatorBits: accelerator.config.bits.accumulators)
+        let bits = accelerator.config.bits
+        widths = .init(activationBits: bits.activations, factorBits: bits.factors, accumulatorBits: bits.accumulators)
+        integerWidths = .init(activationBits: bits.activations, weightBits: bits.weights, factorBits: bits.factors,
+                              accumulatorBits: bits.accumulators)
+        calibrationImages = calibration
         let data = try DataPipeline(config, dataRoot: dataRoot)
         let network = try ModelBuilder.build(config, inputShape: data.inputShape, classCount: data.classCount)
         try CheckpointState.restore(checkpoint, into: network, optimizer: nil, file: checkpointPath)
         images = data.test.count
         floatAccuracy = Evaluator.evaluate(network, on: data.test, batchSize: 100).accuracy
+
+        // The end-to-end integer model, before the fsb layers are overridden.
+        var integerPredicted: [Int]?
+        do {
+            let graph = try InferenceGraph(network: network, dataset: config.dataset.name)
+            let images = try IntegerModel.calibrationImages(config, count: calibration, dataRoot: dataRoot)
+            let model = try IntegerModel(graph: graph, widths: integerWidths, calibration: images)
+            let location = try DataLocation.resolve(config.dataset.name, explicitPath: config.dataset.path, dataRoot: dataRoot)
+            let rawTest = try DatasetLoader.load(config.dataset.name, split: .test, from: location,
+                                                 labels: config.dataset.cifar100Labels, limit: config.dataset.testLimit)
+            let results = try model.classify(IntegerModel.images(of: rawTest))
+            integerPredicted = results.map(\.predicted)
+            integerOverflows = results.reduce(0) { $0 + $1.overflows }
+            let correct = zip(results, rawTest.labels).filter { $0.predicted == Int($1) }.count
+            integerAccuracy = accuracyPercent(correct: correct, total: rawTest.count)
+        } catch let error as UserFacingError {
+            integerProblem = error.description
+        }
 
         var checks: [LayerCheck] = []
         var failure: Error?
@@ -114,9 +154,6 @@ public struct DatapathVerification {
             }
             if let conv = layer as? Conv2D { conv.inferenceOverride = override } else if let linear = layer as? Linear { linear.inferenceOverride = override }
         }
-        guard !checks.isEmpty else {
-            throw FSBError("\(checkpointPath): the model has no fsb convolution to verify (method \(config.model.method.rawValue))")
-        }
         var predicted = [Int](repeating: 0, count: data.test.count)
         let classes = data.classCount
         fixedPointAccuracy = Evaluator.evaluate(network, on: data.test, batchSize: 100) { start, logits in
@@ -125,7 +162,7 @@ public struct DatapathVerification {
             }
         }.accuracy
         if let failure { throw failure }
-        predictions = zip(data.test.labels, predicted).map { (label: Int($0), predicted: $1) }
+        predictions = zip(data.test.labels, integerPredicted ?? predicted).map { (label: Int($0), predicted: $1) }
         layers = checks
     }
 
@@ -137,12 +174,23 @@ public struct DatapathVerification {
     /// The report printed by `fsb simulate-hw --verify`.
     public func render() -> String {
         var text = "bit-accurate FSB datapath check: \(images) test images, activations \(widths.activationBits)-bit, factors \(widths.factorBits)-bit, accumulators \(widths.accumulatorBits)-bit\n"
-        text += TextTable.render(header: ["layer", "images", "outputs", "mismatches", "overflows", "codebook_shared"], rows: layers.map {
-            [$0.layer, String($0.images), String($0.outputs), String($0.mismatches), String($0.overflows), $0.sharedCodebook ? "yes" : "no"]
-        })
-        text += bitExact ? "fsb datapath == plain integer convolution: identical integers in every layer\n"
-                         : "fsb datapath != plain integer convolution in some layer (see mismatches)\n"
-        text += String(format: "accuracy on these images: float %.2f%%, fixed-point fsb layers %.2f%%\n", floatAccuracy, fixedPointAccuracy)
+        if layers.isEmpty {
+            text += "no fsb layers: nothing to compare with the plain integer convolution\n"
+        } else {
+            text += TextTable.render(header: ["layer", "images", "outputs", "mismatches", "overflows", "codebook_shared"], rows: layers.map {
+                [$0.layer, String($0.images), String($0.outputs), String($0.mismatches), String($0.overflows), $0.sharedCodebook ? "yes" : "no"]
+            })
+            text += bitExact ? "fsb datapath == plain integer convolution: identical integers in every layer\n"
+                             : "fsb datapath != plain integer convolution in some layer (see mismatches)\n"
+        }
+        text += String(format: "accuracy on these images: float %.2f%%, fixed-point fsb layers (rest float) %.2f%%\n", floatAccuracy, fixedPointAccuracy)
+        if let integerAccuracy {
+            text += String(format: "end-to-end integer model (the C module's arithmetic; weights %d-bit, calibrated on %d training images): %.2f%%, %d accumulator saturations\n",
+                           integerWidths.weightBits, calibrationImages, integerAccuracy, integerOverflows)
+            text += "predictions.csv: the end-to-end integer model's classes\n"
+        } else {
+            text += "end-to-end integer model: not run: \(integerProblem ?? "?")\n"
+        }
         return text
     }
 }

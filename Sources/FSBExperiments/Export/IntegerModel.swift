@@ -1,0 +1,562 @@
+import FSBCore
+import FSBData
+import FSBHardware
+import FSBNN
+import Foundation
+
+/// A trained network in integer arithmetic only (`IntegerNetwork`), built from its
+/// `InferenceGraph` and calibrated on training images: the reference that the C module of
+/// `fsb export --format c` reproduces bit for bit, and the end-to-end integer run of
+/// `fsb simulate-hw --verify`. The integer form and its rounding rules are in
+/// `docs/integer-inference.md`.
+///
+/// Per compute layer, by method: `fp` -> int8 multiply-accumulates (weights quantized with a
+/// power-of-two scale per tensor); `bwn`, `binaryconnect` -> sign additions/subtractions
+/// and one multiply per output by `alpha[o]` (1 for binaryconnect); `fsb` -> the
+/// `FixedPointDatapath` (sign sums per kernel slice, one multiply by the slice's factor,
+/// the codebook form when the layer has a sign codebook). BatchNorm folds into the
+/// requantisation of the layer before it; ReLU, max pooling, average pooling, residual sums
+/// (option-A subsampled shortcuts read in place) follow as in `IntegerNetwork`. Activation
+/// scales are per tensor: the largest |value| a calibration image reaches, over the
+/// largest activation integer.
+public struct IntegerModel {
+    /// Where a sign-carrying layer's signs come from, for `--signs regenerate`.
+    public struct SignSource: Equatable, Sendable {
+        public var seed: UInt64
+        public var stream: String
+        /// The codebook size when the signs were drawn as patterns (`K > 1`).
+        public var codebook: Int?
+    }
+
+    public var network: IntegerNetwork
+    /// Per compute layer name: the seeded sign stream its signs are (nil when they are not
+    /// regenerable: bwn/binaryconnect signs are trained, fsb signs may come from a checkpoint).
+    public var signSources: [String: SignSource]
+    public var dataset: DatasetName
+    public var calibrationImages: Int
+    /// Per compute layer name, the method of the network's layer.
+    public var methods: [String: String]
+
+    /// Builds the integer model of `graph` with `widths`, calibrating activation scales on
+    /// `calibration` (raw images of the graph's input shape, at least one).
+    public init(graph: InferenceGraph, widths: IntegerNetwork.Widths, calibration: [[UInt8]]) throws {
+        if let problem = widths.problem { throw FSBError("integer model: \(problem)") }
+        guard !calibration.isEmpty else { throw FSBError("integer model: no calibration images") }
+        var builder = try Builder(graph: graph, widths: widths, calibration: calibration)
+        try builder.build()
+        network = builder.network
+        signSources = builder.signSources
+        methods = builder.methods
+        dataset = graph.dataset
+        calibrationImages = calibration.count
+    }
+
+    /// The integer model of a trained checkpoint, calibrated on the first `calibration`
+    /// training images of its dataset.
+    public init(model: TrainedModel, widths: IntegerNetwork.Widths, calibration: Int, dataRoot: String?) throws {
+        let graph = try InferenceGraph(network: model.network, dataset: model.config.dataset.name)
+        let images = try Self.calibrationImages(model.config, count: calibration, dataRoot: dataRoot)
+        try self.init(graph: graph, widths: widths, calibration: images)
+    }
+
+    /// The number of calibration images `fsb export` and `fsb simulate-hw --verify` use.
+    public static let defaultCalibration = 256
+    public static let calibrationRange = ValueRange(1...100_000)
+
+    /// The first `count` training images of the config's dataset, as raw bytes.
+    public static func calibrationImages(_ config: ExperimentConfig, count: Int, dataRoot: String?) throws -> [[UInt8]] {
+        let dataset = config.dataset
+        let location = try DataLocation.resolve(dataset.name, explicitPath: dataset.path, dataRoot: dataRoot)
+        let limit = min(count, dataset.trainLimit ?? count)
+        let raw = try DatasetLoader.load(dataset.name, split: .train, from: location, labels: dataset.cifar100Labels, limit: limit)
+        return images(of: raw)
+    }
+
+    /// The images of a raw split, one byte array each.
+    public static func images(of raw: RawDataset) -> [[UInt8]] {
+        let size = raw.imageBytes
+        return (0..<raw.count).map { Array(raw.pixels[($0 * size)..<(($0 + 1) * size)]) }
+    }
+
+    /// Scores and predicted class of each image (in parallel; same results in any order).
+    public func classify(_ images: [[UInt8]]) throws -> [(scores: [Int32], predicted: Int, overflows: Int)] {
+        let network = self.network
+        return try parallelMap(images.count) { try network.classify(images[$0]) }
+    }
+
+    /// The compute layers in execution order.
+    public var computes: [IntegerNetwork.Compute] {
+        network.steps.compactMap { if case .compute(let c) = $0 { return c } else { return nil } }
+    }
+}
+
+extension IntegerModel {
+    /// How a graph value is held while the integer steps are being built.
+    fileprivate enum Held {
+        /// An integer tensor (the image or activations).
+        case tensor(Int)
+        /// A compute layer whose epilogue is not fixed yet: real value
+        /// `acc * scale[o] + offset[o]` (BatchNorm composes into it).
+        case pending(Pending)
+        /// ResNet option A: tensor subsampled by `stride`, at channels `offset...`; only a
+        /// residual sum reads it.
+        case subsampled(tensor: Int, stride: Int, offset: Int)
+    }
+
+    fileprivate struct Pending {
+        var compute: IntegerNetwork.Compute
+        var scale: [Double]
+        var offset: [Double]
+        /// Accumulators of each calibration image.
+        var accumulators: [[Int64]]
+    }
+
+    fileprivate struct Builder {
+        let graph: InferenceGraph
+        let widths: IntegerNetwork.Widths
+        var network: IntegerNetwork
+        var states: [IntegerNetwork.State]
+        var held: [Held?]
+        var signSources: [String: SignSource] = [:]
+        var methods: [String: String] = [:]
+        /// Graph step index of each value's last reader.
+        var lastUse: [Int]
+        var skip = Set<Int>()
+
+        init(graph: InferenceGraph, widths: IntegerNetwork.Widths, calibration: [[UInt8]]) throws {
+            self.graph = graph
+            self.widths = widths
+            let shape = graph.values[0].shape
+            guard shape.count == 3 else { throw FSBError("integer model: the input must be an image [C, H, W], found \(shape)") }
+            let offsets = graph.mean.map { Int32((255 * Double($0)).rounded()) }
+            let network = IntegerNetwork(widths: widths,
+                                         tensors: [.init(name: "input", shape: shape, kind: .pixels, scale: 1)],
+                                         steps: [], pixelOffsets: offsets, scoresTensor: 0)
+            self.network = network
+            states = try calibration.map { try network.start($0) }
+            held = [Held?](repeating: nil, count: graph.values.count)
+            held[0] = .tensor(0)
+            lastUse = [Int](repeating: -1, count: graph.values.count)
+            for (index, step) in graph.steps.enumerated() {
+                for input in step.inputs { lastUse[input] = index }
+            }
+        }
+
+        var activationMaximum: Double { Double(QuantizedTensor.maximum(bits: widths.activationBits)) }
+
+        mutating func build() throws {
+            for (index, step) in graph.steps.enumerated() where !skip.contains(index) {
+                try append(step, index: index)
+                release(after: index)
+            }
+            guard case .pending(let last)? = held[graph.outputValue] else {
+                throw FSBError("integer model: the network must end in a linear layer (its accumulators are the class scores)")
+            }
+            guard last.offset.allSatisfy({ $0 == 0 }), Set(last.scale).count == 1 else {
+                throw FSBError("integer model: the last layer '\(last.compute.name)' is followed by a normalisation; the class scores must be its accumulators")
+            }
+            var compute = last.compute
+            compute.epilogue = .scores
+            let output = addTensor(name: compute.name, shape: graph.values[graph.outputValue].shape, kind: .scores,
+                                   scale: compute.accumulatorScale)
+            compute.output = output
+            network.steps.append(.compute(compute))
+            network.scoresTensor = output
+        }
+
+        /// Drops calibration values no later step reads (memory).
+        mutating func release(after index: Int) {
+            var live = Set<Int>()
+            for (value, use) in lastUse.enumerated() where use > index {
+                switch held[value] {
+                case .tensor(let t)?, .subsampled(let t, _, _)?: live.insert(t)
+                case .pending(let p)?: live.insert(p.compute.input)
+                case nil: break
+                }
+            }
+            if case .pending(let p)? = held[graph.outputValue] { live.insert(p.compute.input) }
+            for t in network.tensors.indices where !live.contains(t) {
+                for s in states.indices { states[s].values[t] = nil }
+            }
+        }
+
+        mutating func addTensor(name: String, shape: [Int], kind: IntegerNetwork.TensorKind, scale: Double) -> Int {
+            network.tensors.append(.init(name: name, shape: shape, kind: kind, scale: scale))
+            for i in states.indices { states[i].values.append(nil) }
+            return network.tensors.count - 1
+        }
+
+        /// Runs `body` on every calibration state, in parallel, storing what it returns.
+        mutating func updateStates(_ body: (IntegerNetwork.State) throws -> IntegerNetwork.State) throws {
+            let states = self.states
+            self.states = try parallelMap(states.count) { try body(states[$0]) }
+        }
+
+        /// `body` of every calibration state (index, state), in parallel.
+        func mapStates<T>(_ body: (Int, IntegerNetwork.State) throws -> T) throws -> [T] {
+            let states = self.states
+            return try parallelMap(states.count) { try body($0, states[$0]) }
+        }
+
+        func tensorOf(_ value: Int, for step: InferenceGraph.Step) throws -> Int {
+            switch held[value] {
+            case .tensor(let t)?: return t
+            default: throw FSBError("integer model: step '\(step.name)' reads a value that is not materialised")
+            }
+        }
+
+        /// The value as a tensor, requantising a pending layer (no ReLU) if needed.
+        mutating func materialized(_ value: Int) throws -> Int {
+            switch held[value] {
+            case .tensor(let t)?: return t
+            case .pending(let p)?:
+                let t = try materialize(p, relu: false, residual: nil, name: p.compute.name, shape: graph.values[value].shape)
+                held[value] = .tensor(t)
+                return t
+            case .subsampled?:
+                throw FSBError("integer model: a subsampled shortcut is only read by a residual sum")
+            case nil:
+                throw FSBError("integer model: value \(value) (\(graph.values[value].name)) is not computed")
+            }
+        }
+
+        mutating func append(_ step: InferenceGraph.Step, index: Int) throws {
+            let shape = graph.values[step.output].shape
+            switch step.operation {
+            case .convolution(let weights, let kernel, let stride, let padding):
+                let input = try materialized(step.inputs[0])
+                let inputShape = graph.values[step.inputs[0]].shape
+                held[step.output] = .pending(try pendingCompute(step.name, weights: weights, input: input, inputShape: inputShape,
+                                                                 kernel: (kernel, kernel), stride: stride, padding: padding))
+            case .linear(let weights):
+                let input = try materialized(step.inputs[0])
+                let features = graph.values[step.inputs[0]].shape.reduce(1, *)
+                held[step.output] = .pending(try pendingCompute(step.name, weights: weights, input: input, inputShape: [features, 1, 1],
+                                                                 kernel: (1, 1), stride: 1, padding: 0))
+            case .batchNorm(let norm):
+                guard case .pending(var p)? = held[step.inputs[0]] else {
+                    throw FSBError("integer model: BatchNorm '\(step.name)' does not follow a convolution or linear layer; it has no integer form here")
+                }
+                for c in p.scale.indices {
+                    let g = Double(norm.gamma[c]) / (Double(norm.variance[c]) + Double(norm.epsilon)).squareRoot()
+                    p.scale[c] *= g
+                    p.offset[c] = g * (p.offset[c] - Double(norm.mean[c])) + Double(norm.beta[c])
+                }
+                held[step.output] = .pending(p)
+            case .relu:
+                switch held[step.inputs[0]] {
+                case .pending(let p)?:
+                    held[step.output] = .tensor(try materialize(p, relu: true, residual: nil, name: step.name, shape: shape))
+                default:
+                    throw FSBError("integer model: ReLU '\(step.name)' does not follow a layer, BatchNorm or residual sum")
+                }
+            case .maxPool(let kernel, let stride):
+                let input = try materialized(step.inputs[0])
+                let output = addTensor(name: step.name, shape: shape, kind: .activation, scale: network.tensors[input].scale)
+                network.steps.append(.maxPool(name: step.name, input: input, output: output, kernel: kernel, stride: stride))
+                try runLast()
+                held[step.output] = .tensor(output)
+            case .averagePool(let kernel, let stride):
+                held[step.output] = .tensor(try averagePool(step, kernel: (kernel, kernel), stride: stride))
+            case .globalAveragePool:
+                let inputShape = graph.values[step.inputs[0]].shape
+                held[step.output] = .tensor(try averagePool(step, kernel: (inputShape[1], inputShape[2]), stride: 1))
+            case .flatten:
+                held[step.output] = .tensor(try materialized(step.inputs[0]))
+            case .paddedSubsample(let stride, let offset, _):
+                held[step.output] = .subsampled(tensor: try materialized(step.inputs[0]), stride: stride, offset: offset)
+            case .add:
+                try appendAdd(step, index: index)
+            }
+        }
+
+        /// Runs the last appended step on every calibration image.
+        mutating func runLast() throws {
+            let network = self.network
+            let index = network.steps.count - 1
+            try updateStates { state in
+                var state = state
+                try network.run(step: index, &state)
+                return state
+            }
+        }
+
+        mutating func averagePool(_ step: InferenceGraph.Step, kernel: (Int, Int), stride: Int) throws -> Int {
+            let input = try materialized(step.inputs[0])
+            let inputScale = network.tensors[input].scale
+            let window = Double(kernel.0 * kernel.1)
+            let output = addTensor(name: step.name, shape: graph.values[step.output].shape, kind: .activation, scale: 1)
+            // Calibrate on the window sums (rescale 1/1 placeholder), then fix the scale.
+            network.steps.append(.avgPool(name: step.name, input: input, output: output, kernelHeight: kernel.0,
+                                          kernelWidth: kernel.1, stride: stride, rescale: .init(multiplier: 1, shift: 0)))
+            let network = self.network
+            let largest = try mapStates { _, state in
+                network.pool(input: input, kernelHeight: kernel.0, kernelWidth: kernel.1, stride: stride, state: state,
+                             maximum: false).reduce(0) { max($0, abs(Double($1))) } * inputScale / window
+            }
+            let scale = outputScale(largest.max() ?? 0)
+            guard let rescale = IntegerNetwork.Rescale.approximating(inputScale / (window * scale)) else {
+                throw FSBError("integer model: '\(step.name)': requantisation factor out of range")
+            }
+            self.network.tensors[output].scale = scale
+            self.network.steps[self.network.steps.count - 1] = .avgPool(
+                name: step.name, input: input, output: output, kernelHeight: kernel.0, kernelWidth: kernel.1, stride: stride,
+                rescale: rescale)
+            try runLast()
+            return output
+        }
+
+        /// The activation scale for a largest |value| of `maximum`.
+        func outputScale(_ maximum: Double) -> Double {
+            maximum > 0 && maximum.isFinite ? maximum / activationMaximum : 1
+        }
+
+        func isPending(_ value: Int) -> Bool {
+            if case .pending? = held[value] { return true }
+            return false
+        }
+
+        mutating func appendAdd(_ step: InferenceGraph.Step, index: Int) throws {
+            // A ReLU right after, reading only the sum, is fused.
+            var relu = false
+            var name = step.name
+            var outputValue = step.output
+            if index + 1 < graph.steps.count, case .relu = graph.steps[index + 1].operation,
+               graph.steps[index + 1].inputs == [step.output], lastUse[step.output] == index + 1 {
+                relu = true
+                skip.insert(index + 1)
+                name = graph.steps[index + 1].name
+                outputValue = graph.steps[index + 1].output
+            }
+            let shape = graph.values[step.output].shape
+            var (a, b) = (step.inputs[0], step.inputs[1])
+            if isPending(b) && !isPending(a) { swap(&a, &b) }
+            if case .pending(let main)? = held[a] {
+                // The residual: a tensor (identity), a subsampled tensor (option A) or a
+                // pending projection (option B), materialised first.
+                let residualTensor: Int, stride: Int, offset: Int
+                switch held[b] {
+                case .subsampled(let t, let s, let o)?: (residualTensor, stride, offset) = (t, s, o)
+                default: (residualTensor, stride, offset) = (try materialized(b), 1, 0)
+                }
+                let residual = IntegerNetwork.Residual(tensor: residualTensor, rescale: .init(multiplier: 1, shift: 0),
+                                                       stride: stride, channelOffset: offset)
+                held[outputValue] = .tensor(try materialize(main, relu: relu, residual: residual, name: name, shape: shape))
+                if outputValue != step.output { held[step.output] = held[outputValue] }
+                return
+            }
+            let ta = try materialized(a), tb = try materialized(b)
+            let sa = network.tensors[ta].scale, sb = network.tensors[tb].scale
+            var largest = [Double](repeating: 0, count: states.count)
+            let count = network.tensors[ta].count
+            for (i, state) in states.enumerated() {
+                let va = state.values[ta]!, vb = state.values[tb]!
+                var m: Double = 0
+                for j in 0..<count {
+                    var y = Double(va[j]) * sa + Double(vb[j]) * sb
+                    if relu { y = max(y, 0) }
+                    m = max(m, abs(y))
+                }
+                largest[i] = m
+            }
+            let scale = outputScale(largest.max() ?? 0)
+            guard let ra = IntegerNetwork.Rescale.approximating(sa / scale), let rb = IntegerNetwork.Rescale.approximating(sb / scale) else {
+                throw FSBError("integer model: '\(step.name)': requantisation factor out of range")
+            }
+            let output = addTensor(name: name, shape: shape, kind: .activation, scale: scale)
+            network.steps.append(.add(name: name, inputs: (ta, tb), output: output, rescales: (ra, rb), relu: relu))
+            try runLast()
+            held[outputValue] = .tensor(output)
+            if outputValue != step.output { held[step.output] = held[outputValue] }
+        }
+
+        /// Fixes the epilogue of a pending layer from the calibration images (scale of the
+        /// output: the largest |real value|, after ReLU and residual) and appends it.
+        mutating func materialize(_ pending: Pending, relu: Bool, residual: IntegerNetwork.Residual?, name: String,
+                                  shape: [Int]) throws -> Int {
+            var compute = pending.compute
+            let output = addTensor(name: name, shape: shape, kind: .activation, scale: 1)
+            compute.output = output
+            let co = compute.outputChannels
+            let network = self.network
+            let residualScale = residual.map { network.tensors[$0.tensor].scale } ?? 0
+            // The largest |real value| (with the residual, after ReLU) over the calibration images.
+            let accumulators = pending.accumulators
+            let largest = try mapStates { i, state -> Double in
+                let acc = accumulators[i]
+                let plane = acc.count / co
+                let residualValues = residual.map { network.residualValues($0, compute: compute, state: state) }
+                var m: Double = 0
+                for o in 0..<co {
+                    for p in 0..<plane {
+                        var y = Double(acc[o * plane + p]) * pending.scale[o] + pending.offset[o]
+                        if let residualValues { y += Double(residualValues[o * plane + p]) * residualScale }
+                        if relu { y = max(y, 0) }
+                        m = max(m, abs(y))
+                    }
+                }
+                return m
+            }
+            let scale = outputScale(largest.max() ?? 0)
+            var rescales: [IntegerNetwork.Rescale] = []
+            for o in 0..<co {
+                guard let r = IntegerNetwork.Rescale.approximating(pending.scale[o] / scale, offset: pending.offset[o] / scale) else {
+                    throw FSBError("integer model: layer '\(compute.name)' channel \(o): requantisation factor \(pending.scale[o] / scale) out of range")
+                }
+                rescales.append(r)
+            }
+            var finalResidual = residual
+            if var r = residual {
+                guard let rescale = IntegerNetwork.Rescale.approximating(residualScale / scale) else {
+                    throw FSBError("integer model: '\(name)': residual requantisation factor out of range")
+                }
+                r.rescale = rescale
+                finalResidual = r
+            }
+            compute.epilogue = .requantize(rescale: rescales, residual: finalResidual, relu: relu)
+            self.network.tensors[output].scale = scale
+            self.network.steps.append(.compute(compute))
+            let finalNetwork = self.network
+            let outputs = try mapStates { i, state in finalNetwork.finish(compute, accumulators: accumulators[i], state: state) }
+            for i in states.indices { states[i].values[output] = outputs[i] }
+            return output
+        }
+
+        /// The integer form of a Conv2D/Linear step reading tensor `input`, run on the
+        /// calibration images; its epilogue is fixed later.
+        mutating func pendingCompute(_ name: String, weights: InferenceGraph.ComputeWeights, input: Int, inputShape: [Int],
+                                     kernel: (Int, Int), stride: Int, padding: Int) throws -> Pending {
+            let method = weights.method.name
+            methods[name] = method
+            let what = weights.effective
+            let co = what.shape[0]
+            var ci = inputShape[0]
+            var kernelShape = kernel
+            var shape = inputShape
+            let k = kernel.0 * kernel.1
+            var w = what.storage.map(Double.init)
+            var bias = (weights.bias?.storage ?? [Float](repeating: 0, count: co)).map(Double.init)
+            let inputInfo = network.tensors[input]
+            let fromPixels = inputInfo.kind == .pixels
+            // Image channel of each input position (for the folded normalisation).
+            let pixelPlane = inputInfo.plane
+            // A linear layer reads the flattened image: feature f is in channel f / (H*W).
+            let isLinear = inputShape.count == 3 && inputShape[1] == 1 && inputShape[2] == 1 && kernel == (1, 1)
+                && fromPixels && inputInfo.shape.count == 3 && inputInfo.plane > 1
+            func imageChannel(_ i: Int) -> Int { isLinear ? i / pixelPlane : i }
+            var inputScalePerChannel = [Double](repeating: 1, count: ci)
+            if fromPixels {
+                // n = (x - f_c) / (255 std_c), x = p - offset_c, f_c = 255 mean_c - offset_c.
+                let std = graph.std.map(Double.init), mean = graph.mean.map(Double.init)
+                let offsets = network.pixelOffsets.map(Double.init)
+                for i in 0..<ci {
+                    let c = imageChannel(i)
+                    inputScalePerChannel[i] = 1 / (255 * std[c])
+                }
+                for o in 0..<co {
+                    for i in 0..<ci {
+                        let c = imageChannel(i)
+                        let f = 255 * mean[c] - offsets[c]
+                        for j in 0..<k {
+                            let index = (o * ci + i) * k + j
+                            w[index] *= inputScalePerChannel[i]
+                            bias[o] -= w[index] * f
+                        }
+                    }
+                }
+            }
+            let inputScale = Float(inputInfo.scale)
+            let kernelKind: IntegerNetwork.Kernel
+            let accumulatorScale: Float
+            let quantizedBias: [Int64]
+            let accumulatorLow = Double(QuantizedTensor.minimum(bits: widths.accumulatorBits))
+            let accumulatorHigh = Double(QuantizedTensor.maximum(bits: widths.accumulatorBits))
+            func quantize(_ bias: [Double], scale: Float) -> [Int64] {
+                bias.map { Int64(max(accumulatorLow, min(accumulatorHigh, (Double(Float($0)) / Double(scale)).rounded()))) }
+            }
+            let floats = { (values: [Double]) in values.map(Float.init) }
+            switch method {
+            case "fp":
+                let q = QuantizedTensor.quantize(Tensor(shape: [w.count], storage: floats(w)), bits: widths.weightBits)
+                accumulatorScale = inputScale * q.scale
+                quantizedBias = quantize(bias, scale: accumulatorScale)
+                kernelKind = .multiplyAccumulate(weights: q.values.map { Int32($0) })
+            case "bwn", "binaryconnect":
+                let signs = what.storage.map { $0 < 0 ? Int8(-1) : Int8(1) }
+                // alpha[o] (bwn: |What[o, *]|, binaryconnect: 1), with the normalisation's
+                // 1 / (255 std_c) when reading the image.
+                var alpha = [Double](repeating: 1, count: co)
+                if method == "bwn" { for o in 0..<co { alpha[o] = Double(abs(what.storage[o * ci * k])) } }
+                let perChannel = Set(inputScalePerChannel).count > 1
+                if fromPixels && perChannel {
+                    // One factor per (output, image channel): the FSB datapath form. A linear
+                    // layer on the flattened image becomes a convolution with an image-sized
+                    // kernel, whose slices are the image channels.
+                    var signShape = [co, ci, kernel.0, kernel.1]
+                    if isLinear {
+                        let image = inputInfo.shape
+                        shape = image
+                        ci = image[0]
+                        kernelShape = (image[1], image[2])
+                        signShape = [co, image[0], image[1], image[2]]
+                    }
+                    let factors = (0..<(co * ci)).map { Float(alpha[$0 / ci] / (255 * Double(graph.std[$0 % ci]))) }
+                    let datapath = try FixedPointDatapath(
+                        signs: Tensor(shape: signShape, storage: signs.map(Float.init)),
+                        factors: Tensor(shape: [co, ci], storage: factors),
+                        bias: Tensor(shape: [co], storage: floats(bias)), stride: stride, padding: padding,
+                        widths: widths.datapath)
+                    accumulatorScale = inputScale * datapath.factors.scale
+                    quantizedBias = datapath.quantizedBias(scale: accumulatorScale)
+                    kernelKind = .fsb(datapath, shared: false)
+                } else {
+                    let factors = alpha.map { Float($0 * inputScalePerChannel[0]) }
+                    let q = method == "binaryconnect" && !fromPixels
+                        ? QuantizedTensor.quantize(Tensor(shape: [co], storage: factors), bits: widths.factorBits, scale: 1)
+                        : QuantizedTensor.quantize(Tensor(shape: [co], storage: factors), bits: widths.factorBits)
+                    accumulatorScale = inputScale * q.scale
+                    quantizedBias = quantize(bias, scale: accumulatorScale)
+                    kernelKind = .signs(signs: signs, factors: q.values.map { Int32($0) })
+                }
+            case "fsb":
+                let parameterization = weights.parameterization
+                guard let signTensor = parameterization.signs else {
+                    throw FSBError("layer '\(name)': fsb layer without signs")
+                }
+                if let options = parameterization.fsbOptions, options.granularity == .element, k > 1 {
+                    throw FSBError("layer '\(name)': fsb with element granularity has one factor per weight, not per kernel slice, so it has no FSB datapath (integer) form; train with granularity kernel or filter")
+                }
+                // The slice factor A[o,i] = What[o,i,0] * S[o,i,0] (exact: S = +-1), with the
+                // normalisation folded in when reading the image.
+                var factors = [Float](repeating: 0, count: co * ci)
+                for slice in 0..<(co * ci) {
+                    factors[slice] = Float(w[slice * k] * Double(signTensor.storage[slice * k]))
+                }
+                let datapath = try FixedPointDatapath(
+                    signs: signTensor.reshaped([co, ci, kernel.0, kernel.1]), factors: Tensor(shape: [co, ci], storage: factors),
+                    bias: Tensor(shape: [co], storage: floats(bias)), stride: stride, padding: padding, widths: widths.datapath)
+                accumulatorScale = inputScale * datapath.factors.scale
+                quantizedBias = datapath.quantizedBias(scale: accumulatorScale)
+                let codebook = parameterization.fsbOptions?.signCodebook
+                kernelKind = .fsb(datapath, shared: codebook != nil && k > 1)
+                if parameterization.signsRegeneratedFromSeed {
+                    signSources[name] = SignSource(seed: parameterization.seed, stream: parameterization.signStream,
+                                                   codebook: k > 1 ? codebook : nil)
+                }
+            default:
+                throw FSBError("layer '\(name)': method \(method) has no integer form (the C export takes fp, bwn, binaryconnect and fsb)")
+            }
+            let compute = IntegerNetwork.Compute(
+                name: name, method: method, input: input, output: -1, kernel: kernelKind, outputChannels: co, inputChannels: ci,
+                inputShape: shape, kernelHeight: kernelShape.0, kernelWidth: kernelShape.1, stride: stride, padding: padding,
+                bias: quantizedBias, epilogue: .scores, accumulatorScale: Double(accumulatorScale))
+            let network = self.network
+            let accumulators = try mapStates { _, state -> [Int64] in
+                var state = state
+                return try network.accumulate(compute, state: &state)
+            }
+            return Pending(compute: compute, scale: [Double](repeating: Double(accumulatorScale), count: co),
+                           offset: [Double](repeating: 0, count: co), accumulators: accumulators)
+        }
+    }
+}
