@@ -539,8 +539,8 @@ extension IntegerModel {
                 quantizedBias = datapath.quantizedBias(scale: accumulatorScale)
                 let codebook = parameterization.fsbOptions?.signCodebook
                 kernelKind = .fsb(datapath, shared: codebook != nil && k > 1)
-                if parameterization.signsRegeneratedFromSeed {
-                    signSources[name] = SignSource(seed: parameterization.seed, stream: parameterization.signStream,
+                if let fsb = parameterization as? FSBWeight, fsb.signsRegeneratedFromSeed {
+                    signSources[name] = SignSource(seed: fsb.layout.seed, stream: fsb.layout.signStream,
                                                    codebook: k > 1 ? codebook : nil)
                 }
             default:
