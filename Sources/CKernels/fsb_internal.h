@@ -3,6 +3,7 @@
 #define FSB_INTERNAL_H
 
 #include <stddef.h>
+#include "fsb_kernels.h"
 
 /// One slice of a parallel job: `task(context, part, parts)` for part in [0, parts).
 typedef void (*fsb_task_fn)(void *context, int part, int parts);
@@ -52,10 +53,11 @@ const fsb_micro_kernel *fsb_selected_micro_kernel(void);
 /// B buffer must have past its end for fsb_pack_im2col_panels' full-vector stores.
 enum { FSB_KC_MAX = 256, FSB_PACK_SLACK = 16 };
 
-/// Sizes of a batched convolution's (implicit) column matrix; out_h/out_w derived, 0 when
-/// the kernel is larger than the padded image or a stride is not positive.
+/// Sizes of a batched convolution's (implicit) column matrix: the fields of fsb_conv_shape
+/// (same names, same order) and out_h/out_w derived, 0 when the kernel is larger than the
+/// padded image or a stride is not positive.
 typedef struct {
-    long batch, channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w;
+    FSB_CONV_SHAPE_FIELDS
     long out_h, out_w;
 } fsb_conv_geometry;
 

@@ -1,12 +1,15 @@
 import FSBCore
 import Foundation
 
-/// One accelerator: PE kind, array, dataflow, clock, bit widths, buffers, DRAM bandwidth,
-/// sign source and energy table. Decoded strictly from JSON (unknown keys, wrong types and
+/// One accelerator: its arrays (`units`: kind and size of each, the main one first),
+/// dataflow, clock, bit widths, buffers, DRAM bandwidth, sign source and energy table,
+/// shared by all its arrays. Decoded strictly from JSON (unknown keys, wrong types and
 /// out-of-range values are `ConfigError`s naming the JSON path), for example:
 ///
 /// ```json
-/// { "name": "fsb-int8-os", "kind": "fsb", "arrayRows": 32, "arrayCols": 32,
+/// { "name": "fsb-int8-os",
+///   "units": [ { "kind": "fsb", "arrayRows": 32, "arrayCols": 32 },
+///              { "kind": "mac", "arrayRows": 16, "arrayCols": 16 } ],
 ///   "dataflow": "os", "clockMHz": 200, "arithmetic": "int8",
 ///   "bits": { "activations": 8, "weights": 8, "factors": 8, "accumulators": 32 },
 ///   "buffersKiB": { "input": 64, "weight": 64, "output": 64 },
@@ -14,8 +17,10 @@ import Foundation
 ///   "energyTable": "energy-horowitz-45nm.json" }
 /// ```
 ///
-/// `energyTable` is a path resolved relative to the config file's folder first, then to
-/// the working directory.
+/// A config without `units` names its main array with `kind`, `arrayRows` and `arrayCols`
+/// and gets the default units (`defaultUnits`); a config with `units` must not give those
+/// three. `energyTable` is a path resolved relative to the config file's folder first, then
+/// to the working directory.
 public struct HardwareConfig: Equatable, Sendable, Decodable {
     /// Operand widths in bits.
     public struct BitWidths: Equatable, Sendable, Decodable {
@@ -83,9 +88,8 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
 
     /// Short name used in reports (`fsb-int8-os`).
     public var name: String
-    public var kind: AcceleratorKind
-    public var arrayRows: Int
-    public var arrayCols: Int
+    /// The arrays, the main one first (at least one; no kind twice). See `HardwareConfig+Units.swift`.
+    public var units: [Unit]
     public var dataflow: Dataflow
     public var clockMHz: Double
     public var arithmetic: Arithmetic
@@ -93,9 +97,9 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
     public var buffersKiB: BufferSizes
     /// Off-chip bandwidth in bytes per cycle.
     public var dramBytesPerCycle: Double
-    /// Sign source for `bwn` (always `stored`) and `fsb`.
+    /// Sign source of the fsb array (a bwn array always stores its signs).
     public var signSource: SignSource
-    /// FSB sign codebook size `N` applied to every layer that does not set its own (optional).
+    /// FSB sign codebook size `N` applied to every fixed-sign layer that does not set its own (optional).
     public var signCodebook: Int?
     /// Path of the energy table JSON file, as written in the config.
     public var energyTable: String
@@ -112,11 +116,9 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
     public init(name: String, kind: AcceleratorKind, arrayRows: Int, arrayCols: Int, dataflow: Dataflow,
                 clockMHz: Double, arithmetic: Arithmetic, bits: BitWidths, buffersKiB: BufferSizes,
                 dramBytesPerCycle: Double, signSource: SignSource, signCodebook: Int? = nil,
-                energyTable: String = HardwareConfig.defaultEnergyTable) {
+                energyTable: String = HardwareConfig.defaultEnergyTable, units: [Unit]? = nil) {
         self.name = name
-        self.kind = kind
-        self.arrayRows = arrayRows
-        self.arrayCols = arrayCols
+        self.units = units ?? HardwareConfig.defaultUnits(kind: kind, arrayRows: arrayRows, arrayCols: arrayCols)
         self.dataflow = dataflow
         self.clockMHz = clockMHz
         self.arithmetic = arithmetic
@@ -129,7 +131,7 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, kind, arrayRows, arrayCols, dataflow, clockMHz, arithmetic, bits, buffersKiB
+        case name, units, kind, arrayRows, arrayCols, dataflow, clockMHz, arithmetic, bits, buffersKiB
         case dramBytesPerCycle, signSource, signCodebook, energyTable
     }
 
@@ -137,9 +139,7 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeChecked(String.self, forKey: .name) { $0.isEmpty ? "must not be empty" : nil }
-        kind = try c.decodeChoiceRequired(AcceleratorKind.self, forKey: .kind)
-        arrayRows = try c.decodeChecked(Int.self, forKey: .arrayRows, check: Self.arraySideRange.check)
-        arrayCols = try c.decodeChecked(Int.self, forKey: .arrayCols, check: Self.arraySideRange.check)
+        units = try HardwareConfig.decodeUnits(c)
         dataflow = try c.decodeChoice(Dataflow.self, forKey: .dataflow, default: .outputStationary)
         clockMHz = try c.decodeChecked(Double.self, forKey: .clockMHz, check: Self.clockRange.check)
         arithmetic = try c.decodeChoiceRequired(Arithmetic.self, forKey: .arithmetic)
@@ -152,34 +152,16 @@ public struct HardwareConfig: Equatable, Sendable, Decodable {
         buffersKiB = try c.decode(BufferSizes.self, forKey: .buffersKiB)
         dramBytesPerCycle = try c.decodeChecked(Double.self, forKey: .dramBytesPerCycle, check: Self.dramBandwidthRange.check)
         signSource = try c.decodeChoice(SignSource.self, forKey: .signSource, default: .stored)
-        if kind == .bwn && signSource == .lfsr {
-            throw DecodingError.dataCorruptedError(
-                forKey: .signSource, in: c,
-                debugDescription: "must be \"stored\" for kind \"bwn\" (its signs are learned), got \"lfsr\"")
-        }
         signCodebook = try c.decodeOptional(Int.self, forKey: .signCodebook, check: Self.codebookRange.check)
-        if signCodebook != nil {
-            if kind != .fsb {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .signCodebook, in: c,
-                    debugDescription: "only applies to kind \"fsb\", got kind \"\(kind.rawValue)\"")
-            }
-        }
         energyTable = try c.decode(String.self, forKey: .energyTable, default: HardwareConfig.defaultEnergyTable)
+        if let (field, message) = problem, let key = CodingKeys(rawValue: field) {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: message)
+        }
     }
 
     /// Decodes a config from JSON bytes (`file` names the source in errors).
     public static func decode(_ data: Data, file: String = "") throws -> HardwareConfig {
         try StrictJSON.decode(HardwareConfig.self, from: data, file: file)
-    }
-
-    /// The sign-codebook size that applies to `layer` on this accelerator (fsb only):
-    /// the layer's own, else the config's; nil (no sharing) when it is not below `Co`,
-    /// since sharing `N >= Co` pattern convolutions per input channel saves nothing over
-    /// computing each output channel's own — the accelerator then runs unshared.
-    public func codebook(for layer: LayerShape) -> Int? {
-        guard kind == .fsb, let size = layer.signCodebook ?? signCodebook, size < layer.outputChannels else { return nil }
-        return size
     }
 }
 

@@ -24,8 +24,10 @@ public struct HardwareSimulation: Sendable {
     /// least 0.001 byte per cycle, all of them fit an `Int`.
     public static let workLimit = 1 << 48
 
-    /// Simulates `layers` on every accelerator. Throws when a layer shape is invalid or the
-    /// network times the batch size exceeds `workLimit`.
+    /// Simulates `layers` on every accelerator, each layer on the unit that runs its weight
+    /// encoding. Throws when a layer shape is invalid, when no unit of an accelerator runs a
+    /// layer (one line naming the layer, its method and the accelerator), or when the network
+    /// times the batch size exceeds `workLimit`.
     public static func run(layers: [LayerShape], accelerators: [Accelerator], mode: SimulationMode,
                            batchSize: Int = 1) throws -> HardwareSimulation {
         guard !layers.isEmpty else { throw FSBError("simulate-hw: the network has no layers") }
@@ -38,11 +40,20 @@ public struct HardwareSimulation: Sendable {
         if (work ?? Int.max) > workLimit {
             throw FSBError("simulate-hw: the network's multiply-accumulates times --batch-size \(batchSize) must be at most \(workLimit), got \(work.map(String.init) ?? "more than 2^63")")
         }
+        for accelerator in accelerators {
+            for layer in layers where accelerator.config.unit(running: layer) == nil {
+                throw FSBError(accelerator.config.noUnitMessage(layer))
+            }
+        }
         let reports = accelerators.map { accelerator -> NetworkReport in
+            let config = accelerator.config
             let rows = layers.map { LayerSimulator.simulate($0, on: accelerator, mode: mode, batchSize: batchSize) }
-            let total = LayerReport.total(rows) ?? LayerReport(layer: "total", hardware: accelerator.config.name,
-                                                               kind: accelerator.config.kind,
-                                                               dataflow: accelerator.config.dataflow, mode: mode)
+            var total = LayerReport.total(rows) ?? LayerReport(layer: "total", hardware: config.name, kind: config.kind,
+                                                               dataflow: config.dataflow, mode: mode)
+            // The units used, in the config's order; the PEs of the main unit.
+            total.unit = config.units.map(\.kind.rawValue).filter { kind in rows.contains { $0.unit == kind } }
+                .joined(separator: "+")
+            total.arrayPEs = config.units[0].arrayRows * config.units[0].arrayCols
             return NetworkReport(accelerator: accelerator, layers: rows, total: total)
         }
         return HardwareSimulation(mode: mode, batchSize: batchSize, reports: reports)
@@ -53,6 +64,7 @@ public struct HardwareSimulation: Sendable {
         .init("layer") { $0.layer },
         .init("hardware") { $0.hardware },
         .init("kind") { $0.kind.rawValue },
+        .init("unit") { $0.unit },
         .init("dataflow") { $0.dataflow.rawValue },
         .init("mode") { $0.mode.rawValue },
         .init("mults") { String($0.mults) },
@@ -93,7 +105,7 @@ public struct HardwareSimulation: Sendable {
     ]) }
 
     /// Columns of the readable table (a subset of the CSV's, same names).
-    public static let tableColumns = ["layer", "mults", "addsubs", "total_cycles", "utilization_pct",
+    public static let tableColumns = ["layer", "unit", "mults", "addsubs", "total_cycles", "utilization_pct",
                                       "sram_read_bytes", "dram_read_bytes", "energy_uj", "latency_ms"]
 
     /// `layers.csv`: every layer on every accelerator.
@@ -110,9 +122,9 @@ public struct HardwareSimulation: Sendable {
         var text = "mode: \(mode.rawValue), batch size: \(batchSize)\n"
         for report in reports {
             let config = report.accelerator.config
-            text += "\n\(config.name): \(config.kind.rawValue) \(config.arrayRows)x\(config.arrayCols) "
+            text += "\n\(config.name): \(config.unitsDescription) "
                 + "\(config.dataflow.rawValue), \(config.arithmetic.rawValue), \(format(config.clockMHz, 0)) MHz"
-                + (config.kind == .fsb ? ", signs \(config.signSource.rawValue)" : "") + "\n"
+                + config.units.map { $0.kind.model.summaryNote(config) }.joined() + "\n"
             let rows = (report.layers + [report.total]).map { row in selected.map { $0.value(row) } }
             text += TextTable.render(header: selected.map(\.name), rows: rows)
         }

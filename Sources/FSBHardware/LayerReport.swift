@@ -6,7 +6,10 @@
 public struct LayerReport: Equatable, Sendable {
     public var layer: String
     public var hardware: String
+    /// The accelerator's kind (its main array's).
     public var kind: AcceleratorKind
+    /// The kind of the array the layer ran on (a total: the kinds used, joined by "+").
+    public var unit = ""
     public var dataflow: Dataflow
     public var mode: SimulationMode
 
@@ -20,7 +23,11 @@ public struct LayerReport: Equatable, Sendable {
 
     public var computeCycles = 0
     public var stallCycles = 0
+    /// PEs of the array the layer ran on (a total: the main unit's).
     public var arrayPEs = 1
+    /// `arrayPEs * totalCycles` of a layer; summed over the layers of a total (each layer
+    /// keeps only its own array busy).
+    public var peCycles = 0.0
     public var clockMHz = 1.0
 
     public var sramRead = OperandBytes()
@@ -45,22 +52,27 @@ public struct LayerReport: Equatable, Sendable {
     }
 
     public var totalCycles: Int { computeCycles + stallCycles }
-    /// `100 * arrayOperations / (PEs * totalCycles)`.
+    /// `100 * arrayOperations / peCycles`: per layer `ops / (PEs * totalCycles)` of its
+    /// array; a total's is the utilisation of whichever array is running.
     public var utilizationPercent: Double {
-        totalCycles == 0 ? 0 : 100 * Double(arrayOperations) / (Double(arrayPEs) * Double(totalCycles))
+        totalCycles == 0 ? 0 : 100 * Double(arrayOperations) / peCycles
     }
     /// `totalCycles / clock`, in milliseconds.
     public var latencyMilliseconds: Double { Double(totalCycles) / (clockMHz * 1000) }
     public var energyPJ: Double { energyComputePJ + energySRAMPJ + energyDRAMPJ + energySignGenPJ }
 
-    /// The sum of `reports` under the name `layer` (cycles add: layers run one after another).
+    /// The sum of `reports` under the name `layer` (cycles add: layers run one after another,
+    /// whichever unit runs them; `unit` lists the units used in order of first use).
     public static func total(_ reports: [LayerReport], layer: String = "total") -> LayerReport? {
         guard let first = reports.first else { return nil }
         var sum = LayerReport(layer: layer, hardware: first.hardware, kind: first.kind,
                               dataflow: first.dataflow, mode: first.mode)
         sum.arrayPEs = first.arrayPEs
         sum.clockMHz = first.clockMHz
+        var units: [String] = []
         for r in reports {
+            if !units.contains(r.unit) { units.append(r.unit) }
+            sum.peCycles += r.peCycles
             sum.mults += r.mults
             sum.addsubs += r.addsubs
             sum.accumulations += r.accumulations
@@ -78,6 +90,7 @@ public struct LayerReport: Equatable, Sendable {
             sum.energyDRAMPJ += r.energyDRAMPJ
             sum.energySignGenPJ += r.energySignGenPJ
         }
+        sum.unit = units.joined(separator: "+")
         return sum
     }
 }

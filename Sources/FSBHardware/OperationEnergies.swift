@@ -10,11 +10,12 @@ import FSBCore
 /// - DRAM = `(read + write bytes) / 8 * dram`
 /// - sign generation = `lfsrSteps * lfsrStep`
 ///
-/// Widths: `fp32` arithmetic uses the fp32 entries for everything. Integer arithmetic:
-/// mac multiplies `max(activations, weights)`-bit operands; bwn/fsb add/sub the sign
-/// convolution at `zBits = activations + ceil(log2(n))` bits (n = terms summed: `Ci*K`
-/// for bwn, `K` for fsb; at most the accumulator width) and multiply `max(zBits, factors)`
-/// bits; accumulations are at the accumulator width.
+/// Widths: `fp32` arithmetic uses the fp32 entries for everything. Integer arithmetic: the
+/// unit's array gives its multiply and add/sub (`ArrayModel.integerEnergies`: mac multiplies
+/// `max(activations, weights)`-bit operands; bwn/fsb add/sub the sign convolution at
+/// `zBits = activations + ceil(log2(n))` bits, n = terms summed: `Ci*K` for bwn, `K` for
+/// fsb, at most the accumulator width, and multiply `max(zBits, factors)` bits);
+/// accumulations are at the accumulator width.
 public struct OperationEnergies: Equatable, Sendable {
     public var multiply: Double
     public var addSub: Double
@@ -25,9 +26,19 @@ public struct OperationEnergies: Equatable, Sendable {
     public var dram: Double
     public var lfsrStep: Double
 
-    /// Energies for `layer` on `accelerator` (buffer entries fall back to the largest SRAM
-    /// when a buffer is too large; `Accelerator.load` rejects such configs).
+    /// Energies for `layer` on the unit of `accelerator` that runs it (the main unit when
+    /// none does).
     public init(accelerator: Accelerator, layer: LayerShape) {
+        let config = accelerator.config
+        let array = ArrayContext(unit: config.unit(running: layer) ?? config.units[0], config: config)
+        var layer = layer
+        if layer.weights == nil { layer.weights = array.model.nativeEncoding }
+        self.init(accelerator: accelerator, array: array, layer: layer)
+    }
+
+    /// Energies for `layer` on `array` of `accelerator` (buffer entries fall back to the
+    /// largest SRAM when a buffer is too large; `Accelerator.load` rejects such configs).
+    init(accelerator: Accelerator, array: ArrayContext, layer: LayerShape) {
         let config = accelerator.config
         let table = accelerator.energy
         let fallback = table.sram.last?.read64BitPJ ?? 0
@@ -42,19 +53,16 @@ public struct OperationEnergies: Equatable, Sendable {
             accumulate = table.fp32AddPJ
             return
         }
-        let bits = config.bits
-        accumulate = table.integerAdd(bits: bits.accumulators)
-        switch config.kind {
-        case .mac:
-            multiply = table.integerMultiply(bits: max(bits.activations, bits.weights))
-            addSub = table.integerAdd(bits: bits.accumulators)
-        case .bwn, .fsb:
-            let terms = config.kind == .bwn ? layer.windowSize : layer.kernelSize
-            let zBits = OperationEnergies.sumBits(operandBits: bits.activations, terms: terms,
-                                                  limit: bits.accumulators)
-            addSub = table.integerAdd(bits: zBits)
-            multiply = table.integerMultiply(bits: max(zBits, bits.factors))
-        }
+        accumulate = table.integerAdd(bits: config.bits.accumulators)
+        (multiply, addSub) = array.model.integerEnergies(layer, on: array, table: table)
+    }
+
+    /// The add/sub and multiply energies of a sign array summing `terms` inputs:
+    /// add/sub at `zBits = activations + ceil(log2 terms)` (at most the accumulator width),
+    /// multiply `max(zBits, factors)` bits.
+    static func signSumEnergies(terms: Int, bits: HardwareConfig.BitWidths, table: EnergyTable) -> (multiply: Double, addSub: Double) {
+        let zBits = sumBits(operandBits: bits.activations, terms: terms, limit: bits.accumulators)
+        return (table.integerMultiply(bits: max(zBits, bits.factors)), table.integerAdd(bits: zBits))
     }
 
     /// Width of a sum of `terms` values of `operandBits`: `operandBits + ceil(log2(terms))`,

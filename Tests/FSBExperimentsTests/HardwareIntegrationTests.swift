@@ -63,5 +63,25 @@ final class HardwareIntegrationTests: XCTestCase {
         XCTAssertEqual(resnet.map { $0.method ?? "-" }, ["fp"] + Array(repeating: "fsb", count: 18) + ["fp"])
         XCTAssertEqual(resnet.first?.weights, .dense)
         XCTAssertEqual(resnet[1].weights, .fixedSigns(codebook: nil))
+        // On the shipped FSB accelerator the fp conv1 (3 -> 16, 3x3 on 32x32) runs on its mac
+        // unit: 16*3*9*1024 = 442,368 MACs, not as an FSB layer.
+        let fsb = try Accelerator.load(configPath: Self.root.appendingPathComponent("configs/hw/fsb-int8-os.json").path)
+        let conv1 = try HardwareSimulation.run(layers: resnet, accelerators: [fsb], mode: .inference).reports[0].layers[0]
+        XCTAssertEqual([conv1.unit, String(conv1.mults), String(conv1.addsubs)], ["mac", "442368", "0"])
+    }
+
+    func testHardwareEstimateOfARunWithoutItsCheckpointReadsItsConfig() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fsb-estimate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = Self.root.appendingPathComponent("configs/mnist-lenet5-fsb.json")
+        try FileManager.default.copyItem(at: config, to: folder.appendingPathComponent("config.json"))
+        let hardware = Self.root.appendingPathComponent("configs/hw/fsb-int8-os.json").path
+        let estimate = try HardwareEstimate.totals(checkpoint: folder.appendingPathComponent("last.fsbckpt").path,
+                                                   hardwareConfig: hardware)
+        let direct = try HardwareSimulation.run(layers: NetworkShapes.layerShapes(ofConfigOrCheckpoint: config.path).layers,
+                                                accelerators: [Accelerator.load(configPath: hardware)], mode: .inference)
+        XCTAssertEqual(estimate.totalCycles, direct.reports[0].total.totalCycles)
+        XCTAssertEqual(estimate.energyMicrojoules, direct.reports[0].total.energyPJ / 1e6)
     }
 }

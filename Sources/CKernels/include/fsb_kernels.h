@@ -38,12 +38,17 @@ void fsb_sgemm_grouped_c(int trans_a, int trans_b, long m, long n, long k, float
                          const float *a, long lda, const float *b, long ldb, float beta,
                          float *c, long ldc, long group_columns, long group_stride);
 
+/// The fields of a batched 2-D convolution's sizes, declared once for fsb_conv_shape and the
+/// kernels' internal fsb_conv_geometry (which adds the derived output size).
+#define FSB_CONV_SHAPE_FIELDS \
+    long batch, channels, height, width; \
+    long kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w;
+
 /// Sizes of a batched 2-D convolution over NCHW images [batch, channels, height, width]:
 /// out_h = (height + 2*pad_h - kernel_h) / stride_h + 1 (likewise out_w), P = out_h*out_w.
 /// Its column matrix is the one fsb_im2col_batched writes: [channels*kernel_h*kernel_w, batch*P].
 typedef struct fsb_conv_shape {
-    long batch, channels, height, width;
-    long kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w;
+    FSB_CONV_SHAPE_FIELDS
 } fsb_conv_shape;
 
 /// Convolution forward as ONE GEMM without a column matrix ("implicit im2col"):

@@ -30,9 +30,15 @@ public enum NetworkShapes {
 
 /// Simulator totals of one inference of a trained run, for the compare tables.
 public enum HardwareEstimate {
-    /// Total cycles and energy of one inference (batch 1) of the checkpoint's model on one accelerator.
+    /// Total cycles and energy of one inference (batch 1) of the checkpoint's model on one
+    /// accelerator. Only the model's shapes and methods matter, so when the checkpoint is
+    /// gone (a shipped results folder keeps `config.json` but no checkpoints) the run's
+    /// `config.json` beside it stands in for the checkpoint's config.
     public static func totals(checkpoint: String, hardwareConfig: String) throws -> CompareRow.HardwareTotals {
-        let (_, layers) = try NetworkShapes.layerShapes(ofConfigOrCheckpoint: checkpoint)
+        let runConfig = URL(fileURLWithPath: checkpoint).deletingLastPathComponent().appendingPathComponent("config.json").path
+        let source = !FileManager.default.fileExists(atPath: checkpoint) && FileManager.default.fileExists(atPath: runConfig)
+            ? runConfig : checkpoint
+        let (_, layers) = try NetworkShapes.layerShapes(ofConfigOrCheckpoint: source)
         let accelerator = try Accelerator.load(configPath: hardwareConfig)
         let simulation = try HardwareSimulation.run(layers: layers, accelerators: [accelerator], mode: .inference, batchSize: 1)
         let total = simulation.reports[0].total
