@@ -61,19 +61,9 @@ public struct ModelProfile: Sendable {
     private static func row(_ record: LayerShapeRecord) -> Row {
         let layer = record.layer
         let kind = String(describing: type(of: layer))
-        var weight: (any WeightParameterization)?
-        var bias: Parameter?
-        var pixels = 1
-        if let conv = layer as? Conv2D {
-            weight = conv.weight
-            bias = conv.bias
-            pixels = record.outputShape[1] * record.outputShape[2]
-        } else if let linear = layer as? Linear {
-            weight = linear.weight
-            bias = linear.bias
-        }
-        if let weight {
-            let biasCount = bias?.count ?? 0
+        if let compute = layer as? any ComputeLayer {
+            let weight = compute.weight, biasCount = compute.bias?.count ?? 0
+            let pixels = compute.layerInfo(inputShape: record.inputShape, outputShape: record.outputShape).outputPixels
             let operations = weight.operationCounts(outputPixels: pixels)
             return Row(
                 name: layer.name, kind: kind, method: weight.method.name, outputShape: record.outputShape,

@@ -61,32 +61,14 @@ public final class Network {
     /// Every Conv2D and Linear with its shapes and method, in execution order.
     public var computeLayers: [ComputeLayerInfo] {
         shapeRecords.compactMap { record in
-            if let conv = record.layer as? Conv2D {
-                return ComputeLayerInfo(
-                    name: conv.name, kind: .conv, inputChannels: conv.inputChannels,
-                    inputHeight: record.inputShape[1], inputWidth: record.inputShape[2],
-                    outputChannels: conv.outputChannels, outputHeight: record.outputShape[1],
-                    outputWidth: record.outputShape[2], kernelHeight: conv.kernelHeight,
-                    kernelWidth: conv.kernelWidth, stride: conv.stride, padding: conv.padding,
-                    hasBias: conv.bias != nil, method: conv.weight.method)
-            }
-            if let linear = record.layer as? Linear {
-                return ComputeLayerInfo(
-                    name: linear.name, kind: .linear, inputChannels: linear.inputFeatures,
-                    inputHeight: 1, inputWidth: 1, outputChannels: linear.outputFeatures,
-                    outputHeight: 1, outputWidth: 1, kernelHeight: 1, kernelWidth: 1, stride: 1,
-                    padding: 0, hasBias: linear.bias != nil, method: linear.weight.method)
-            }
-            return nil
+            (record.layer as? any ComputeLayer)?.layerInfo(inputShape: record.inputShape, outputShape: record.outputShape)
         }
     }
 
     /// The weight parameterization of every Conv2D/Linear, keyed by layer name, in execution order.
     public var weightParameterizations: [(layerName: String, weight: any WeightParameterization)] {
         shapeRecords.compactMap { record in
-            if let conv = record.layer as? Conv2D { return (conv.name, conv.weight) }
-            if let linear = record.layer as? Linear { return (linear.name, linear.weight) }
-            return nil
+            (record.layer as? any ComputeLayer).map { (layerName: $0.name, weight: $0.weight) }
         }
     }
 
