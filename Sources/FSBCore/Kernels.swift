@@ -25,6 +25,32 @@ public enum Kernels {
         fsb_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 
+    /// `gemm` with C's columns stored in groups of `groupColumns`, `groupStride` floats
+    /// apart (column `j` at `c + (j / groupColumns) * groupStride + j % groupColumns`): a
+    /// product over a batch written straight into NCHW. Same bits as `gemm`.
+    @inlinable
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, groupColumns: Int, groupStride: Int
+    ) {
+        fsb_sgemm_grouped_c(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                            groupColumns, groupStride)
+    }
+
+    /// Floats `pack` writes for an `m x k` matrix with the selected micro-kernel.
+    @inlinable
+    public static func packedSize(rows m: Int, columns k: Int) -> Int { fsb_packed_a_size(m, k) }
+
+    /// Packs `a` (`m x k`, leading dimension `lda`) as the GEMMs pack their A operand with
+    /// the selected micro-kernel, once for many products; valid while that kernel stays selected.
+    @inlinable
+    public static func pack(_ a: UnsafePointer<Float>, rows m: Int, columns k: Int, lda: Int,
+                            into packed: UnsafeMutablePointer<Float>) {
+        fsb_pack_a(m, k, a, lda, packed)
+    }
+
     /// Unfolds one image `[channels, height, width]` into columns
     /// `[channels * kernelH * kernelW, outH * outW]` (zero padding), where
     /// `outH = (height + 2 * padH - kernelH) / strideH + 1` (likewise `outW`).

@@ -1,6 +1,6 @@
 /// What an accelerator needs to know about a layer's weights: how they are stored and what
 /// arithmetic they allow. The hardware-facing summary of a weight method (FSBNN derives it
-/// from the method in `WeightMethod+WeightEncoding.swift`); the simulator picks the unit
+/// from each weight method's type, `WeightParameterization.weightEncoding`); the simulator picks the unit
 /// that runs the layer by it.
 ///
 /// - `dense`: one free value per weight (`fp`; `fsb` with `element` granularity, whose

@@ -15,9 +15,11 @@ extension Conv2D {
         let stamp = weight.effectiveWeightStamp, kernel = Kernels.gemmKernelName
         if let cached = packedInferenceWeight, cached.stamp == stamp, cached.kernel == kernel { return cached.values }
         let rows = inputChannels * kernelHeight * kernelWidth
-        var values = [Float](repeating: 0, count: fsb_packed_a_size(outputChannels, rows))
+        var values = [Float](repeating: 0, count: Kernels.packedSize(rows: outputChannels, columns: rows))
         weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
-            values.withUnsafeMutableBufferPointer { fsb_pack_a(outputChannels, rows, w.baseAddress!, rows, $0.baseAddress!) }
+            values.withUnsafeMutableBufferPointer {
+                Kernels.pack(w.baseAddress!, rows: outputChannels, columns: rows, lda: rows, into: $0.baseAddress!)
+            }
         }
         packedInferenceWeight = (stamp, kernel, values)
         return values
@@ -35,12 +37,12 @@ extension Conv2D {
                     scale.withUnsafeBufferPointer { scales in
                         shift.withUnsafeBufferPointer { shifts in
                             addend.withUnsafeBufferPointer { addends in
-                                fsb_sgemm_im2col_packed(channels, 1, packed.baseAddress!, x.baseAddress!, full.shape, 0,
-                                                        out.baseAddress!, pixels, pixels, channels * pixels,
-                                                        epilogue == nil ? nil : scales.baseAddress,
-                                                        epilogue == nil ? nil : shifts.baseAddress,
-                                                        epilogue?.addend == nil ? nil : addends.baseAddress,
-                                                        epilogue?.relu == true ? 1 : 0)
+                                full.convolve(x.baseAddress!, packedFilters: packed.baseAddress!, outputs: channels,
+                                              into: out.baseAddress!,
+                                              epilogue: epilogue.map { affine in
+                                                  (scale: scales.baseAddress, shift: shifts.baseAddress,
+                                                   addend: affine.addend == nil ? nil : addends.baseAddress, relu: affine.relu)
+                                              })
                             }
                         }
                     }

@@ -16,7 +16,7 @@ import FSBCore
 /// the flipped kernels, one implicit GEMM for the whole batch); otherwise it is
 /// `dColumns = Whatᵀ x dProduct` per chunk, folded back with col2im, the only column matrix
 /// still built.
-public final class Conv2D: Layer {
+public final class Conv2D: ComputeLayer {
     public let name: String
     public let inputChannels: Int
     public let outputChannels: Int
@@ -56,13 +56,6 @@ public final class Conv2D: Layer {
         self.workspace = workspace
     }
 
-    public var parameters: [Parameter] { weight.parameters + [bias].compactMap { $0 } }
-
-    public var buffers: [String: Tensor] {
-        get { weight.buffers }
-        set { weight.buffers = newValue }
-    }
-
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape.count == 3, inputShape[0] == inputChannels else {
             throw ShapeError(layer: name, expected: "[\(inputChannels), H, W]", found: inputShape)
@@ -72,6 +65,13 @@ public final class Conv2D: Layer {
             throw ShapeError(layer: name, expected: "spatial size of at least the \(kernelHeight)x\(kernelWidth) kernel (padding \(padding))", found: inputShape)
         }
         return [outputChannels, g.outputHeight, g.outputWidth]
+    }
+
+    public func layerShape(inputShape: [Int]) -> LayerShape {
+        LayerShape(name: name, kind: .conv, inputChannels: inputChannels, inputHeight: inputShape[1],
+                   inputWidth: inputShape[2], outputChannels: outputChannels, kernelHeight: kernelHeight,
+                   kernelWidth: kernelWidth, stride: stride, padding: padding,
+                   method: weight.method.name, weights: weight.weightEncoding)
     }
 
     func geometry(batch: Int, height: Int, width: Int) -> ConvolutionGeometry {
@@ -84,8 +84,6 @@ public final class Conv2D: Layer {
     /// micro-kernel it was packed for (see `Conv2D+Inference.swift`).
     var packedInferenceWeight: (stamp: WeightStamp, kernel: String, values: [Float])?
 
-    /// When set, inference (`training == false`) calls this instead of the float path; used
-    /// by the simulator's bit-accurate check to run the layer on an integer datapath model.
     public var inferenceOverride: ((Tensor) -> Tensor)?
 
     /// Images per backward chunk: as many as keep the input gradient's column matrix within
@@ -111,7 +109,7 @@ public final class Conv2D: Layer {
         let full = geometry(batch: batch, height: height, width: width)
         cachedInput = input
         weight.refresh()
-        let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
+        let pixels = full.outputPixels, channels = outputChannels
         var output = Tensor.uninitialized(shape: [batch, channels, full.outputHeight, full.outputWidth])
         if precision != .float32 {
             bfloat16Forward(input, full, into: &output)
@@ -128,8 +126,7 @@ public final class Conv2D: Layer {
                     // out[Co, batch*P] = What x columns(input), the columns packed straight from
                     // the images, written straight into NCHW: column b*P + p of the product is
                     // output[b, :, p].
-                    fsb_sgemm_im2col(channels, 1, w.baseAddress!, rows, x.baseAddress!, full.shape, 0,
-                                     outBase, pixels, pixels, channels * pixels)
+                    full.convolve(x.baseAddress!, filters: w.baseAddress!, outputs: channels, into: outBase)
                     if let bias {
                         bias.value.storage.withUnsafeBufferPointer { b in
                             Conv2D.addChannelBias(b.baseAddress!, to: outBase, batch: batch, channels: channels, pixels: pixels)
@@ -153,29 +150,35 @@ public final class Conv2D: Layer {
         }
     }
 
+    /// The backward pass, per chunk of images that fits the workspace, in named steps
+    /// (`Co` outputs, `Ci` inputs, `K = kh*kw`, `P` output pixels, `count` images):
+    /// 1. `gatherOutputGradient`: bias totals `[Co]` and `dProduct [Co, count*P]` from dOutput;
+    /// 2. `filterGradientStep`: `dWhat [Co, Ci*K] (+)= dProduct x columnsᵀ` (or once for the
+    ///    whole batch, `filterGradientDirect`);
+    /// 3. `inputGradientStep`: `dColumns [Ci*K, count*P] = Whatᵀ x dProduct`, col2im into dInput
+    ///    (or once for the batch, `inputGradient(byConvolving:)`, for "same" stride-1 layers);
+    /// then the weight method maps `dWhat` onto its trainable tensors and the bias gradient
+    /// takes the totals.
     public func backward(_ dOutput: Tensor) -> Tensor {
         guard let input = cachedInput else { preconditionFailure("\(name): backward before forward") }
         let batch = input.shape[0], height = input.shape[2], width = input.shape[3]
         let full = geometry(batch: batch, height: height, width: width)
         precondition(dOutput.shape == [batch, outputChannels, full.outputHeight, full.outputWidth],
                      "\(name): dOutput shape \(dOutput.shape)")
+        let wantsInputGradient = !skipsNextInputGradient
+        skipsNextInputGradient = false
         if precision != .float32 {
-            let wantsInputGradient = !skipsNextInputGradient
-            skipsNextInputGradient = false
             return bfloat16Backward(input: input, dOutput: dOutput, full, wantsInputGradient: wantsInputGradient)
         }
         let rows = full.rows, pixels = full.outputPixels, channels = outputChannels
         let chunk = imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
         let dProduct = workspace.buffer(ScratchWorkspace.Slot.transposed, count: channels * chunk * pixels)
         let dWeight = workspace.buffer(ScratchWorkspace.Slot.weightGradient, count: channels * rows)
-        let wantsBias = bias != nil
-        let wantsInputGradient = !skipsNextInputGradient
-        skipsNextInputGradient = false
-        // "Same" stride 1: the input gradient is one implicit-im2col convolution of dOutput
-        // (below); otherwise dColumns per chunk, folded back with col2im.
+        // "Same" stride 1: the input gradient is one implicit-im2col convolution of dOutput;
+        // otherwise dColumns per chunk, folded back with col2im.
         let transposedConvolution = wantsInputGradient ? full.inputGradientAsConvolution(outputChannels: channels) : nil
         let usesColumns = wantsInputGradient && transposedConvolution == nil
-        var biasTotals = [Double](repeating: 0, count: wantsBias ? channels : 0)
+        var biasTotals = [Double](repeating: 0, count: bias == nil ? 0 : channels)
         var dInput = transposedConvolution == nil ? Tensor(shape: input.shape) : Tensor.uninitialized(shape: input.shape)
         let inputPlaneSize = inputChannels * height * width
         input.storage.withUnsafeBufferPointer { x in
@@ -183,57 +186,36 @@ public final class Conv2D: Layer {
                 weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
                     dInput.storage.withUnsafeMutableBufferPointer { dX in
                         biasTotals.withUnsafeMutableBufferPointer { totals in
-                            let dOutBase = dOut.baseAddress!, totalsBase = totals.baseAddress
-                            // Small stride-1 layers: dWhat straight from dOutput and the images
-                            // (no packing, lanes along the pixels); else the GEMM per chunk below.
-                            let weightGradientDone = fsb_conv_weight_gradient_direct(
-                                channels, dOutBase, x.baseAddress!, full.shape, dWeight, rows) == 1
-                            let needsProduct = !weightGradientDone || usesColumns
+                            let images = x.baseAddress!, dY = dOut.baseAddress!, what = w.baseAddress!
+                            // Small stride-1 layers: dWhat [Co, Ci*K] straight from dOutput and the
+                            // images (no packing, lanes along the pixels); else per chunk (step 2).
+                            let filterGradientDone = full.filterGradientDirect(dY, outputs: channels, images: images,
+                                                                               into: dWeight)
+                            let needsProduct = !filterGradientDone || usesColumns
                             var first = 0
-                            while first < batch && (needsProduct || wantsBias) {
+                            while first < batch && (needsProduct || bias != nil) {
                                 let count = min(chunk, batch - first)
                                 let g = geometry(batch: count, height: height, width: width)
-                                let columnCount = count * pixels
-                                let imageBase = first
-                                // dOutput [count, Co, P] -> dProduct [Co, count*P]; bias sums per channel.
-                                ParallelLoop.run(count: channels, work: channels * columnCount) { channelRange in
-                                    for o in channelRange {
-                                        var total: Double = 0
-                                        for b in 0..<count {
-                                            let src = dOutBase + ((imageBase + b) * channels + o) * pixels
-                                            if needsProduct {
-                                                (dProduct + o * columnCount + b * pixels).update(from: src, count: pixels)
-                                            }
-                                            if wantsBias { total += Double(VectorMath.sum(src, pixels)) }
-                                        }
-                                        if wantsBias { totalsBase![o] += total }
-                                    }
+                                gatherOutputGradient(dY, images: first..<(first + count), pixels: pixels,
+                                                     into: needsProduct ? dProduct : nil, biasTotals: totals.baseAddress)
+                                if !filterGradientDone {
+                                    g.filterGradient(dProduct, outputs: channels, images: images + first * inputPlaneSize,
+                                                     accumulate: first > 0, into: dWeight)
                                 }
-                                // dWhat (+)= dProduct x columns^T  ([Co, Ci*K]), the columns packed
-                                // straight from this chunk's images.
-                                if !weightGradientDone {
-                                    fsb_sgemm_im2col_transposed(channels, 1, dProduct, columnCount,
-                                                                x.baseAddress! + first * inputPlaneSize, g.shape,
-                                                                first == 0 ? 0 : 1, dWeight, rows)
-                                }
-                                // dColumns = What^T x dProduct ([Ci*K, count*P]), then col2im.
                                 if usesColumns {
-                                    let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * columnCount)
-                                    fsb_sgemm(1, 0, rows, columnCount, channels, 1, w.baseAddress!, rows, dProduct,
-                                              columnCount, 0, columns, columnCount)
-                                    g.col2imAdd(columns, dX.baseAddress! + first * inputPlaneSize)
+                                    inputGradientStep(dProduct, g, weight: what, into: dX.baseAddress! + first * inputPlaneSize)
                                 }
                                 first += count
                             }
                             if let transposedConvolution {
-                                inputGradient(byConvolving: dOutBase, transposedConvolution, weight: w.baseAddress!,
-                                              into: dX.baseAddress!)
+                                inputGradient(byConvolving: dY, transposedConvolution, weight: what, into: dX.baseAddress!)
                             }
                         }
                     }
                 }
             }
         }
+        // dWhat [Co, Ci*K] -> the method's trainable tensors (W, or FSB's factors A).
         weight.accumulateGradient(dEffectiveWeight: dWeight)
         if let bias {
             bias.gradient.storage.withUnsafeMutableBufferPointer { dB in
@@ -243,12 +225,43 @@ public final class Conv2D: Layer {
         return dInput
     }
 
+    /// Step 1 for images `images` of dOutput `[N, Co, P]`: their per-channel sums added to
+    /// `biasTotals` `[Co]` (when the layer has a bias) and, when `dProduct` is given, the
+    /// channel-major copy `dProduct [Co, count*P]` (column `b*P + p` is image `first + b`).
+    private func gatherOutputGradient(_ dOutput: UnsafePointer<Float>, images: Range<Int>, pixels: Int,
+                                      into dProduct: UnsafeMutablePointer<Float>?, biasTotals: UnsafeMutablePointer<Double>?) {
+        let channels = outputChannels, count = images.count, columnCount = count * pixels, first = images.lowerBound
+        let wantsBias = bias != nil
+        ParallelLoop.run(count: channels, work: channels * columnCount) { channelRange in
+            for o in channelRange {
+                var total: Double = 0
+                for b in 0..<count {
+                    let src = dOutput + ((first + b) * channels + o) * pixels
+                    if let dProduct { (dProduct + o * columnCount + b * pixels).update(from: src, count: pixels) }
+                    if wantsBias { total += Double(VectorMath.sum(src, pixels)) }
+                }
+                if wantsBias { biasTotals![o] += total }
+            }
+        }
+    }
+
+    /// Step 3 for a chunk with geometry `g`: `dColumns [Ci*K, count*P] = Whatᵀ x dProduct`,
+    /// then col2im ADDS them into the chunk's `dInput [count, Ci, H, W]`.
+    private func inputGradientStep(_ dProduct: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                                   weight w: UnsafePointer<Float>, into dInput: UnsafeMutablePointer<Float>) {
+        let rows = g.rows, columnCount = g.columnCount
+        let columns = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * columnCount)
+        Kernels.gemm(transposeA: true, transposeB: false, m: rows, n: columnCount, k: outputChannels,
+                     a: w, lda: rows, b: dProduct, ldb: columnCount, c: columns, ldc: columnCount)
+        g.col2imAdd(columns, dInput)
+    }
+
     /// dInput = dOutput convolved with the flipped, channel-swapped kernels (see
     /// `ConvolutionGeometry.inputGradientAsConvolution`), as one implicit-im2col GEMM
     /// `flipped[Ci, Co*K] x columns(dOutput)` written straight into NCHW `dInput`.
     private func inputGradient(byConvolving dOutput: UnsafePointer<Float>, _ g: ConvolutionGeometry,
                                weight w: UnsafePointer<Float>, into dInput: UnsafeMutablePointer<Float>) {
-        let taps = kernelHeight * kernelWidth, plane = g.outputPixels
+        let taps = kernelHeight * kernelWidth
         let flipped = workspace.buffer(ScratchWorkspace.Slot.flippedWeight, count: inputChannels * outputChannels * taps)
         for o in 0..<outputChannels {
             for c in 0..<inputChannels {
@@ -256,7 +269,6 @@ public final class Conv2D: Layer {
                 for t in 0..<taps { dst[taps - 1 - t] = src[t] }
             }
         }
-        fsb_sgemm_im2col(inputChannels, 1, flipped, outputChannels * taps, dOutput, g.shape, 0,
-                         dInput, plane, plane, inputChannels * plane)
+        g.convolve(dOutput, filters: flipped, outputs: inputChannels, into: dInput)
     }
 }

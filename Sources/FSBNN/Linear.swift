@@ -3,7 +3,7 @@ import FSBCore
 
 /// Fully connected layer: `[N, In]` -> `[N, Out]`, `y = x What^T + b`, with the weight
 /// `[Out, In]` from a `WeightParameterization` and an optional zero-initialised bias `[Out]`.
-public final class Linear: Layer {
+public final class Linear: ComputeLayer {
     public let name: String
     public let inputFeatures: Int
     public let outputFeatures: Int
@@ -26,13 +26,6 @@ public final class Linear: Layer {
         dWeightScratch = [Float](repeating: 0, count: outputFeatures * inputFeatures)
     }
 
-    public var parameters: [Parameter] { weight.parameters + [bias].compactMap { $0 } }
-
-    public var buffers: [String: Tensor] {
-        get { weight.buffers }
-        set { weight.buffers = newValue }
-    }
-
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape == [inputFeatures] else {
             throw ShapeError(layer: name, expected: "[\(inputFeatures)]", found: inputShape)
@@ -40,8 +33,12 @@ public final class Linear: Layer {
         return [outputFeatures]
     }
 
-    /// When set, inference (`training == false`) calls this instead of the float path; used
-    /// by the simulator's bit-accurate check to run the layer on an integer datapath model.
+    /// A 1x1 "convolution" on a 1x1 input.
+    public func layerShape(inputShape: [Int]) -> LayerShape {
+        LayerShape.linear(name: name, inputFeatures: inputFeatures, outputFeatures: outputFeatures,
+                          method: weight.method.name, weights: weight.weightEncoding)
+    }
+
     public var inferenceOverride: ((Tensor) -> Tensor)?
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {

@@ -61,17 +61,9 @@ public struct ModelProfile: Sendable {
     private static func row(_ record: LayerShapeRecord) -> Row {
         let layer = record.layer
         let kind = String(describing: type(of: layer))
-        var weight: (any WeightParameterization)?
-        var bias: Parameter?
-        if let conv = layer as? Conv2D {
-            weight = conv.weight
-            bias = conv.bias
-        } else if let linear = layer as? Linear {
-            weight = linear.weight
-            bias = linear.bias
-        }
-        if let weight, let shape = Network.layerShape(of: record) {
-            let biasCount = bias?.count ?? 0
+        if let compute = layer as? any ComputeLayer {
+            let shape = compute.layerShape(inputShape: record.inputShape)
+            let weight = compute.weight, biasCount = compute.bias?.count ?? 0
             let operations = weight.operationCounts(outputPixels: shape.outputPixels)
             return Row(
                 name: layer.name, kind: kind, method: weight.method.name, outputShape: record.outputShape,

@@ -62,32 +62,15 @@ public final class Network {
     /// execution order: what the profile and the accelerator simulator see of the network.
     public var layerShapes: [LayerShape] { shapeRecords.compactMap(Network.layerShape) }
 
-    /// The shape of a traced Conv2D or Linear (nil for other layers). A linear layer is a 1x1
-    /// "convolution" of a 1x1 input (`inputChannels` = input features).
+    /// The shape of a traced Conv2D or Linear (nil for other layers).
     static func layerShape(of record: LayerShapeRecord) -> LayerShape? {
-        if let conv = record.layer as? Conv2D {
-            let method = conv.weight.method
-            return LayerShape(name: conv.name, kind: .conv, inputChannels: conv.inputChannels,
-                              inputHeight: record.inputShape[1], inputWidth: record.inputShape[2],
-                              outputChannels: conv.outputChannels, kernelHeight: conv.kernelHeight,
-                              kernelWidth: conv.kernelWidth, stride: conv.stride, padding: conv.padding,
-                              method: method.name, weights: method.weightEncoding)
-        }
-        if let linear = record.layer as? Linear {
-            let method = linear.weight.method
-            return LayerShape.linear(name: linear.name, inputFeatures: linear.inputFeatures,
-                                     outputFeatures: linear.outputFeatures, method: method.name,
-                                     weights: method.weightEncoding)
-        }
-        return nil
+        (record.layer as? any ComputeLayer)?.layerShape(inputShape: record.inputShape)
     }
 
     /// The weight parameterization of every Conv2D/Linear, keyed by layer name, in execution order.
     public var weightParameterizations: [(layerName: String, weight: any WeightParameterization)] {
         shapeRecords.compactMap { record in
-            if let conv = record.layer as? Conv2D { return (conv.name, conv.weight) }
-            if let linear = record.layer as? Linear { return (linear.name, linear.weight) }
-            return nil
+            (record.layer as? any ComputeLayer).map { (layerName: $0.name, weight: $0.weight) }
         }
     }
 

@@ -237,8 +237,9 @@ public final class SignConvolutionPlan {
         switch contraction {
         case .denseGEMM:
             combinedFactors.storage.withUnsafeBufferPointer { placed in
-                fsb_sgemm_grouped_c(0, 0, channels, columnCount, rows, 1, placed.baseAddress!, rows,
-                                    signSums, columnCount, 0, out, pixels, pixels, channels * pixels)
+                Kernels.gemm(transposeA: false, transposeB: false, m: channels, n: columnCount, k: rows,
+                             a: placed.baseAddress!, lda: rows, b: signSums, ldb: columnCount,
+                             c: out, ldc: pixels, groupColumns: pixels, groupStride: channels * pixels)
             }
         case .gather:
             signedFactors.withUnsafeBufferPointer { signed in

@@ -18,9 +18,11 @@ public enum WeightMethod: Hashable, Sendable, CaseIterable, RawRepresentable, Cu
     case bwn
     /// `FSBWeight` (FSB, IEEE Access 2020).
     case fsb(FSBOptions)
+    /// `TWNWeight` (Li & Liu, Ternary Weight Networks, 2016).
+    case twn
 
     /// Every method, with default options.
-    public static let allCases: [WeightMethod] = [.fp, .binaryconnect, .bwn, .fsb(FSBOptions())]
+    public static let allCases: [WeightMethod] = [.fp, .binaryconnect, .bwn, .fsb(FSBOptions()), .twn]
 
     /// The factory: the type implementing each method.
     public var implementation: any WeightParameterization.Type {
@@ -29,6 +31,7 @@ public enum WeightMethod: Hashable, Sendable, CaseIterable, RawRepresentable, Cu
         case .binaryconnect: return BinaryConnectWeight.self
         case .bwn: return BWNWeight.self
         case .fsb: return FSBWeight.self
+        case .twn: return TWNWeight.self
         }
     }
 

@@ -48,6 +48,9 @@ public protocol WeightParameterization: AnyObject {
     /// Multiplications and additions/subtractions per image for `outputPixels` output
     /// pixels `P` (`P = 1` for a linear layer).
     func operationCounts(outputPixels p: Int) -> (mults: Int, addsubs: Int)
+    /// What the accelerator simulator needs to know about the weights (how they are stored,
+    /// what arithmetic they allow); it picks the unit that runs the layer by it.
+    var weightEncoding: WeightEncoding { get }
 }
 
 /// What `What` was computed from: the version of the trainable tensor and a counter of

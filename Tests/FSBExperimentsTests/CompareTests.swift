@@ -91,6 +91,18 @@ final class CompareTests: XCTestCase {
         let turned = try String(contentsOfFile: folder + "/referenced/verdicts.txt", encoding: .utf8)
         XCTAssertTrue(turned.hasPrefix("model.method=bwn vs fsb: "), turned)
         XCTAssertFalse(turned.contains("fsb vs bwn"), turned)
+
+        // Cells exported without checkpoints (as in results/) give the same tables: the
+        // simulator totals come from each run's config.json.
+        let exported = folder + "/exported"
+        try FileManager.default.copyItem(atPath: output, toPath: exported)
+        for cell in try FileManager.default.contentsOfDirectory(atPath: exported + "/runs") {
+            for name in ["last.fsbckpt", "best.fsbckpt"] { try? FileManager.default.removeItem(atPath: "\(exported)/runs/\(cell)/\(name)") }
+        }
+        try CompareRunner(specFile: spec, output: exported, dataRoot: nil, quiet: true).writeTables(from: [exported])
+        XCTAssertEqual(try runsWithoutWallTime(exported), try runsWithoutWallTime(output))
+        XCTAssertEqual(try String(contentsOfFile: exported + "/table.csv", encoding: .utf8),
+                       try String(contentsOfFile: output + "/table.csv", encoding: .utf8))
     }
 
     func testReferenceMustBeOneOfTheValues() throws {

@@ -73,7 +73,8 @@ final class ConfigOverrideTests: XCTestCase {
         config.model.firstLayerMethod = .fsb(FSBOptions())
         XCTAssertEqual(config.model.firstLayerMethod, .fsb(codebook))
         XCTAssertTrue(try config.resolvedJSON().contains(#""firstLayerMethod" : "fsb""#))
-        XCTAssertEqual(WeightMethod.allCases.map(\.rawValue), ["fp", "binaryconnect", "bwn", "fsb"])
+        XCTAssertEqual(WeightMethod.allCases.map(\.rawValue), ["fp", "binaryconnect", "bwn", "fsb", "twn"])
+        XCTAssertEqual(try load(["model.method=twn"]).model.method, .twn)
         XCTAssertEqual(WeightMethod(rawValue: "fsb"), .fsb(FSBOptions()))
         XCTAssertNil(WeightMethod(rawValue: "xnor"))
     }
@@ -85,7 +86,7 @@ final class ConfigOverrideTests: XCTestCase {
         XCTAssertEqual(message(["training.epochs=three"]),
                        "--set training.epochs=three: training.epochs: expected an integer, found the string \"three\"")
         XCTAssertEqual(message(["model.method=ternary"]),
-                       #"--set model.method=ternary: model.method: expected one of "fp", "binaryconnect", "bwn", "fsb", got "ternary""#)
+                       #"--set model.method=ternary: model.method: expected one of "fp", "binaryconnect", "bwn", "fsb", "twn", got "ternary""#)
         XCTAssertEqual(message(["training.epochs"]), #"--set training.epochs: expected PATH=VALUE (e.g. training.epochs=3), found no "=""#)
         XCTAssertEqual(message(["training..epochs=3"]), #"--set training..epochs=3: expected a dotted config path such as training.epochs, found "training..epochs""#)
         let seeded = try configFile(#"{"seed": 1, "dataset": {"name": "mnist"}, "model": {"architecture": "lenet5"}}"#)

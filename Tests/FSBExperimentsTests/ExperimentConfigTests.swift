@@ -1,5 +1,6 @@
 import FSBCore
 @testable import FSBExperiments
+import FSBNN
 import XCTest
 
 /// Every class of config error names the exact JSON path, what was expected and what was found.
@@ -172,6 +173,12 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertEqual(keys(section(["dataset", "augment"])), Set(AugmentConfig.CodingKeys.allCases.map(\.rawValue)))
         XCTAssertEqual(keys(section(["model"])), Set(ModelConfig.CodingKeys.allCases.map(\.rawValue)))
         XCTAssertEqual(keys(section(["model", "fsb"])), Set(FSBConfig.CodingKeys.allCases.map(\.rawValue)))
+        // Every method field lists exactly the engine's method names, in the factory's order.
+        let names = WeightMethod.allCases.map(\.rawValue)
+        for field in ["method", "firstLayerMethod", "lastLayerMethod"] {
+            XCTAssertEqual(section(["model", field])?["enum"] as? [String], names, field)
+        }
+        XCTAssertEqual((section(["model", "layerMethods"])?["additionalProperties"] as? [String: Any])?["enum"] as? [String], names)
         XCTAssertEqual(keys(section(["training"])), Set(TrainingConfig.CodingKeys.allCases.map(\.rawValue)))
         XCTAssertEqual(keys(section(["training", "optimizer"])), Set(OptimizerConfig.CodingKeys.allCases.map(\.rawValue)))
         XCTAssertEqual(keys(section(["training", "schedule"])), Set(ScheduleConfig.CodingKeys.allCases.map(\.rawValue)))

@@ -1,5 +1,6 @@
 import FSBCore
 @testable import FSBExperiments
+import FSBNN
 import XCTest
 
 /// Training runs on a tiny slice of the shipped MNIST sample: determinism, interrupt and
@@ -41,7 +42,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testInterruptAndResumeEqualsUninterruptedRun() throws {
-        for method in ["fsb", "bwn"] {
+        for method in ["fsb", "bwn", "twn"] {
             let config = try tinyConfig(method: method, epochs: 2, extra: #", "labelSmoothing": 0.1"#)
             let straight = temporaryFolder(), interrupted = temporaryFolder()
             let reference = try Trainer(config: config, options: .init(runDirectory: straight, quiet: true)).run()
@@ -229,6 +230,24 @@ final class TrainerTests: XCTestCase {
         let bwn = try ModelSummary.profile(configFile: folder + "/config.json", overrides: [try ConfigOverride(parsing: "model.method=bwn")])
         XCTAssertNotEqual(bwn.render(), text)
         XCTAssertTrue(bwn.render().split(separator: "\n").contains { $0.hasPrefix("conv2 ") && $0.contains(" bwn ") }, bwn.render())
+    }
+
+    /// twn counts one add/sub per non-zero ternary weight, so the profile of a checkpoint is
+    /// that of the trained weights (not of the initial ones in the run's profile.txt).
+    func testProfileOfATernaryCheckpointCountsItsTrainedZeros() throws {
+        let folder = temporaryFolder()
+        let config = try tinyConfig(method: "twn", epochs: 1)
+        _ = try Trainer(config: config, options: .init(runDirectory: folder, quiet: true)).run()
+        let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: folder + "/last.fsbckpt"))
+        let trained = try ModelBuilder.build(config)
+        try CheckpointState.restore(checkpoint, into: trained, optimizer: nil, file: "last.fsbckpt")
+        let profile = try ModelSummary.profile(checkpointFile: folder + "/last.fsbckpt")
+        XCTAssertEqual(profile.render(), trained.profile().render())
+        XCTAssertNotEqual(profile.render(), try String(contentsOfFile: folder + "/profile.txt", encoding: .utf8))
+        let conv2 = try XCTUnwrap(trained.weightParameterizations.first { $0.layerName == "conv2" }?.weight)
+        conv2.refresh()
+        let nonzeros = conv2.effectiveWeight.storage.filter { $0 != 0 }.count
+        XCTAssertEqual(profile.rows.first { $0.name == "conv2" }?.addsubs, nonzeros * 10 * 10)
     }
 }
 

@@ -14,19 +14,27 @@ final class HardwareSchemaRangeTests: XCTestCase {
         ]
         var bits = ["activations": "32", "weights": "32", "factors": "32", "accumulators": "32"]
         var buffers = ["input": "64", "weight": "64", "output": "64"]
+        var unit = ["kind": "\"fsb\"", "arrayRows": "8", "arrayCols": "8"]
         let text = StrictJSON.describe(value)
         switch field.path.first {
         case "bits": bits[field.path[1]] = text
         case "buffersKiB": buffers[field.path[1]] = text
+        case "units": unit[field.path[2]] = text
         default: fields[field.dotted] = text
         }
         func object(_ pairs: [String: String]) -> String {
             "{" + pairs.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
         }
+        if field.path.first == "units" {
+            // A config with units names its arrays there only.
+            fields["units"] = "[" + object(unit) + "]"
+            fields["arrayRows"] = nil
+            fields["arrayCols"] = nil
+        }
         fields["bits"] = object(bits)
         fields["buffersKiB"] = object(buffers)
         fields["name"] = "\"t\""
-        fields["kind"] = "\"fsb\""
+        if field.path.first != "units" { fields["kind"] = "\"fsb\"" }
         fields["arithmetic"] = "\"fp32\""
         return object(fields)
     }
@@ -43,7 +51,8 @@ final class HardwareSchemaRangeTests: XCTestCase {
             }
             for value in field.outsideValues {
                 XCTAssertThrowsError(try HardwareConfig.decode(Data(config(setting: field, to: value).utf8), file: "hw.json"), "\(field) = \(value)") { error in
-                    XCTAssertTrue("\(error)".hasPrefix("hw.json: \(field.dotted)"), "\(field) = \(value): \(error)")
+                    let path = field.path.first == "units" ? "units[0].\(field.path[2])" : field.dotted
+                    XCTAssertTrue("\(error)".hasPrefix("hw.json: \(path)"), "\(field) = \(value): \(error)")
                 }
             }
         }

@@ -15,7 +15,7 @@ import XCTest
 /// (3e-3 per element, as in the float32 checks); and bf16 must really be used (the outputs
 /// are not the float32 bits).
 final class BFloat16LayerTests: XCTestCase {
-    static let methods: [WeightMethod] = [.fp, .bwn, .fsb(FSBOptions(granularity: .kernel))]
+    static let methods: [WeightMethod] = [.fp, .bwn, .twn, .fsb(FSBOptions(granularity: .kernel))]
 
     func paths() -> [BFloat16GEMM.Path] { BFloat16GEMM.Path.allCases.filter(\.isAvailable) }
 
@@ -120,13 +120,12 @@ final class BFloat16LayerTests: XCTestCase {
     }
 
     private func isStraightThrough(_ layer: Layer) -> Bool {
-        let method = (layer as? Conv2D)?.weight.method ?? (layer as? Linear)?.weight.method
-        return method == .bwn || method == .binaryconnect
+        let method = (layer as? any ComputeLayer)?.weight.method
+        return method == .bwn || method == .binaryconnect || method == .twn
     }
 
     static func setPrecision(_ layer: Layer, _ precision: ComputePrecision) {
-        (layer as? Conv2D)?.precision = precision
-        (layer as? Linear)?.precision = precision
+        (layer as? any ComputeLayer)?.precision = precision
     }
 
     func testHardwarePathsAreTestedWhereTheCPUHasThem() throws {

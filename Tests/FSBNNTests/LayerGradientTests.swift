@@ -36,11 +36,11 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
-    /// BinaryConnect and BWN: the forward is piecewise constant in the latent `W`, so the
+    /// BinaryConnect, BWN and TWN: the forward is piecewise constant in the latent `W`, so the
     /// gradient w.r.t. `What` and the input is checked on an fp twin holding `What`, and the
     /// straight-through mapping `dWhat -> dW` against the formula written out here.
     func testBinaryMethodsStraightThroughGradients() throws {
-        for method in [WeightMethod.binaryconnect, .bwn] {
+        for method in [WeightMethod.binaryconnect, .bwn, .twn] {
             for isConv in [true, false] {
                 let (layer, twin): (Layer, Layer)
                 let weight: WeightParameterization, twinWeight: WeightParameterization
@@ -84,6 +84,8 @@ final class LayerGradientTests: XCTestCase {
                     let expected: Float
                     if method == .binaryconnect {
                         expected = dWhat[i] * inside
+                    } else if method == .twn {
+                        expected = dWhat[i]  // TWN's straight-through estimator: dW = dWhat
                     } else {
                         let o = i / n
                         var meanAbs: Float = 0

@@ -241,6 +241,17 @@ final class ModelTests: XCTestCase {
         // binaryconnect: 1 bit per weight, no multiplications.
         let bc = try build(.binaryconnect).profile().rows[3]
         XCTAssertEqual([bc.memoryBits, bc.mults, bc.addsubs], [288, 0, 2_592])
+        // twn: 2 bits per weight + 8 scales = 832 bits, also the update; mults Co*P = 72;
+        // add/subs one per non-zero ternary weight and output pixel.
+        let twnNetwork = try build(.twn)
+        let twn = twnNetwork.profile().rows[3]
+        let ternary = try XCTUnwrap(twnNetwork.weightParameterizations[1].weight as? TWNWeight)
+        let nonzeros = ternary.effectiveWeight.storage.filter { $0 != 0 }.count
+        XCTAssertEqual([twn.method, "\(twn.memoryBits)", "\(twn.updateBits)", "\(twn.mults)", "\(twn.addsubs)"],
+                       ["twn", "832", "832", "72", "\(nonzeros * 9)"])
+        XCTAssertEqual(try XCTUnwrap(twn.bitsPerWeight), 832.0 / 288, accuracy: 1e-12)
+        XCTAssertGreaterThan(nonzeros, 0)
+        XCTAssertLessThan(nonzeros, 288)
 
         let csv = profile.csv().split(separator: "\n")
         XCTAssertEqual(csv.first, "layer,kind,method,output_shape,params,trainable_params,fixed_params,bits_per_weight,memory_bits,memory_kib,update_bits,fp32_bits,macs,mults,addsubs")

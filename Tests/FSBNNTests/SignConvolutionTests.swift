@@ -164,7 +164,7 @@ final class SignConvolutionTests: XCTestCase {
     }
 
     func testLayersThatAreNotFSBKernelAreRefused() throws {
-        let methods: [WeightMethod] = [.fp, .bwn, .binaryconnect, .fsb(FSBOptions(granularity: .filter)),
+        let methods: [WeightMethod] = [.fp, .bwn, .binaryconnect, .twn, .fsb(FSBOptions(granularity: .filter)),
                                        .fsb(FSBOptions(granularity: .element))]
         for method in methods {
             let conv = try Conv2D(name: "stem.conv", inputChannels: 3, outputChannels: 4, kernelSize: 3, bias: false,

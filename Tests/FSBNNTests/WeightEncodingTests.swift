@@ -2,17 +2,31 @@ import FSBCore
 import FSBNN
 import XCTest
 
-/// `WeightMethod.weightEncoding`: what the simulator sees of each method.
+/// `WeightParameterization.weightEncoding`: what the simulator sees of each method's weight.
 final class WeightEncodingTests: XCTestCase {
-    func testEveryMethodMapsToItsEncoding() {
-        XCTAssertEqual(WeightMethod.fp.weightEncoding, .dense)
-        XCTAssertEqual(WeightMethod.binaryconnect.weightEncoding, .binary)
-        XCTAssertEqual(WeightMethod.bwn.weightEncoding, .binary)
-        XCTAssertEqual(WeightMethod.fsb(FSBOptions()).weightEncoding, .fixedSigns(codebook: nil))
-        XCTAssertEqual(WeightMethod.fsb(FSBOptions(signCodebook: 16)).weightEncoding, .fixedSigns(codebook: 16))
-        XCTAssertEqual(WeightMethod.fsb(FSBOptions(granularity: .filter)).weightEncoding, .fixedSigns(codebook: nil))
+    private func encoding(_ method: WeightMethod) throws -> WeightEncoding {
+        try method.makeWeight(layerName: "w", shape: [8, 4, 3, 3], seed: 5).weightEncoding
+    }
+
+    func testEveryMethodMapsToItsEncoding() throws {
+        XCTAssertEqual(try encoding(.fp), .dense)
+        XCTAssertEqual(try encoding(.binaryconnect), .binary)
+        XCTAssertEqual(try encoding(.bwn), .binary)
+        XCTAssertEqual(try encoding(.fsb(FSBOptions())), .fixedSigns(codebook: nil))
+        XCTAssertEqual(try encoding(.fsb(FSBOptions(signCodebook: 16))), .fixedSigns(codebook: 16))
+        XCTAssertEqual(try encoding(.fsb(FSBOptions(granularity: .filter))), .fixedSigns(codebook: nil))
         // One factor per weight: every magnitude is free, so the weights are dense.
-        XCTAssertEqual(WeightMethod.fsb(FSBOptions(granularity: .element)).weightEncoding, .dense)
+        XCTAssertEqual(try encoding(.fsb(FSBOptions(granularity: .element))), .dense)
+    }
+
+    /// TWN's encoding counts the non-zero ternary weights of the current latent weight: about
+    /// `erfc(0.7/sqrt(pi))` of He-initialised Gaussian weights, and exactly what `What` holds.
+    func testTernaryEncodingCountsTheCurrentNonzeros() throws {
+        let weight = try WeightMethod.twn.makeWeight(layerName: "w", shape: [64, 32, 3, 3], seed: 5)
+        guard case .ternary(let fraction) = weight.weightEncoding else { return XCTFail("\(weight.weightEncoding)") }
+        let nonzeros = weight.effectiveWeight.storage.filter { $0 != 0 }.count
+        XCTAssertEqual(fraction, Double(nonzeros) / Double(weight.effectiveWeight.count))
+        XCTAssertEqual(fraction, WeightEncoding.gaussianTernaryNonzeroFraction, accuracy: 0.02)
     }
 
     func testShapesCarryTheEncodingAndValidateIt() {

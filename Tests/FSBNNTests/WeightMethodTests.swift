@@ -22,6 +22,46 @@ final class WeightMethodTests: XCTestCase {
         }
     }
 
+    /// TWN: per output channel `Δ = 0.7 mean|W|`, `t = sign(W)` where `|W| > Δ` else 0,
+    /// `alpha` = mean of `|W|` over `|W| > Δ`; an all-zero filter gives `alpha = 0`, `What = 0`.
+    func testTWNForwardWeightIsAlphaTimesTernary() throws {
+        let weight = try XCTUnwrap(try WeightMethod.twn.makeWeight(layerName: "fc", shape: [3, 4], seed: 1) as? TWNWeight)
+        XCTAssertEqual(weight.latentWeight.constraint, .none)
+        // Row 0: mean|W| = 3.6/4 = 0.9, Δ = 0.63: 1 and -2 pass, alpha = 1.5. Row 1: all zero.
+        // Row 2: equal magnitudes 0.5: Δ = 0.35, all pass, alpha = 0.5.
+        weight.latentWeight.value = Tensor(shape: [3, 4], storage: [1, -2, 0.1, 0.5, 0, 0, 0, 0, 0.5, -0.5, 0.5, -0.5])
+        weight.refresh()
+        XCTAssertEqual(weight.effectiveWeight.storage, [1.5, -1.5, 0, 0, 0, 0, 0, 0, 0.5, -0.5, 0.5, -0.5])
+        XCTAssertEqual(weight.quantizer.alpha, [1.5, 0, 0.5])
+        XCTAssertEqual(weight.quantizer.threshold[0], Float(0.7 * 0.9), accuracy: 1e-7)
+        XCTAssertEqual(weight.quantizer.threshold[1], 0)
+        XCTAssertEqual(weight.quantizer.nonzeroCount, 6)
+        // 2 bits per weight + 32 per filter; a linear layer (P = 1): Co mults, one add/sub per non-zero.
+        XCTAssertEqual([weight.storedBits, weight.updateBits, weight.trainableCount, weight.fixedCount], [2 * 12 + 32 * 3, 2 * 12 + 32 * 3, 12, 0])
+        XCTAssertEqual(weight.operationCounts(outputPixels: 1).mults, 3)
+        XCTAssertEqual(weight.operationCounts(outputPixels: 1).addsubs, 6)
+
+        // A He-initialised convolution: every filter checked against the formulas written out here.
+        let conv = try XCTUnwrap(try WeightMethod.twn.makeWeight(layerName: "c", shape: [3, 2, 3, 3], seed: 4) as? TWNWeight)
+        let w = conv.latentWeight.value, n = 18
+        var nonzeros = 0
+        for o in 0..<3 {
+            let filter = (o * n)..<(o * n + n)
+            let delta = Float(0.7 * (filter.reduce(0.0) { $0 + Double(abs(w[$1])) } / Double(n)))
+            let kept = filter.filter { abs(w[$0]) > delta }
+            let alpha = Float(kept.reduce(0.0) { $0 + Double(abs(w[$1])) } / Double(kept.count))
+            XCTAssertEqual(conv.quantizer.alpha[o], alpha)
+            XCTAssertGreaterThan(kept.count, 0)
+            XCTAssertLessThan(kept.count, n, "some weights of a Gaussian filter fall under 0.7 mean|W|")
+            nonzeros += kept.count
+            for j in filter {
+                XCTAssertEqual(conv.effectiveWeight[j], w[j] > delta ? alpha : (w[j] < -delta ? -alpha : 0))
+            }
+        }
+        XCTAssertEqual(conv.operationCounts(outputPixels: 10).addsubs, nonzeros * 10)
+        XCTAssertEqual(conv.operationCounts(outputPixels: 10).mults, 3 * 10)
+    }
+
     func testFSBWeightIsFactorTimesSignWithBroadcast() throws {
         let shape = [3, 2, 3, 3]
         for granularity in FSBOptions.Granularity.allCases {

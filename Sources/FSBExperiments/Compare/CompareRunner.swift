@@ -289,6 +289,8 @@ struct CellRecord: Codable {
 
 extension CompareRow {
     /// Reads a cell folder: its `cell.json`, `summary.json` when complete, else `error.txt`.
+    /// The simulator totals need only the network's shapes: from `last.fsbckpt`, or, in a
+    /// folder exported without checkpoints (`results/`), from the run's resolved `config.json`.
     static func read(folder: URL, hardware: [String], names: [String]) throws -> CompareRow {
         let record = try JSONDecoder().decode(CellRecord.self, from: Data(contentsOf: folder.appendingPathComponent("cell.json")))
         let run = RunFolder(path: folder.path)
@@ -296,8 +298,10 @@ extension CompareRow {
         if let data = FileManager.default.contents(atPath: run.summaryJSON.path) {
             row.summary = try JSONDecoder().decode(RunSummary.self, from: data)
             row.status = "done"
+            let network = FileManager.default.fileExists(atPath: run.lastCheckpoint.path)
+                ? run.lastCheckpoint.path : folder.appendingPathComponent("config.json").path
             for (path, name) in zip(hardware, names) {
-                row.hardware[name] = try HardwareEstimate.totals(checkpoint: run.lastCheckpoint.path, hardwareConfig: path)
+                row.hardware[name] = try HardwareEstimate.totals(checkpoint: network, hardwareConfig: path)
             }
         } else {
             let text = (try? String(contentsOf: folder.appendingPathComponent("error.txt"), encoding: .utf8)) ?? "not run yet"

@@ -10,9 +10,15 @@ public enum ModelSummary {
         try ModelBuilder.buildForShapes(try ExperimentConfig.load(path: configFile, overrides: overrides)).profile()
     }
 
-    /// The profile of the network a checkpoint was trained with (from its recorded config).
+    /// The profile of the network a checkpoint was trained with (from its recorded config),
+    /// with the trained parameter values loaded, so that counts which depend on the weights
+    /// (the zero weights of a twn layer) are the trained model's.
     public static func profile(checkpointFile: String) throws -> ModelProfile {
         let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: checkpointFile))
-        return try ModelBuilder.buildForShapes(checkpoint.header.config).profile()
+        let network = try ModelBuilder.buildForShapes(checkpoint.header.config)
+        for parameter in network.parameters {
+            if let trained = checkpoint.tensors[parameter.name], trained.shape == parameter.value.shape { parameter.value = trained }
+        }
+        return network.profile()
     }
 }

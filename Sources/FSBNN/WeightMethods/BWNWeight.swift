@@ -41,6 +41,9 @@ public struct BWNQuantizer: LatentWeightQuantizer {
 
     public func storedBits(_ layout: WeightLayout) -> Int { layout.weightCount + 32 * layout.outputChannels }
 
+    /// Learned signs and one scale per output channel.
+    public func weightEncoding(_ layout: WeightLayout) -> WeightEncoding { .binary }
+
     public func operationCounts(_ layout: WeightLayout, outputPixels p: Int) -> (mults: Int, addsubs: Int) {
         (layout.outputChannels * p, layout.denseOperations(outputPixels: p))
     }

@@ -25,6 +25,9 @@ public struct BinaryConnectQuantizer: LatentWeightQuantizer {
 
     public func storedBits(_ layout: WeightLayout) -> Int { layout.weightCount }
 
+    /// Learned signs; the array's per-output scale is 1.
+    public func weightEncoding(_ layout: WeightLayout) -> WeightEncoding { .binary }
+
     public func operationCounts(_ layout: WeightLayout, outputPixels p: Int) -> (mults: Int, addsubs: Int) {
         (0, layout.denseOperations(outputPixels: p))
     }

@@ -220,6 +220,13 @@ public final class FSBWeight: WeightParameterization {
 
     public var storedBits: Int { 32 * factors.count + (signsRegeneratedFromSeed ? 0 : layout.weightCount) }
 
+    /// Fixed signs with one factor per kernel slice (a filter factor is the same factor on
+    /// every slice) and the sign codebook; `element` granularity's factor per weight makes
+    /// every magnitude free, so its weights are dense.
+    public var weightEncoding: WeightEncoding {
+        options.granularity == .element ? .dense : .fixedSigns(codebook: options.signCodebook)
+    }
+
     public var updateBits: Int { 32 * factors.count }
 
     public func operationCounts(outputPixels p: Int) -> (mults: Int, addsubs: Int) {

@@ -29,6 +29,9 @@ public final class FullPrecisionWeight: LatentWeightParameterization {
 
     public var storedBits: Int { 32 * layout.weightCount }
 
+    /// One free value per weight: multiply-accumulates.
+    public var weightEncoding: WeightEncoding { .dense }
+
     public func operationCounts(outputPixels p: Int) -> (mults: Int, addsubs: Int) {
         let dense = layout.denseOperations(outputPixels: p)
         return (dense, dense)

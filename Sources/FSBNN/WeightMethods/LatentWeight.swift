@@ -34,6 +34,8 @@ public protocol LatentWeightQuantizer {
     func storedBits(_ layout: WeightLayout) -> Int
     /// Multiplications and additions/subtractions per image for `p` output pixels.
     func operationCounts(_ layout: WeightLayout, outputPixels p: Int) -> (mults: Int, addsubs: Int)
+    /// The simulator's view of the quantized weight, with the state of the last `quantize`.
+    func weightEncoding(_ layout: WeightLayout) -> WeightEncoding
 }
 
 extension LatentWeightQuantizer {
@@ -84,5 +86,10 @@ public final class LatentWeight<Quantizer: LatentWeightQuantizer>: LatentWeightP
     public func operationCounts(outputPixels p: Int) -> (mults: Int, addsubs: Int) {
         refresh()
         return quantizer.operationCounts(layout, outputPixels: p)
+    }
+
+    public var weightEncoding: WeightEncoding {
+        refresh()
+        return quantizer.weightEncoding(layout)
     }
 }
