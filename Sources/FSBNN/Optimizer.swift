@@ -19,10 +19,9 @@ public struct WeightDecayPolicy: Equatable, Sendable {
     }
 }
 
-/// An optimizer: owns per-parameter state and applies one step.
-///
-/// Implementations only define how new state is made and how one step is applied
-/// (as in mlx-swift's optimizers). After the step each parameter's constraint is re-applied.
+/// An optimizer: owns per-parameter state and applies one step. `RuleOptimizer` implements
+/// it for every `OptimizerRule` (SGD, Adam/AdamW); after the step each parameter's
+/// constraint is re-applied.
 public protocol Optimizer: AnyObject {
     /// Applies one update with the given learning rate, then re-applies constraints.
     func step(_ parameters: [Parameter], learningRate: Float)

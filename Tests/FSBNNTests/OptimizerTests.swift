@@ -91,6 +91,48 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// A new optimizer is its update rule: `RuleOptimizer` brings the loop, the state slots,
+    /// decay by role, constraints and the saved state.
+    private struct SignDescent: OptimizerRule {
+        var steps = 0
+        var slots: [String] { ["last"] }
+        var counters: [String: Float] {
+            get { ["sign.steps": Float(steps)] }
+            set { steps = Int(newValue["sign.steps"] ?? 0) }
+        }
+        mutating func beginStep() { steps += 1 }
+        func update(_ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+                    state: [UnsafeMutablePointer<Float>], isFirstStep: Bool, learningRate: Float, decay: Float) {
+            for i in 0..<w.count {
+                state[0][i] = isFirstStep ? 0 : g[i]
+                w[i] -= learningRate * ((g[i] + decay * w[i]) < 0 ? -1 : 1)
+            }
+        }
+    }
+
+    func testARuleIsAWholeOptimizer() throws {
+        let p = scalar(value: 0.05, role: .scalingFactor, constraint: .nonnegative), q = scalar("q")
+        let optimizer = RuleOptimizer(rule: SignDescent(), weightDecay: .init(coefficient: 10))
+        p.gradient[0] = 0.5
+        q.gradient[0] = -0.5
+        optimizer.step([p, q], learningRate: 0.1)
+        // p: no decay for its role, 0.05 - 0.1 clamped at 0; q: -0.5 + 10*1 > 0, 1 - 0.1.
+        XCTAssertEqual([p.value[0], q.value[0]], [0, 0.9])
+        optimizer.step([q], learningRate: 0.1)
+        let saved = optimizer.stateTensors()
+        XCTAssertEqual(Set(saved.keys), ["sign.steps", "w.last", "q.last"])
+        XCTAssertEqual(saved["sign.steps"]?.storage, [2])
+        XCTAssertEqual(saved["w.last"]?.storage, [0])
+        XCTAssertEqual(saved["q.last"]?.storage, [-0.5])
+        let restored = RuleOptimizer(rule: SignDescent())
+        try restored.loadState(saved, parameters: [p, q])
+        XCTAssertEqual(restored.rule.steps, 2)
+        XCTAssertEqual(restored.stateTensors(), saved)
+        XCTAssertThrowsError(try restored.loadState(saved.filter { $0.key != "sign.steps" }, parameters: [p])) { error in
+            XCTAssertEqual("\(error)", #"optimizer state: missing "sign.steps""#)
+        }
+    }
+
     func testGradientClipping() {
         let p = scalar()
         let q = scalar("v")
