@@ -85,8 +85,11 @@ enum CModuleFixtures {
         return (update, rows)
     }
 
+    /// Calibration images of the test exports (few: the tests check agreement, not accuracy).
+    static let calibration = 16
+
     /// Options of the test exports: the samples as data, few calibration images.
-    static func options(signs: CModule.SignStorage = .packed, calibration: Int = 24) -> ModelExport.IntegerOptions {
+    static func options(signs: CModule.SignStorage = .packed, calibration: Int = CModuleFixtures.calibration) -> ModelExport.IntegerOptions {
         ModelExport.IntegerOptions(signs: signs, hardwareConfig: nil, calibration: calibration, dataRoot: samples)
     }
 

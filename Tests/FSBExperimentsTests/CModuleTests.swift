@@ -16,19 +16,24 @@ final class CModuleTests: XCTestCase {
     /// compiles it, runs it on `count` test images and compares with the Swift model.
     @discardableResult
     private func exportAndCompare(_ name: String, dataset: DatasetName, model modelJSON: String,
-                                  signs: [CModule.SignStorage] = [.packed], count: Int = 12,
+                                  signs: [CModule.SignStorage] = [.packed], count: Int = 12, viaCommand: Bool = false,
                                   flags: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> String {
         try F.requireCompiler()
         let folder = try ExportFixtures.temporaryFolder(self)
         let (checkpoint, _) = try ExportFixtures.checkpoint(name: name, dataset: dataset.rawValue, modelJSON: modelJSON, in: folder)
-        let integer = try IntegerModel(model: TrainedModel(path: checkpoint), widths: .init(), calibration: 24, dataRoot: F.samples)
+        let trained = try TrainedModel(path: checkpoint)
+        let integer = try IntegerModel(model: trained, widths: .init(), calibration: F.calibration, dataRoot: F.samples)
         let (images, _) = try F.testImages(dataset, count: count)
         let expected = try integer.classify(images)
         XCTAssertEqual(expected.reduce(0) { $0 + $1.overflows }, 0, "the reference saturated", file: file, line: line)
         let imagesFile = try F.writeImages(images, in: folder.path)
-        for mode in signs {
+        for (index, mode) in signs.enumerated() {
             let output = folder.appendingPathComponent("\(name)-\(mode.rawValue)").path
-            let report = try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: F.options(signs: mode))
+            // The command's path once (it calibrates again, on the same images), then the
+            // module of the same integer model.
+            let report = index == 0 && viaCommand
+                ? try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: F.options(signs: mode))
+                : try ModelExport.writeC(integer, of: trained, signs: mode, to: output)
             XCTAssertEqual(report.files.map { ($0 as NSString).lastPathComponent }, ["fsb_model.h", "fsb_model.c"], file: file, line: line)
             try assertSelfContained(output, file: file, line: line)
             let binary = try F.compile(output, flags: flags, file: file, line: line)
@@ -63,7 +68,7 @@ final class CModuleTests: XCTestCase {
     func testQuickstartLeNet5MatchesTheIntegerModelBitForBit() throws {
         // configs/quickstart.json's model: LeNet-5 with BatchNorm, fsb (fp first and last).
         try exportAndCompare("quickstart", dataset: .mnist, model: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb"}"#,
-                             signs: [.packed, .regenerate], count: 40)
+                             signs: [.packed, .regenerate], count: 40, viaCommand: true)
     }
 
     func testSmallResNetMatchesTheIntegerModelBitForBit() throws {
