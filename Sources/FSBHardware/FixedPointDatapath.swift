@@ -154,18 +154,31 @@ public struct FixedPointDatapath: Sendable {
         return input.values[(i * g.height + row) * g.width + col]
     }
 
-    /// The sign convolution `z = sum_k pattern[k] * x[i, window(p) + k]` with add/sub only.
+    /// The kernel taps of output `(outRow, outCol)` inside the input (padding taps add 0,
+    /// which never saturates, so they are skipped): rows `kr0..<kr1`, columns `kc0..<kc1`.
     @inline(__always)
-    func signConvolution(_ input: QuantizedTensor, _ g: Geometry, pattern: ArraySlice<Int8>, channel i: Int,
+    func window(_ g: Geometry, outRow: Int, outCol: Int) -> (row0: Int, col0: Int, kr0: Int, kr1: Int, kc0: Int, kc1: Int) {
+        let row0 = outRow * stride - padding, col0 = outCol * stride - padding
+        return (row0, col0, max(0, -row0), min(kernelHeight, g.height - row0), max(0, -col0), min(kernelWidth, g.width - col0))
+    }
+
+    /// The sign convolution `z = sum_k pattern[k] * x[i, window(p) + k]` with add/sub only,
+    /// in kernel order; `x` is the input's values, `pattern` the slice's `K` signs.
+    @inline(__always)
+    func signConvolution(_ x: UnsafePointer<Int64>, _ g: Geometry, pattern: UnsafePointer<Int8>, channel i: Int,
                          outRow: Int, outCol: Int, accumulator: inout Accumulator) -> Int64 {
         var z: Int64 = 0
-        var k = pattern.startIndex
-        for kr in 0..<kernelHeight {
-            for kc in 0..<kernelWidth {
-                let x = pixel(input, g, i, outRow * stride - padding + kr, outCol * stride - padding + kc)
-                z = pattern[k] > 0 ? accumulator.add(z, x) : accumulator.add(z, -x)
-                k += 1
+        let w = window(g, outRow: outRow, outCol: outCol)
+        var kr = w.kr0
+        while kr < w.kr1 {
+            let row = x + (i * g.height + w.row0 + kr) * g.width + w.col0
+            let signs = pattern + kr * kernelWidth
+            var kc = w.kc0
+            while kc < w.kc1 {
+                z = signs[kc] > 0 ? accumulator.add(z, row[kc]) : accumulator.add(z, -row[kc])
+                kc += 1
             }
+            kr += 1
         }
         return z
     }
@@ -178,18 +191,24 @@ public struct FixedPointDatapath: Sendable {
         let biasQ = quantizedBias(scale: scale)
         var acc = Accumulator(bits: widths.accumulatorBits)
         var out = [Int64](repeating: 0, count: outputChannels * g.outputHeight * g.outputWidth)
-        for o in 0..<outputChannels {
-            for r in 0..<g.outputHeight {
-                for c in 0..<g.outputWidth {
-                    var y = biasQ[o]
-                    for i in 0..<inputChannels {
-                        let slice = o * inputChannels + i
-                        let pattern = signs[(slice * kernelSize)..<((slice + 1) * kernelSize)]
-                        let z = signConvolution(input, g, pattern: pattern, channel: i, outRow: r, outCol: c,
-                                                accumulator: &acc)
-                        y = acc.add(y, factors.values[slice] * z)
+        input.values.withUnsafeBufferPointer { xs in
+            signs.withUnsafeBufferPointer { ss in
+                factors.values.withUnsafeBufferPointer { fs in
+                    let x = xs.baseAddress!, s = ss.baseAddress!, f = fs.baseAddress!
+                    for o in 0..<outputChannels {
+                        for r in 0..<g.outputHeight {
+                            for c in 0..<g.outputWidth {
+                                var y = biasQ[o]
+                                for i in 0..<inputChannels {
+                                    let slice = o * inputChannels + i
+                                    let z = signConvolution(x, g, pattern: s + slice * kernelSize, channel: i, outRow: r, outCol: c,
+                                                            accumulator: &acc)
+                                    y = acc.add(y, f[slice] * z)
+                                }
+                                out[(o * g.outputHeight + r) * g.outputWidth + c] = y
+                            }
+                        }
                     }
-                    out[(o * g.outputHeight + r) * g.outputWidth + c] = y
                 }
             }
         }
@@ -212,16 +231,21 @@ public struct FixedPointDatapath: Sendable {
         var acc = Accumulator(bits: widths.accumulatorBits)
         let pixels = g.outputHeight * g.outputWidth
         let patternCount = book.patterns.count
+        let patterns = book.patterns.flatMap { $0 }
         // z[(n * Ci + i) * P + p], computed once.
         var z = [Int64](repeating: 0, count: patternCount * inputChannels * pixels)
-        for n in 0..<patternCount {
-            let pattern = book.patterns[n][...]
-            for i in 0..<inputChannels {
-                for r in 0..<g.outputHeight {
-                    for c in 0..<g.outputWidth {
-                        z[(n * inputChannels + i) * pixels + r * g.outputWidth + c] =
-                            signConvolution(input, g, pattern: pattern, channel: i, outRow: r, outCol: c,
-                                            accumulator: &acc)
+        input.values.withUnsafeBufferPointer { xs in
+            patterns.withUnsafeBufferPointer { ps in
+                let x = xs.baseAddress!, pattern = ps.baseAddress!
+                for n in 0..<patternCount {
+                    for i in 0..<inputChannels {
+                        for r in 0..<g.outputHeight {
+                            for c in 0..<g.outputWidth {
+                                z[(n * inputChannels + i) * pixels + r * g.outputWidth + c] =
+                                    signConvolution(x, g, pattern: pattern + n * kernelSize, channel: i, outRow: r, outCol: c,
+                                                    accumulator: &acc)
+                            }
+                        }
                     }
                 }
             }

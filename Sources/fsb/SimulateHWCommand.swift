@@ -14,13 +14,15 @@ struct SimulateHWCommand: ParsableCommand {
         usage: """
         fsb simulate-hw (--config FILE | --topology FILE.csv) --hardware HW.json
           [--hardware HW.json ...] [--mode inference|train] [--batch-size N]
-          [--verify N] [--data-root DIR] [--output DIR]
+          [--verify N] [--calibration N] [--data-root DIR] [--output DIR]
         """,
         discussion: """
         The network is an experiment config or a checkpoint (--config; its Conv2D/Linear \
         shapes, with FSB sign codebooks) or a SCALE-Sim topology CSV (--topology, padding \
         folded into the IFMAP). Each --hardware config is simulated; with several, a line \
-        compares each with the first.
+        compares each with the first. --verify N also runs N test images through the \
+        whole network in integer arithmetic (fsb export --format c's), widths from the \
+        first --hardware.
 
         Examples:
           fsb simulate-hw --config configs/cifar10-resnet20-fsb.json \\
@@ -51,8 +53,11 @@ struct SimulateHWCommand: ParsableCommand {
     @Option(name: .long, help: "Inputs per inference run, or examples per training step.")
     var batchSize: Int = 1
 
-    @Option(name: .long, help: "With a checkpoint as --config: run N test images through the bit-accurate FSB datapath of the first --hardware config.")
+    @Option(name: .long, help: "With a checkpoint as --config: run N test images through the bit-accurate FSB datapath of the first --hardware config, and through the whole network in integer arithmetic (the C module's).")
     var verify: Int?
+
+    @Option(name: .long, help: "With --verify: training images that calibrate the end-to-end integer model's activation scales (default 256, as fsb export --format c).")
+    var calibration: Int?
 
     @OptionGroup var data: DataRootOption
 
@@ -65,6 +70,10 @@ struct SimulateHWCommand: ParsableCommand {
         if let verify, let problem = DatapathVerification.countRange.problem(verify) { throw ValidationError("--verify \(problem), got \(verify)") }
         if verify != nil && (config == nil || config?.hasSuffix(".json") == true) {
             throw ValidationError("--verify needs a trained checkpoint as --config")
+        }
+        if let calibration {
+            if verify == nil { throw ValidationError("--calibration is for --verify") }
+            if let problem = IntegerModel.calibrationRange.problem(calibration) { throw ValidationError("--calibration \(problem), got \(calibration)") }
         }
         if (topology == nil) == (config == nil) { throw ValidationError("give exactly one of --topology FILE or --config FILE") }
         if let problem = HardwareSimulation.batchSizeRange.problem(batchSize) { throw ValidationError("--batch-size \(problem), got \(batchSize)") }
@@ -82,7 +91,8 @@ struct SimulateHWCommand: ParsableCommand {
         }
         if let verify, let config {
             let check = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
-                                                 dataRoot: data.dataRoot)
+                                                 dataRoot: data.dataRoot,
+                                                 calibration: calibration ?? IntegerModel.defaultCalibration)
             print("")
             print(check.render(), terminator: "")
             if let output {

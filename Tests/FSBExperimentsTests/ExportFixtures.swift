@@ -18,9 +18,11 @@ enum ExportFixtures {
 
     /// Writes the checkpoint of `modelJSON` (the config's `model` section) on `dataset` to
     /// `folder/<name>.fsbckpt`; returns its path and the network it holds.
-    static func checkpoint(name: String, dataset: String, modelJSON: String, in folder: URL) throws -> (path: String, network: Network) {
+    static func checkpoint(name: String, dataset: String, modelJSON: String, in folder: URL,
+                           datasetPath: String? = nil, seed: Int = 5) throws -> (path: String, network: Network) {
+        let pathField = datasetPath.map { #", "path": "\#($0)""# } ?? ""
         let config = try ExperimentConfig.decode(json: """
-        {"name": "\(name)", "seed": 5, "dataset": {"name": "\(dataset)"}, "model": \(modelJSON)}
+        {"name": "\(name)", "seed": \(seed), "dataset": {"name": "\(dataset)"\(pathField)}, "model": \(modelJSON)}
         """)
         let network = try ModelBuilder.build(config)
         var generator = SeededGenerator(seed: 9, stream: "export-test-images")

@@ -32,10 +32,14 @@ final class HardwareIntegrationTests: XCTestCase {
             XCTAssertEqual(check.layers[0].outputs, 20 * 16 * 10 * 10)
             XCTAssertEqual(check.layers[0].sharedCodebook, codebook != nil)
             XCTAssertEqual(check.images, 20)
-            // predictions.csv: one row per image, agreeing with the fixed-point accuracy.
+            // predictions.csv: one row per image, the end-to-end integer model's classes.
             XCTAssertEqual(check.predictions.count, 20)
             let correct = check.predictions.filter { $0.label == $0.predicted }.count
-            XCTAssertEqual(accuracyPercent(correct: correct, total: 20), check.fixedPointAccuracy)
+            let integerAccuracy = try XCTUnwrap(check.integerAccuracy, check.integerProblem ?? "")
+            XCTAssertEqual(accuracyPercent(correct: correct, total: 20), integerAccuracy)
+            XCTAssertEqual(check.integerOverflows, 0)
+            XCTAssertLessThanOrEqual(abs(integerAccuracy - check.floatAccuracy), 15, check.render())
+            XCTAssertTrue(check.render().contains("end-to-end integer model"), check.render())
             let rows = check.predictionsCSV().split(separator: "\n")
             XCTAssertEqual(rows.first, "index,label,predicted")
             XCTAssertEqual(rows.count, 21)
@@ -43,6 +47,27 @@ final class HardwareIntegrationTests: XCTestCase {
             // 8-bit activations and factors cost at most a few images of 20.
             XCTAssertLessThanOrEqual(abs(check.fixedPointAccuracy - check.floatAccuracy), 15, check.render())
         }
+    }
+
+    /// A model without fsb layers still gets the end-to-end integer run; widths the
+    /// integer model does not take (fp32) are reported, not fatal.
+    func testIntegerRunWithoutFSBLayersAndWithFloatWidths() throws {
+        let folder = try ExportFixtures.temporaryFolder(self)
+        let samples = Self.root.appendingPathComponent("datasets/samples/mnist").path
+        let (checkpoint, _) = try ExportFixtures.checkpoint(name: "fp", dataset: "mnist",
+            modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "fp"}"#, in: folder, datasetPath: samples)
+        let check = try DatapathVerification(checkpointPath: checkpoint,
+                                             hardwareConfig: Self.root.appendingPathComponent("configs/hw/mac-int8-os.json").path,
+                                             count: 10, dataRoot: nil, calibration: 16)
+        XCTAssertTrue(check.layers.isEmpty)
+        XCTAssertTrue(check.bitExact)
+        XCTAssertNotNil(check.integerAccuracy, check.integerProblem ?? "")
+        XCTAssertTrue(check.render().contains("no fsb layers"), check.render())
+        let float = try DatapathVerification(checkpointPath: checkpoint,
+                                             hardwareConfig: Self.root.appendingPathComponent("configs/hw/mac-fp32-os.json").path,
+                                             count: 10, dataRoot: nil, calibration: 16)
+        XCTAssertNil(float.integerAccuracy)
+        XCTAssertTrue(float.render().contains("end-to-end integer model: not run: integer model: activations of 32 bits"), float.render())
     }
 
     func testLayerShapesOfAConfig() throws {

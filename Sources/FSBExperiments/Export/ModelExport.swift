@@ -56,13 +56,7 @@ public enum ModelExport {
             try checkFolderTarget(output)
             let widths = try options.widths()
             let integer = try IntegerModel(model: model, widths: widths, calibration: options.calibration, dataRoot: options.dataRoot)
-            let module = try CModule(model: integer, signs: options.signs,
-                                     origin: "\((model.path as NSString).lastPathComponent) (sha256 \(model.sha256.prefix(16)), \(model.config.model.architecture.rawValue), \(model.config.model.method.rawValue), \(model.config.dataset.name.rawValue)), calibrated on \(integer.calibrationImages) training images")
-            let files = [("fsb_model.h", module.header), ("fsb_model.c", module.source)]
-            try writeFolder(files.map { ($0.0, Data($0.1.utf8)) }, to: output)
-            let bytes = files.reduce(0) { $0 + $1.1.utf8.count }
-            return Report(files: files.map { (output as NSString).appendingPathComponent($0.0) }, bytes: bytes,
-                          summary: "\(output): fsb_model.h, fsb_model.c (\(bytes) bytes of C; \(model.config.model.architecture.rawValue), \(model.config.model.method.rawValue), \(model.config.dataset.name.rawValue)): parameters \(module.parameterBytes) bytes, signs \(module.signBytes) bytes (\(options.signs.rawValue)), activations \(module.arenaBytes) + scratch \(module.scratchBytes) bytes, identity \(String(module.identity, radix: 16))")
+            return try writeC(integer, of: model, signs: options.signs, to: output)
         case .onnx:
             let onnx = try ONNXExporter.export(model)
             let bytes = onnx.encoded()
@@ -70,6 +64,18 @@ public enum ModelExport {
             return Report(files: [output], bytes: bytes.count,
                           summary: "\(output): ONNX opset \(ONNXModel.opsetVersion), \(onnx.nodes.count) nodes, \(onnx.initializers.count) initializers, \(bytes.count) bytes (\(model.config.model.architecture.rawValue), \(model.config.model.method.rawValue), \(model.config.dataset.name.rawValue))")
         }
+    }
+
+    /// Writes the C module of `integer` (the integer model of `model`) into the folder `output`.
+    static func writeC(_ integer: IntegerModel, of model: TrainedModel, signs: CModule.SignStorage, to output: String) throws -> Report {
+        let config = model.config
+        let module = try CModule(model: integer, signs: signs,
+                                 origin: "\((model.path as NSString).lastPathComponent) (sha256 \(model.sha256.prefix(16)), \(config.model.architecture.rawValue), \(config.model.method.rawValue), \(config.dataset.name.rawValue)), calibrated on \(integer.calibrationImages) training images")
+        let files = [("fsb_model.h", module.header), ("fsb_model.c", module.source)]
+        try writeFolder(files.map { ($0.0, Data($0.1.utf8)) }, to: output)
+        let bytes = files.reduce(0) { $0 + $1.1.utf8.count }
+        return Report(files: files.map { (output as NSString).appendingPathComponent($0.0) }, bytes: bytes,
+                      summary: "\(output): fsb_model.h, fsb_model.c (\(bytes) bytes of C; \(config.model.architecture.rawValue), \(config.model.method.rawValue), \(config.dataset.name.rawValue)): parameters \(module.parameterBytes) bytes, signs \(module.signBytes) bytes (\(signs.rawValue)), activations \(module.arenaBytes) + scratch \(module.scratchBytes) bytes, identity \(String(module.identity, radix: 16))")
     }
 
     /// `fsb export --update --base OLD --checkpoint NEW --output U.fsbupd`.

@@ -1,0 +1,174 @@
+import FSBCore
+import FSBData
+@testable import FSBExperiments
+import FSBHardware
+import FSBNN
+import Foundation
+import XCTest
+
+/// `fsb export --format c`: the module compiled with `cc -std=c99 -Wall -Wextra -Werror`,
+/// run by a harness on the shipped sample images, gives every image the scores and class
+/// of the Swift integer model (`IntegerModel`), bit for bit.
+final class CModuleTests: XCTestCase {
+    typealias F = CModuleFixtures
+
+    /// Exports `modelJSON` (a tiny checkpoint, BatchNorm statistics from one forward) as C,
+    /// compiles it, runs it on `count` test images and compares with the Swift model.
+    @discardableResult
+    private func exportAndCompare(_ name: String, dataset: DatasetName, model modelJSON: String,
+                                  signs: [CModule.SignStorage] = [.packed], count: Int = 12, viaCommand: Bool = false,
+                                  flags: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try F.requireCompiler()
+        let folder = try ExportFixtures.temporaryFolder(self)
+        let (checkpoint, _) = try ExportFixtures.checkpoint(name: name, dataset: dataset.rawValue, modelJSON: modelJSON, in: folder)
+        let trained = try TrainedModel(path: checkpoint)
+        let integer = try IntegerModel(model: trained, widths: .init(), calibration: F.calibration, dataRoot: F.samples)
+        let (images, _) = try F.testImages(dataset, count: count)
+        let expected = try integer.classify(images)
+        XCTAssertEqual(expected.reduce(0) { $0 + $1.overflows }, 0, "the reference saturated", file: file, line: line)
+        let imagesFile = try F.writeImages(images, in: folder.path)
+        for (index, mode) in signs.enumerated() {
+            let output = folder.appendingPathComponent("\(name)-\(mode.rawValue)").path
+            // The command's path once (it calibrates again, on the same images), then the
+            // module of the same integer model.
+            let report = index == 0 && viaCommand
+                ? try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: F.options(signs: mode))
+                : try ModelExport.writeC(integer, of: trained, signs: mode, to: output)
+            XCTAssertEqual(report.files.map { ($0 as NSString).lastPathComponent }, ["fsb_model.h", "fsb_model.c"], file: file, line: line)
+            try assertSelfContained(output, file: file, line: line)
+            let binary = try F.compile(output, flags: flags, file: file, line: line)
+            let result = try F.run([binary, imagesFile])
+            XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+            let rows = F.parse(result.stdout).rows
+            XCTAssertEqual(rows.count, images.count, "\(name) \(mode): rows", file: file, line: line)
+            for (i, (row, reference)) in zip(rows, expected).enumerated() {
+                XCTAssertEqual(row.scores, reference.scores, "\(name) \(mode): image \(i) scores", file: file, line: line)
+                XCTAssertEqual(row.predicted, reference.predicted, "\(name) \(mode): image \(i) class", file: file, line: line)
+            }
+        }
+        return checkpoint
+    }
+
+    /// Only `<stdint.h>`, `<stddef.h>`, `<string.h>` and the module's own header; no
+    /// floating point, no heap.
+    private func assertSelfContained(_ folder: String, file: StaticString, line: UInt) throws {
+        for name in ["fsb_model.h", "fsb_model.c"] {
+            let text = try String(contentsOfFile: (folder as NSString).appendingPathComponent(name), encoding: .utf8)
+            let includes = text.split(separator: "\n").filter { $0.hasPrefix("#include") }
+            for include in includes {
+                XCTAssertTrue(["#include <stdint.h>", "#include <stddef.h>", "#include <string.h>", "#include \"fsb_model.h\""]
+                    .contains(String(include)), "\(name): \(include)", file: file, line: line)
+            }
+            for word in ["float", "double", "malloc", "free(", "printf"] {
+                XCTAssertFalse(text.contains(word), "\(name) mentions \(word)", file: file, line: line)
+            }
+        }
+    }
+
+    func testQuickstartLeNet5MatchesTheIntegerModelBitForBit() throws {
+        // configs/quickstart.json's model: LeNet-5 with BatchNorm, fsb (fp first and last).
+        try exportAndCompare("quickstart", dataset: .mnist, model: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb"}"#,
+                             signs: [.packed, .regenerate], count: 40, viaCommand: true)
+    }
+
+    func testSmallResNetMatchesTheIntegerModelBitForBit() throws {
+        try exportAndCompare("resnet", dataset: .cifar10, model: #"{"architecture": "resnet20", "widthMultiplier": 0.25, "method": "fsb"}"#,
+                             signs: [.packed, .regenerate], count: 16)
+    }
+
+    func testEveryArchitectureAndMethod() throws {
+        let cases: [(String, DatasetName, String)] = [
+            ("lenet-fp-nobn", .mnist, #"{"architecture": "lenet5", "method": "fp"}"#),
+            ("lenet-bwn", .fashionMNIST, #"{"architecture": "lenet5", "batchNorm": true, "method": "bwn"}"#),
+            ("lenet-bwn-first-rgb", .cifar10, #"{"architecture": "lenet5", "batchNorm": true, "method": "bwn", "firstLayerMethod": "bwn", "lastLayerMethod": "bwn"}"#),
+            ("mlp-bc", .fashionMNIST, #"{"architecture": "mlp", "hidden": [32, 16], "batchNorm": true, "dropout": 0.1, "method": "binaryconnect"}"#),
+            ("mlp-fsb-filter", .mnist, #"{"architecture": "mlp", "hidden": [24], "method": "fsb", "fsb": {"granularity": "filter"}, "firstLayerMethod": "fsb"}"#),
+            ("mlp-bwn-first-rgb", .cifar10, #"{"architecture": "mlp", "hidden": [16], "batchNorm": true, "method": "bwn", "firstLayerMethod": "bwn"}"#),
+            ("resnet-bwn-B", .cifar10, #"{"architecture": "resnet20", "widthMultiplier": 0.25, "method": "bwn", "shortcut": "B"}"#),
+            ("vgg-bc", .cifar10, #"{"architecture": "vgg-small", "widthMultiplier": 0.0625, "method": "binaryconnect", "dropout": 0.2}"#),
+            ("resnet-fp", .cifar10, #"{"architecture": "resnet20", "widthMultiplier": 0.25, "method": "fp"}"#),
+        ]
+        for (name, dataset, model) in cases {
+            try exportAndCompare(name, dataset: dataset, model: model, count: 6)
+        }
+        // A sign codebook (the shared form) with fsb first and last layers and filter
+        // factors, packed and regenerated.
+        try exportAndCompare("resnet-fsb-codebook", dataset: .cifar10,
+                             model: #"{"architecture": "resnet20", "widthMultiplier": 0.25, "method": "fsb", "shortcut": "B", "fsb": {"signCodebook": 4, "granularity": "filter"}, "firstLayerMethod": "fsb", "lastLayerMethod": "fsb"}"#,
+                             signs: [.packed, .regenerate], count: 6)
+    }
+
+    func testMethodsWithoutAnIntegerFormAreRefused() throws {
+        let folder = try ExportFixtures.temporaryFolder(self)
+        let (element, _) = try ExportFixtures.checkpoint(name: "el", dataset: "mnist",
+            modelJSON: #"{"architecture": "lenet5", "method": "fsb", "fsb": {"granularity": "element", "alphaSign": "free"}}"#, in: folder)
+        let output = folder.appendingPathComponent("out").path
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: element, format: .c, output: output, options: F.options())) { error in
+            XCTAssertEqual("\(error)", "layer 'conv2': fsb with element granularity has one factor per weight, not per kernel slice, so it has no FSB datapath (integer) form; train with granularity kernel or filter")
+        }
+        let (bwn, _) = try ExportFixtures.checkpoint(name: "bwn", dataset: "mnist",
+                                                     modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "bwn"}"#, in: folder)
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: bwn, format: .c, output: output, options: F.options(signs: .regenerate))) { error in
+            XCTAssertEqual("\(error)", "--signs regenerate: layer 'conv2' cannot regenerate its signs (bwn signs are trained, not drawn from a seed); use --signs packed")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing written")
+    }
+
+    func testBadInputIsOneLineAndLeavesNothing() throws {
+        let folder = try ExportFixtures.temporaryFolder(self)
+        let notACheckpoint = folder.appendingPathComponent("notes.txt").path
+        try "hello".write(toFile: notACheckpoint, atomically: true, encoding: .utf8)
+        let output = folder.appendingPathComponent("module").path
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: notACheckpoint, format: .c, output: output, options: F.options())) { error in
+            XCTAssertEqual("\(error)", "\(notACheckpoint): not an fsb checkpoint: file is 5 bytes, shorter than the 20-byte preamble")
+        }
+        let (checkpoint, _) = try ExportFixtures.checkpoint(name: "m", dataset: "mnist", modelJSON: #"{"architecture": "mlp", "hidden": [8]}"#, in: folder)
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: checkpoint, format: .c, output: notACheckpoint, options: F.options())) { error in
+            XCTAssertEqual("\(error)", "--output \(notACheckpoint): expected a folder, found a file")
+        }
+        let underAFile = notACheckpoint + "/module"
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: checkpoint, format: .c, output: underAFile, options: F.options())) { error in
+            XCTAssertEqual("\(error)", "--output \(underAFile): cannot write: \(notACheckpoint) is a file, not a folder")
+        }
+        let update = folder.appendingPathComponent("u.fsbupd").path
+        XCTAssertThrowsError(try ModelExport.runUpdate(base: notACheckpoint, checkpoint: checkpoint, output: update, options: F.options())) { error in
+            XCTAssertEqual("\(error)", "\(notACheckpoint): not an fsb checkpoint: file is 5 bytes, shorter than the 20-byte preamble")
+        }
+        XCTAssertThrowsError(try ModelExport.runUpdate(base: checkpoint, checkpoint: checkpoint, output: folder.path, options: F.options())) { error in
+            XCTAssertEqual("\(error)", "--output \(folder.path): expected a file path, found a folder")
+        }
+        // Without data for the calibration: one line naming where it looked.
+        let noData = ModelExport.IntegerOptions(dataRoot: folder.appendingPathComponent("no-such-root").path)
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: noData)) { error in
+            XCTAssertFalse("\(error)".contains("\n"), "\(error)")
+            XCTAssertTrue("\(error)".contains("no-such-root"), "\(error)")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertEqual(left, ["m.fsbckpt", "notes.txt"], "nothing half-written")
+        XCTAssertNil(ModelExport.Format(rawValue: "tflite"))
+        // An existing folder keeps its other files.
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: false)
+        try "mine".write(toFile: output + "/main.c", atomically: true, encoding: .utf8)
+        _ = try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: F.options())
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output).sorted(), ["fsb_model.c", "fsb_model.h", "main.c"])
+    }
+
+    /// The module compiled with AddressSanitizer and UndefinedBehaviorSanitizer, run once:
+    /// no report, same output. Skipped when the sanitizer runtimes are not installed.
+    func testUnderAddressAndUndefinedBehaviourSanitizers() throws {
+        try F.requireCompiler()
+        let flags = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g"]
+        let probeFolder = try ExportFixtures.temporaryFolder(self).path
+        let probe = (probeFolder as NSString).appendingPathComponent("probe.c")
+        try "int main(void) { return 0; }\n".write(toFile: probe, atomically: true, encoding: .utf8)
+        let built = try F.run(["cc"] + flags + ["-o", probe + ".out", probe])
+        guard built.status == 0, try F.run([probe + ".out"]).status == 0 else {
+            throw XCTSkip("cc cannot build with -fsanitize=address,undefined here (sanitizer runtime missing): \(built.stderr.prefix(200))")
+        }
+        try exportAndCompare("quickstart-asan", dataset: .mnist, model: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb"}"#,
+                             signs: [.packed, .regenerate], count: 8, flags: flags)
+        try exportAndCompare("resnet-codebook-asan", dataset: .cifar10,
+                             model: #"{"architecture": "resnet20", "widthMultiplier": 0.25, "method": "fsb", "fsb": {"signCodebook": 4}, "firstLayerMethod": "fsb"}"#,
+                             signs: [.packed, .regenerate], count: 4, flags: flags)
+    }
+}
