@@ -14,10 +14,11 @@ public enum OfficialChecksums {
 
     /// Reference entry of an original file name (without `.gz`), or nil when unknown.
     public static func entry(_ name: DatasetName, file: String) -> Entry? {
-        table[name]?[file]
+        name.descriptor.checksums[file]
     }
 
-    private static let table: [DatasetName: [String: Entry]] = [
+    /// The entries of each dataset, read into its `DatasetDescriptor`.
+    static let table: [DatasetName: [String: Entry]] = [
         .mnist: [
             "train-images-idx3-ubyte": Entry(bytes: 47_040_016, sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
             "train-labels-idx1-ubyte": Entry(bytes: 60_008, sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
