@@ -199,21 +199,6 @@ extension CModule {
             return code
         }
 
-        /// Code that sets `mask[0..<K]` (0 or -1) for slice `(o, i)` from the packed signs
-        /// or the generator.
-        func sliceSigns(_ c: IntegerNetwork.Compute, symbol: String, k: Int, indent: String) -> String {
-            if signs == .regenerate {
-                return "\(indent)for (k = 0; k < \(k); ++k) mask[k] = -(int32_t)(fsb_rng_next(&g) >> 63);\n"
-            }
-            return """
-            \(indent)for (k = 0; k < \(k); ++k) {
-            \(indent)    const uint32_t j = (uint32_t)((o * \(c.inputChannels) + i) * \(k) + k);
-            \(indent)    mask[k] = -(int32_t)((\(symbol)[j >> 3] >> (j & 7)) & 1);
-            \(indent)}
-
-            """
-        }
-
         func generatorInit(_ c: IntegerNetwork.Compute) -> String {
             let source = model.signSources[c.name]!
             return "    fsb_rng g;\n    fsb_rng_init(&g, UINT64_C(\(source.seed)), \"\(source.stream)\");\n"
@@ -275,6 +260,8 @@ extension CModule {
                 case .multiplyAccumulate:
                     what = "int\(network.widths.weightBits) multiply-accumulates"
                     body = isLinear ? macLinear(c) : macConvolution(c, oh: oh, ow: ow)
+                    needsWork = !isLinear
+                    if !isLinear { accScratch = max(accScratch, oh * ow) }
                 case .signs:
                     what = "sign additions/subtractions, one multiply per output"
                     let symbol = signSymbol(c)
@@ -295,7 +282,7 @@ extension CModule {
                     } else {
                         what = "FSB datapath: sign sums per kernel slice, one multiply per slice"
                         body = fsbConvolution(c, symbol: symbol, oh: oh, ow: ow)
-                        accScratch = max(accScratch, oh * ow)
+                        accScratch = max(accScratch, 2 * oh * ow)
                     }
                     _ = datapath
                     needsWork = !isLinear
@@ -373,31 +360,96 @@ extension CModule {
 
         // MARK: kernels
 
-        func macConvolution(_ c: IntegerNetwork.Compute, oh: Int, ow: Int) -> String {
+        /// Output rows (columns) `lo..<hi` whose input row `r * stride - padding + k` is inside
+        /// `0..<size`, for each kernel row `k`: `{lo0, hi0, lo1, hi1, ...}` (empty: `lo = hi`).
+        static func tapRanges(size: Int, outputs: Int, kernel: Int, stride: Int, padding: Int) -> [Int] {
+            (0..<kernel).flatMap { k -> [Int] in
+                // r * stride >= padding - k  and  r * stride <= size - 1 + padding - k
+                let lowNumerator = padding - k
+                let lo = max(0, lowNumerator <= 0 ? 0 : (lowNumerator + stride - 1) / stride)
+                let highNumerator = size - 1 + padding - k
+                let hi = highNumerator < 0 ? 0 : min(outputs, highNumerator / stride + 1)
+                return [lo, max(lo, hi)]
+            }
+        }
+
+        /// `static const` tables of the tap ranges of `c` (see `tapRanges`).
+        func tapTables(_ c: IntegerNetwork.Compute, oh: Int, ow: Int) -> String {
             let s = c.inputShape
-            return parameterDeclarations(c) + """
-                int o, r, c, i, kr, kc;
-                for (o = 0; o < \(c.outputChannels); ++o) {
-                    for (r = 0; r < \(oh); ++r) {
-                        \(window("r", "r", size: s[1], kernel: c.kernelHeight, stride: c.stride, padding: c.padding).replacingOccurrences(of: "\n", with: "\n            "))
-                        for (c = 0; c < \(ow); ++c) {
-                            \(window("c", "c", size: s[2], kernel: c.kernelWidth, stride: c.stride, padding: c.padding).replacingOccurrences(of: "\n", with: "\n                "))
-                            int32_t acc = bias[o];
-                            for (i = 0; i < \(c.inputChannels); ++i) {
-                                const int wbase = (o * \(c.inputChannels) + i) * \(c.kernelSize);
-                                for (kr = kr0; kr < kr1; ++kr) {
-                                    const int row = (i * \(s[1]) + r0 + kr) * \(s[2]) + c0;
-                                    for (kc = kc0; kc < kc1; ++kc)
-                                        acc += (int32_t)wt[wbase + kr * \(c.kernelWidth) + kc] * \(inputValue(c.input, index: "row + kc", channel: "i"));
+            let rows = Self.tapRanges(size: s[1], outputs: oh, kernel: c.kernelHeight, stride: c.stride, padding: c.padding)
+            let cols = Self.tapRanges(size: s[2], outputs: ow, kernel: c.kernelWidth, stride: c.stride, padding: c.padding)
+            return """
+                /* per kernel row (column): the output rows (columns) lo..hi-1 whose tap is inside the input */
+                static const int16_t rows[\(rows.count)] = { \(rows.map(String.init).joined(separator: ", ")) };
+                static const int16_t cols[\(cols.count)] = { \(cols.map(String.init).joined(separator: ", ")) };
+
+            """
+        }
+
+        /// Loops over the kernel taps `(kr, kc)` of input channel `i`: `perTap` (sets up the
+        /// tap's weight or sign), then for every output pixel the tap reaches, `update` with
+        /// `X` the input value and `P` the output row pointer's element `[c]`.
+        func tapLoop(_ c: IntegerNetwork.Compute, ow: Int, plane: String, perTap: String, update: (String) -> String) -> String {
+            let s = c.inputShape
+            let x = inputValue(c.input, index: "base + c * \(c.stride)", channel: "i")
+            return """
+                        for (kr = 0; kr < \(c.kernelHeight); ++kr)
+                            for (kc = 0; kc < \(c.kernelWidth); ++kc) {
+                                const int c0 = cols[2 * kc], c1 = cols[2 * kc + 1];
+            \(perTap)
+                                for (r = rows[2 * kr]; r < rows[2 * kr + 1]; ++r) {
+                                    const int base = (i * \(s[1]) + r * \(c.stride) - \(c.padding) + kr) * \(s[2]) - \(c.padding) + kc;
+                                    int32_t *pr = \(plane) + r * \(ow);
+            \(update(x))
                                 }
                             }
 
-            """ + epilogue(c, acc: "acc", index: "(o * \(oh) + r) * \(ow) + c", indent: "                ") + """
-                        }
-                    }
-                }
-
             """
+        }
+
+        /// The sign of tap `(kr, kc)` of slice `(o, i)`: `neg` is 1 for -1.
+        mutating func tapSign(_ c: IntegerNetwork.Compute, symbol: String) -> String {
+            if signs == .regenerate {
+                return "                    const int neg = (int)(fsb_rng_next(&g) >> 63);"
+            }
+            return """
+                                const uint32_t j = (uint32_t)(((o * \(c.inputChannels) + i) * \(c.kernelHeight) + kr) * \(c.kernelWidth) + kc);
+                                const int neg = (\(symbol)[j >> 3] >> (j & 7)) & 1;
+            """
+        }
+
+        /// `pr[c] += x` or `-= x` by the tap's sign, over the reached columns.
+        static func signedUpdate(_ x: String) -> String {
+            """
+                                if (neg) { for (c = c0; c < c1; ++c) pr[c] -= \(x); }
+                                else { for (c = c0; c < c1; ++c) pr[c] += \(x); }
+            """
+        }
+
+        func epilogueLoop(_ c: IntegerNetwork.Compute, oh: Int, ow: Int, value: String) -> String {
+            """
+                    for (r = 0; r < \(oh); ++r)
+                        for (c = 0; c < \(ow); ++c) {
+                            const int32_t total = \(value);
+
+            """ + epilogue(c, acc: "total", index: "(o * \(oh) + r) * \(ow) + c", indent: "                ") + "            }\n"
+        }
+
+        /// fp: per output channel an accumulator plane; per input channel and tap, every
+        /// reached output pixel adds weight * input.
+        func macConvolution(_ c: IntegerNetwork.Compute, oh: Int, ow: Int) -> String {
+            parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + """
+                int32_t *acc = w->acc;
+                int o, i, kr, kc, r, c, p;
+                for (o = 0; o < \(c.outputChannels); ++o) {
+                    for (p = 0; p < \(oh * ow); ++p) acc[p] = bias[o];
+                    for (i = 0; i < \(c.inputChannels); ++i) {
+
+            """ + tapLoop(c, ow: ow, plane: "acc", perTap: "                    const int32_t wv = wt[((o * \(c.inputChannels) + i) * \(c.kernelHeight) + kr) * \(c.kernelWidth) + kc];",
+                          update: { "                    for (c = c0; c < c1; ++c) pr[c] += wv * \($0);" }) + """
+                    }
+
+            """ + epilogueLoop(c, oh: oh, ow: ow, value: "acc[r * \(ow) + c]") + "    }\n"
         }
 
         func pixelChannel(_ c: IntegerNetwork.Compute, _ f: String) -> String {
@@ -474,51 +526,43 @@ extension CModule {
             """
         }
 
-        /// Plane-accumulator loop shared by the bwn and fsb convolutions: for each output
-        /// channel, for each input channel (its slice's signs in `mask`), every output pixel.
-        func planeLoop(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int, start: String, update: String,
-                       finish: String) -> String {
-            let s = c.inputShape
-            return """
-                int32_t *acc = w->acc;
-                int32_t mask[\(c.kernelSize)];
-                int o, i, r, c, k, kr, kc;
+        /// bwn/binaryconnect: per output channel a sign-sum plane `z` over all input channels
+        /// and taps (add/sub only), then `bias + factor[o] * z` per pixel.
+        mutating func signConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int) -> String {
+            let sign = tapSign(c, symbol: symbol)
+            return parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + """
+                int32_t *z = w->acc;
+                int o, i, kr, kc, r, c, p;
                 for (o = 0; o < \(c.outputChannels); ++o) {
-                    for (k = 0; k < \(oh * ow); ++k) acc[k] = \(start);
+                    for (p = 0; p < \(oh * ow); ++p) z[p] = 0;
                     for (i = 0; i < \(c.inputChannels); ++i) {
 
-            """ + sliceSigns(c, symbol: symbol, k: c.kernelSize, indent: "            ") + """
-                        for (r = 0; r < \(oh); ++r) {
-                            \(window("r", "r", size: s[1], kernel: c.kernelHeight, stride: c.stride, padding: c.padding).replacingOccurrences(of: "\n", with: "\n                "))
-                            for (c = 0; c < \(ow); ++c) {
-                                \(window("c", "c", size: s[2], kernel: c.kernelWidth, stride: c.stride, padding: c.padding).replacingOccurrences(of: "\n", with: "\n                    "))
-
-            """ + windowSum(c, mask: "mask", indent: "                    ") + """
-                                acc[r * \(ow) + c] += \(update);
-                            }
-                        }
+            """ + tapLoop(c, ow: ow, plane: "z", perTap: sign, update: Self.signedUpdate) + """
                     }
-                    for (r = 0; r < \(oh); ++r)
-                        for (c = 0; c < \(ow); ++c) {
-                            const int32_t total = \(finish);
 
-            """ + epilogue(c, acc: "total", index: "(o * \(oh) + r) * \(ow) + c", indent: "                ") + """
-                        }
-                }
-
-            """
+            """ + epilogueLoop(c, oh: oh, ow: ow, value: "bias[o] + (int32_t)fa[o] * z[r * \(ow) + c]") + "    }\n"
         }
 
-        func signConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int) -> String {
-            parameterDeclarations(c) + planeLoop(c, symbol: symbol, oh: oh, ow: ow, start: "0", update: "z",
-                                                 finish: "bias[o] + (int32_t)fa[o] * acc[r * \(ow) + c]")
-        }
-
+        /// fsb: per output channel an accumulator plane; per input channel a sign-sum plane
+        /// `z` over the slice's taps (add/sub only), then one multiply by the slice's factor
+        /// per pixel.
         mutating func fsbConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int) -> String {
             if signs == .regenerate { usesGenerator = true }
-            return parameterDeclarations(c) + (signs == .regenerate ? generatorInit(c) : "")
-                + planeLoop(c, symbol: symbol, oh: oh, ow: ow, start: "bias[o]",
-                            update: "(int32_t)fa[o * \(c.inputChannels) + i] * z", finish: "acc[r * \(ow) + c]")
+            let sign = tapSign(c, symbol: symbol)
+            return parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + (signs == .regenerate ? generatorInit(c) : "") + """
+                int32_t *acc = w->acc, *z = w->acc + \(oh * ow);
+                int o, i, kr, kc, r, c, p;
+                for (o = 0; o < \(c.outputChannels); ++o) {
+                    for (p = 0; p < \(oh * ow); ++p) acc[p] = bias[o];
+                    for (i = 0; i < \(c.inputChannels); ++i) {
+                        const int32_t a = fa[o * \(c.inputChannels) + i];
+                        for (p = 0; p < \(oh * ow); ++p) z[p] = 0;
+
+            """ + tapLoop(c, ow: ow, plane: "z", perTap: sign, update: Self.signedUpdate) + """
+                        for (p = 0; p < \(oh * ow); ++p) acc[p] += a * z[p];
+                    }
+
+            """ + epilogueLoop(c, oh: oh, ow: ow, value: "acc[r * \(ow) + c]") + "    }\n"
         }
 
         /// Codebook form: per output pixel and input channel, one sign sum per pattern,
