@@ -499,66 +499,65 @@ struct IntegerConvolution {
         return sum
     }
 
-    /// `acc[o,p] = bias[o] + sum_{i,kr,kc} W[o,i,kr,kc] * x[i, p + (kr,kc)]`, in that order.
-    func multiplyAccumulate(_ x: [Int64], weights: [Int32], overflows: inout Int) -> [Int64] {
+    /// One value per output `[Co, Ho, Wo]`: `value(o, accumulate)`, where `accumulate(start,
+    /// term)` adds `term(weightIndex, inputIndex)` for every tap of the output's window that
+    /// falls inside the input, in `(i, kr, kc)` order (the order the C module accumulates in),
+    /// saturating each partial sum.
+    @inline(__always)
+    private func mapOutputs(overflows: inout Int,
+                            _ value: (_ o: Int, _ accumulate: (Int64, (Int, Int) -> Int64) -> Int64) -> Int64) -> [Int64] {
         var out = [Int64](repeating: 0, count: co * outH * outW)
         let k = kh * kw
-        x.withUnsafeBufferPointer { x in
-            weights.withUnsafeBufferPointer { wt in
-                for o in 0..<co {
-                    for r in 0..<outH {
-                        for c in 0..<outW {
-                            var acc = bias[o]
-                            for i in 0..<ci {
-                                let base = (o * ci + i) * k
-                                for kr in 0..<kh {
-                                    let row = r * stride - padding + kr
-                                    if row < 0 || row >= h { continue }
-                                    for kc in 0..<kw {
-                                        let col = c * stride - padding + kc
-                                        if col < 0 || col >= w { continue }
-                                        acc = add(acc, Int64(wt[base + kr * kw + kc]) * x[(i * h + row) * w + col], &overflows)
-                                    }
+        var saturations = 0
+        for o in 0..<co {
+            for r in 0..<outH {
+                for c in 0..<outW {
+                    out[(o * outH + r) * outW + c] = value(o) { start, term in
+                        var acc = start
+                        for i in 0..<ci {
+                            let base = (o * ci + i) * k
+                            for kr in 0..<kh {
+                                let row = r * stride - padding + kr
+                                if row < 0 || row >= h { continue }
+                                for kc in 0..<kw {
+                                    let col = c * stride - padding + kc
+                                    if col < 0 || col >= w { continue }
+                                    acc = add(acc, term(base + kr * kw + kc, (i * h + row) * w + col), &saturations)
                                 }
                             }
-                            out[(o * outH + r) * outW + c] = acc
                         }
+                        return acc
                     }
                 }
             }
         }
+        overflows += saturations
         return out
+    }
+
+    /// `acc[o,p] = bias[o] + sum_{i,kr,kc} W[o,i,kr,kc] * x[i, p + (kr,kc)]`, in that order.
+    func multiplyAccumulate(_ x: [Int64], weights: [Int32], overflows: inout Int) -> [Int64] {
+        x.withUnsafeBufferPointer { x in
+            weights.withUnsafeBufferPointer { wt in
+                mapOutputs(overflows: &overflows) { o, accumulate in
+                    accumulate(bias[o]) { weight, input in Int64(wt[weight]) * x[input] }
+                }
+            }
+        }
     }
 
     /// `z[o,p] = sum_{i,k} S * x` (add/sub), then `acc = bias[o] + factor[o] * z`.
     func signSum(_ x: [Int64], signs: [Int8], factors: [Int32], overflows: inout Int) -> [Int64] {
-        var out = [Int64](repeating: 0, count: co * outH * outW)
-        let k = kh * kw
-        x.withUnsafeBufferPointer { x in
+        var finalSaturations = 0
+        let out = x.withUnsafeBufferPointer { x in
             signs.withUnsafeBufferPointer { s in
-                for o in 0..<co {
-                    for r in 0..<outH {
-                        for c in 0..<outW {
-                            var z: Int64 = 0
-                            for i in 0..<ci {
-                                let base = (o * ci + i) * k
-                                for kr in 0..<kh {
-                                    let row = r * stride - padding + kr
-                                    if row < 0 || row >= h { continue }
-                                    for kc in 0..<kw {
-                                        let col = c * stride - padding + kc
-                                        if col < 0 || col >= w { continue }
-                                        let value = x[(i * h + row) * w + col]
-                                        z = add(z, s[base + kr * kw + kc] > 0 ? value : -value, &overflows)
-                                    }
-                                }
-                            }
-                            out[(o * outH + r) * outW + c] = add(bias[o], Int64(factors[o]) * z, &overflows)
-                        }
-                    }
+                mapOutputs(overflows: &overflows) { o, accumulate in
+                    let z = accumulate(0) { weight, input in s[weight] > 0 ? x[input] : -x[input] }
+                    return add(bias[o], Int64(factors[o]) * z, &finalSaturations)
                 }
             }
         }
+        overflows += finalSaturations
         return out
     }
 }

@@ -98,15 +98,10 @@ public struct DatapathVerification {
 
         var checks: [LayerCheck] = []
         var failure: Error?
+        let shapes = Dictionary(network.layerShapes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for layer in network.allLayers {
-            let target: (weight: WeightParameterization, bias: Parameter?, stride: Int, padding: Int)
-            if let conv = layer as? Conv2D {
-                target = (conv.weight, conv.bias, conv.stride, conv.padding)
-            } else if let linear = layer as? Linear {
-                target = (linear.weight, linear.bias, 1, 0)
-            } else {
-                continue
-            }
+            guard let compute = layer as? any ComputeLayer, let shape = shapes[layer.name] else { continue }
+            let target = (weight: compute.weight, bias: compute.bias, stride: shape.stride, padding: shape.padding)
             guard let options = target.weight.fsbOptions, let signs = target.weight.signs, let scale = target.weight.scale else { continue }
             let (outputs, inputs) = (target.weight.outputChannels, target.weight.inputChannels)
             let factors: Tensor
@@ -152,7 +147,7 @@ public struct DatapathVerification {
                 }
                 return Tensor(shape: input.rank == 4 ? [batch] + outputShape : [batch, outputs], storage: values)
             }
-            if let conv = layer as? Conv2D { conv.inferenceOverride = override } else if let linear = layer as? Linear { linear.inferenceOverride = override }
+            compute.inferenceOverride = override
         }
         var predicted = [Int](repeating: 0, count: data.test.count)
         let classes = data.classCount
