@@ -69,6 +69,9 @@ final class CModuleTests: XCTestCase {
         // configs/quickstart.json's model: LeNet-5 with BatchNorm, fsb (fp first and last).
         try exportAndCompare("quickstart", dataset: .mnist, model: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb"}"#,
                              signs: [.packed, .regenerate], count: 40, viaCommand: true)
+        // Buffers on the stack (reentrant build): the same integers.
+        try exportAndCompare("quickstart-stack", dataset: .mnist, model: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb"}"#,
+                             count: 10, flags: ["-DFSB_MODEL_STATIC_BUFFERS=0"])
     }
 
     func testSmallResNetMatchesTheIntegerModelBitForBit() throws {
