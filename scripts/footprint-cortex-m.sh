@@ -21,8 +21,10 @@ n() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; } # 1234567 -> 1,234,567
   echo "| model | method | signs | text | data | bss | flash (text + data) | instructions / inference | images | classes equal to x86 |"
   echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } > "$out.tmp"
-for dir in "$work"/c/*-packed "$work"/c/*-regenerate; do
-  name="$(basename "$dir")"
+for name in mnist-lenet5-{fp,bwn}-packed mnist-lenet5-fsb-{packed,regenerate} \
+            cifar10-resnet20-{fp,bwn}-packed cifar10-resnet20-fsb-{packed,regenerate}; do
+  dir="$work/c/$name"
+  [ -d "$dir" ] || continue
   case "$name" in mnist-*) dataset=mnist; count=100; label="LeNet-5 MNIST" ;; *) dataset=cifar-10; count=20; label="ResNet-20 CIFAR-10" ;; esac
   signs="${name##*-}"; base="${name%-*}"; method="${base##*-}"
   report="$(scripts/cortex-m.sh "$dir" "$work/$dataset-images.bin" "$work/$dataset-labels.bin" "$count" "$dir/scores.txt")"
