@@ -115,6 +115,16 @@ final class CModuleTests: XCTestCase {
             XCTAssertEqual("\(error)", "--signs regenerate: layer 'conv2' cannot regenerate its signs (bwn signs are trained, not drawn from a seed); use --signs packed")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing written")
+        // fsb signs set from a trained fp checkpoint: packed works, regenerate cannot.
+        let (fp, _) = try ExportFixtures.checkpoint(name: "fp", dataset: "mnist",
+                                                    modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "fp"}"#, in: folder)
+        let (fromSigns, _) = try ExportFixtures.checkpoint(name: "signs", dataset: "mnist",
+            modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb", "fsb": {"signInit": "checkpoint", "signCheckpoint": "\#(fp)"}}"#,
+            in: folder)
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: fromSigns, format: .c, output: output, options: F.options(signs: .regenerate))) { error in
+            XCTAssertEqual("\(error)", "--signs regenerate: layer 'conv2' cannot regenerate its signs (its signs were set from a checkpoint, not drawn from the seed); use --signs packed")
+        }
+        XCTAssertNoThrow(try ModelExport.run(checkpoint: fromSigns, format: .c, output: output, options: F.options()))
     }
 
     func testBadInputIsOneLineAndLeavesNothing() throws {
