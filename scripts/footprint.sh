@@ -11,12 +11,15 @@
 # the recipe below (MNIST: the config as is, 15 epochs; CIFAR-10: --epochs 2, a short run).
 # DATA_ROOT holds mnist/ and cifar-10/ (default ../shared/datasets). Writes
 # results/export/footprint.md and footprint.csv. Needs cc, valgrind, python3 (stdlib only).
+# FOOTPRINT_TABLE_ONLY=1 only redraws footprint.md from footprint.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:?usage: $0 WORK_DIR [DATA_ROOT]}"
 data="${2:-../shared/datasets}"
 fsb=.build/release/fsb
 cflags=(-std=c99 -O2)
+csv=results/export/footprint.csv
+if [ "${FOOTPRINT_TABLE_ONLY:-0}" != 1 ]; then
 swift build -c release --product fsb >/dev/null
 mkdir -p "$work/c"
 
@@ -40,7 +43,6 @@ EOF
 images mnist
 images cifar-10
 
-csv=results/export/footprint.csv
 echo "model,dataset,method,signs,text,data,bss,flash,ram_activations,ram_scratch,ram_static,update_bytes,instructions,float_acc,c_acc,c_vs_integer_model" > "$csv.tmp"
 for model in mnist-lenet5-fp mnist-lenet5-bwn mnist-lenet5-fsb cifar10-resnet20-fp cifar10-resnet20-bwn cifar10-resnet20-fsb; do
   method="${model##*-}"
@@ -86,6 +88,7 @@ print('%d/%d' % (sum(a == b for a, b in zip(c, s)), len(s)))" "$dir/scores.txt" 
   done
 done
 mv "$csv.tmp" "$csv"
+fi
 
 python3 - "$csv" "$(cc --version | head -1)" "$(valgrind --version)" > results/export/footprint.md <<'EOF'
 import csv, sys
@@ -99,7 +102,7 @@ for r in rows:
     name = 'LeNet-5 MNIST' if r['dataset'] == 'mnist' else 'ResNet-20 CIFAR-10'
     print('| %s | %s | %s | %s | %s + %s | %s | %s | %s | %s%% | %s%% |' % (
         name, r['method'], r['signs'], n(r['flash']), n(r['ram_activations']), n(r['ram_scratch']),
-        n(r['ram_static']), n(r['update_bytes']), n(r['instructions']), r['float_acc'], r['c_acc']))
+        n(r['ram_static']), n(r['update_bytes']), n(r['instructions']), '%.2f' % float(r['float_acc']), r['c_acc']))
 print('\nColumns (bytes unless noted): flash = `size` text (code, signs, constants) + data (the')
 print('initial parameters); RAM activations = the arena of simultaneously live activation tensors,')
 print('scratch = accumulator planes and scores; RAM static total = data (parameters, writable for')
@@ -107,5 +110,27 @@ print('updates) + bss (arena and scratch with `FSB_MODEL_STATIC_BUFFERS 1`); upd
 print('`fsb export --update` file for this model; instructions = callgrind Ir of one')
 print('`fsb_model_classify`; accuracy on the full test set (10,000 images). The C module gave the')
 print('Swift integer model\'s class on every one of the first 500 test images (`%s`).' % ', '.join(sorted({r['c_vs_integer_model'] for r in rows})))
+print('\nA bwn update has this size only between checkpoints with the same signs: retraining a bwn')
+print('model changes its signs, and `fsb export --update` refuses that (the device needs a new')
+print('module); fsb signs never change, so its updates always apply. Built with')
+print('`-DFSB_MODEL_UPDATABLE=0` the parameters are constant: the data moves to flash (text) and')
+print('RAM is the bss alone. On x86 (and on a Cortex-M4 with single-cycle multiply-accumulate) a')
+print('multiply costs one instruction like an add, so the FSB datapath\'s saving of `K` times fewer')
+print('multiplications shows in instructions only as far as fewer instructions per tap go; the')
+print('saving the paper targets is multiplier energy and area in hardware (`docs/hardware.md`).')
+print("""
+## Commands
+
+```sh
+# checkpoints (what the script trains when WORK/<name>/last.fsbckpt is missing)
+fsb train --config configs/mnist-lenet5-$m.json --data-root DATA --output WORK/mnist-lenet5-$m              # m = fp, bwn, fsb
+fsb train --config configs/cifar10-resnet20-$m.json --epochs 2 --data-root DATA --output WORK/cifar10-resnet20-$m
+scripts/footprint.sh WORK DATA
+# per model it runs: fsb eval (float accuracy); fsb export --update (a same-model update);
+# fsb export --format c [--signs regenerate]; cc -std=c99 -O2 -c fsb_model.c and size;
+# Tests/Fixtures/cexport/harness.c on the full test set; valgrind --tool=callgrind on 1 and
+# 2 inferences; fsb simulate-hw --verify 500 (the Swift integer model's classes)
+scripts/footprint-cortex-m.sh WORK    # optional: Cortex-M4 under QEMU, footprint-cortex-m.md
+```""")
 EOF
 cat results/export/footprint.md

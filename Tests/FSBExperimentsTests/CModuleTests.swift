@@ -69,6 +69,9 @@ final class CModuleTests: XCTestCase {
         // configs/quickstart.json's model: LeNet-5 with BatchNorm, fsb (fp first and last).
         try exportAndCompare("quickstart", dataset: .mnist, model: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb"}"#,
                              signs: [.packed, .regenerate], count: 40, viaCommand: true)
+        // Buffers on the stack (reentrant build): the same integers.
+        try exportAndCompare("quickstart-stack", dataset: .mnist, model: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb"}"#,
+                             count: 10, flags: ["-DFSB_MODEL_STATIC_BUFFERS=0"])
     }
 
     func testSmallResNetMatchesTheIntegerModelBitForBit() throws {
@@ -112,6 +115,16 @@ final class CModuleTests: XCTestCase {
             XCTAssertEqual("\(error)", "--signs regenerate: layer 'conv2' cannot regenerate its signs (bwn signs are trained, not drawn from a seed); use --signs packed")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing written")
+        // fsb signs set from a trained fp checkpoint: packed works, regenerate cannot.
+        let (fp, _) = try ExportFixtures.checkpoint(name: "fp", dataset: "mnist",
+                                                    modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "fp"}"#, in: folder)
+        let (fromSigns, _) = try ExportFixtures.checkpoint(name: "signs", dataset: "mnist",
+            modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb", "fsb": {"signInit": "checkpoint", "signCheckpoint": "\#(fp)"}}"#,
+            in: folder)
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: fromSigns, format: .c, output: output, options: F.options(signs: .regenerate))) { error in
+            XCTAssertEqual("\(error)", "--signs regenerate: layer 'conv2' cannot regenerate its signs (its signs were set from a checkpoint, not drawn from the seed); use --signs packed")
+        }
+        XCTAssertNoThrow(try ModelExport.run(checkpoint: fromSigns, format: .c, output: output, options: F.options()))
     }
 
     func testBadInputIsOneLineAndLeavesNothing() throws {

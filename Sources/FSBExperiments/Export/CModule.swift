@@ -421,8 +421,8 @@ extension CModule {
         /// `pr[c] += x` or `-= x` by the tap's sign, over the reached columns.
         static func signedUpdate(_ x: String) -> String {
             """
-                                if (neg) { for (c = c0; c < c1; ++c) pr[c] -= \(x); }
-                                else { for (c = c0; c < c1; ++c) pr[c] += \(x); }
+                                    if (neg) { for (c = c0; c < c1; ++c) pr[c] -= \(x); }
+                                    else { for (c = c0; c < c1; ++c) pr[c] += \(x); }
             """
         }
 
@@ -446,7 +446,7 @@ extension CModule {
                     for (i = 0; i < \(c.inputChannels); ++i) {
 
             """ + tapLoop(c, ow: ow, plane: "acc", perTap: "                    const int32_t wv = wt[((o * \(c.inputChannels) + i) * \(c.kernelHeight) + kr) * \(c.kernelWidth) + kc];",
-                          update: { "                    for (c = c0; c < c1; ++c) pr[c] += wv * \($0);" }) + """
+                          update: { "                        for (c = c0; c < c1; ++c) pr[c] += wv * \($0);" }) + """
                     }
 
             """ + epilogueLoop(c, oh: oh, ow: ow, value: "acc[r * \(ow) + c]") + "    }\n"

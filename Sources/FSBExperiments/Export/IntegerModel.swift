@@ -223,6 +223,13 @@ extension IntegerModel {
         mutating func append(_ step: InferenceGraph.Step, index: Int) throws {
             let shape = graph.values[step.output].shape
             switch step.operation {
+            case .convolution, .linear, .flatten: break
+            default:
+                if step.inputs.contains(where: { if case .tensor(0)? = held[$0] { return true } else { return false } }) {
+                    throw FSBError("integer model: step '\(step.name)' reads the image directly; only a convolution or linear layer (after a flatten) can take the raw pixels")
+                }
+            }
+            switch step.operation {
             case .convolution(let weights, let kernel, let stride, let padding):
                 let input = try materialized(step.inputs[0])
                 let inputShape = graph.values[step.inputs[0]].shape
