@@ -275,7 +275,7 @@ extension CModule {
                     let symbol = signSymbol(c)
                     if isLinear {
                         what = "ternary additions/subtractions (zero weights skipped), one multiply per output"
-                        body = ternaryLinear(c, symbol: symbol)
+                        body = signLinear(c, symbol: symbol, ternary: true)
                     } else if perSlice {
                         what = "ternary additions/subtractions (zero weights skipped) per input channel, one multiply per channel"
                         body = ternaryConvolution(c, symbol: symbol, oh: oh, ow: ow, perSlice: true)
@@ -486,17 +486,30 @@ extension CModule {
             """ + epilogue(c, acc: "acc", index: "o", indent: "        ") + "    }\n"
         }
 
-        func signLinear(_ c: IntegerNetwork.Compute, symbol: String) -> String {
+        /// bwn/binaryconnect linear layer: sign additions/subtractions, one multiply per
+        /// output; `ternary` (twn): 2-bit codes, the zero weights skipped.
+        func signLinear(_ c: IntegerNetwork.Compute, symbol: String, ternary: Bool = false) -> String {
             let f = c.inputShape[0]
+            let x = inputValue(c.input, index: "f", channel: pixelChannel(c, "f"))
+            let term = ternary ? """
+                        const int code = (\(symbol)[j >> 2] >> ((j & 3) << 1)) & 3;
+                        if (code != 0) {
+                            const int32_t mask = -(int32_t)(code >> 1);
+                            const int32_t x = \(x);
+                            z += (x ^ mask) - mask;
+                        }
+            """ : """
+                        const int32_t mask = -(int32_t)((\(symbol)[j >> 3] >> (j & 7)) & 1);
+                        const int32_t x = \(x);
+                        z += (x ^ mask) - mask;
+            """
             return parameterDeclarations(c) + """
                 int o, f;
                 for (o = 0; o < \(c.outputChannels); ++o) {
                     int32_t z = 0;
                     for (f = 0; f < \(f); ++f) {
                         const uint32_t j = (uint32_t)(o * \(f) + f);
-                        const int32_t mask = -(int32_t)((\(symbol)[j >> 3] >> (j & 7)) & 1);
-                        const int32_t x = \(inputValue(c.input, index: "f", channel: pixelChannel(c, "f")));
-                        z += (x ^ mask) - mask;
+            \(term)
                     }
                     {
                         const int32_t acc = bias[o] + (int32_t)fa[o] * z;
@@ -547,18 +560,43 @@ extension CModule {
         /// bwn/binaryconnect: per output channel a sign-sum plane `z` over all input channels
         /// and taps (add/sub only), then `bias + factor[o] * z` per pixel.
         mutating func signConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int) -> String {
-            let sign = tapSign(c, symbol: symbol)
-            return parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + """
+            outputPlaneConvolution(c, perTap: tapSign(c, symbol: symbol), oh: oh, ow: ow)
+        }
+
+        /// Per output channel one sum plane `z` over all input channels and taps, each tap's
+        /// `perTap` setting `neg` (or skipping the tap), then `bias + factor[o] * z` per pixel.
+        func outputPlaneConvolution(_ c: IntegerNetwork.Compute, perTap: String, oh: Int, ow: Int) -> String {
+            parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + """
                 int32_t *z = w->acc;
                 int o, i, kr, kc, r, c, p;
                 for (o = 0; o < \(c.outputChannels); ++o) {
                     for (p = 0; p < \(oh * ow); ++p) z[p] = 0;
                     for (i = 0; i < \(c.inputChannels); ++i) {
 
-            """ + tapLoop(c, ow: ow, plane: "z", perTap: sign, update: Self.signedUpdate) + """
+            """ + tapLoop(c, ow: ow, plane: "z", perTap: perTap, update: Self.signedUpdate) + """
                     }
 
             """ + epilogueLoop(c, oh: oh, ow: ow, value: "bias[o] + (int32_t)fa[o] * z[r * \(ow) + c]") + "    }\n"
+        }
+
+        /// Per output channel an accumulator plane; per input channel a sum plane `z` over
+        /// the slice's taps (`perTap` as above), then one multiply by the slice's factor per
+        /// pixel. `setup`: code before the loops.
+        func slicePlaneConvolution(_ c: IntegerNetwork.Compute, perTap: String, oh: Int, ow: Int, setup: String = "") -> String {
+            parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + setup + """
+                int32_t *acc = w->acc, *z = w->acc + \(oh * ow);
+                int o, i, kr, kc, r, c, p;
+                for (o = 0; o < \(c.outputChannels); ++o) {
+                    for (p = 0; p < \(oh * ow); ++p) acc[p] = bias[o];
+                    for (i = 0; i < \(c.inputChannels); ++i) {
+                        const int32_t a = fa[o * \(c.inputChannels) + i];
+                        for (p = 0; p < \(oh * ow); ++p) z[p] = 0;
+
+            """ + tapLoop(c, ow: ow, plane: "z", perTap: perTap, update: Self.signedUpdate) + """
+                        for (p = 0; p < \(oh * ow); ++p) acc[p] += a * z[p];
+                    }
+
+            """ + epilogueLoop(c, oh: oh, ow: ow, value: "acc[r * \(ow) + c]") + "    }\n"
         }
 
         /// The ternary code of tap `(kr, kc)` of slice `(o, i)`: skips a zero weight, else
@@ -577,57 +615,9 @@ extension CModule {
         /// factor[o] * z`; `perSlice` (factors per input channel): one `z` plane per input
         /// channel, added to the accumulators times the slice's factor.
         func ternaryConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int, perSlice: Bool) -> String {
-            let loop = tapLoop(c, ow: ow, plane: "z", perTap: Self.ternaryTap(c, symbol: symbol), update: Self.signedUpdate)
-            if !perSlice {
-                return parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + """
-                    int32_t *z = w->acc;
-                    int o, i, kr, kc, r, c, p;
-                    for (o = 0; o < \(c.outputChannels); ++o) {
-                        for (p = 0; p < \(oh * ow); ++p) z[p] = 0;
-                        for (i = 0; i < \(c.inputChannels); ++i) {
-
-                """ + loop + """
-                        }
-
-                """ + epilogueLoop(c, oh: oh, ow: ow, value: "bias[o] + (int32_t)fa[o] * z[r * \(ow) + c]") + "    }\n"
-            }
-            return parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + """
-                int32_t *acc = w->acc, *z = w->acc + \(oh * ow);
-                int o, i, kr, kc, r, c, p;
-                for (o = 0; o < \(c.outputChannels); ++o) {
-                    for (p = 0; p < \(oh * ow); ++p) acc[p] = bias[o];
-                    for (i = 0; i < \(c.inputChannels); ++i) {
-                        const int32_t a = fa[o * \(c.inputChannels) + i];
-                        for (p = 0; p < \(oh * ow); ++p) z[p] = 0;
-
-            """ + loop + """
-                        for (p = 0; p < \(oh * ow); ++p) acc[p] += a * z[p];
-                    }
-
-            """ + epilogueLoop(c, oh: oh, ow: ow, value: "acc[r * \(ow) + c]") + "    }\n"
-        }
-
-        /// twn linear layer: the non-zero codes' additions and subtractions, one multiply per
-        /// output.
-        func ternaryLinear(_ c: IntegerNetwork.Compute, symbol: String) -> String {
-            let f = c.inputShape[0]
-            return parameterDeclarations(c) + """
-                int o, f;
-                for (o = 0; o < \(c.outputChannels); ++o) {
-                    int32_t z = 0;
-                    for (f = 0; f < \(f); ++f) {
-                        const uint32_t j = (uint32_t)(o * \(f) + f);
-                        const int code = (\(symbol)[j >> 2] >> ((j & 3) << 1)) & 3;
-                        if (code != 0) {
-                            const int32_t mask = -(int32_t)(code >> 1);
-                            const int32_t x = \(inputValue(c.input, index: "f", channel: pixelChannel(c, "f")));
-                            z += (x ^ mask) - mask;
-                        }
-                    }
-                    {
-                        const int32_t acc = bias[o] + (int32_t)fa[o] * z;
-
-            """ + epilogue(c, acc: "acc", index: "o", indent: "            ") + "        }\n    }\n"
+            let perTap = Self.ternaryTap(c, symbol: symbol)
+            return perSlice ? slicePlaneConvolution(c, perTap: perTap, oh: oh, ow: ow)
+                            : outputPlaneConvolution(c, perTap: perTap, oh: oh, ow: ow)
         }
 
         /// fsb: per output channel an accumulator plane; per input channel a sign-sum plane
@@ -635,21 +625,8 @@ extension CModule {
         /// per pixel.
         mutating func fsbConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int) -> String {
             if signs == .regenerate { usesGenerator = true }
-            let sign = tapSign(c, symbol: symbol)
-            return parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + (signs == .regenerate ? generatorInit(c) : "") + """
-                int32_t *acc = w->acc, *z = w->acc + \(oh * ow);
-                int o, i, kr, kc, r, c, p;
-                for (o = 0; o < \(c.outputChannels); ++o) {
-                    for (p = 0; p < \(oh * ow); ++p) acc[p] = bias[o];
-                    for (i = 0; i < \(c.inputChannels); ++i) {
-                        const int32_t a = fa[o * \(c.inputChannels) + i];
-                        for (p = 0; p < \(oh * ow); ++p) z[p] = 0;
-
-            """ + tapLoop(c, ow: ow, plane: "z", perTap: sign, update: Self.signedUpdate) + """
-                        for (p = 0; p < \(oh * ow); ++p) acc[p] += a * z[p];
-                    }
-
-            """ + epilogueLoop(c, oh: oh, ow: ow, value: "acc[r * \(ow) + c]") + "    }\n"
+            return slicePlaneConvolution(c, perTap: tapSign(c, symbol: symbol), oh: oh, ow: ow,
+                                         setup: signs == .regenerate ? generatorInit(c) : "")
         }
 
         /// Codebook form: per output pixel and input channel, one sign sum per pattern,
