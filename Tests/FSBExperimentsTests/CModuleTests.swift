@@ -83,6 +83,33 @@ final class CModuleTests: XCTestCase {
         XCTAssertNoThrow(try ModelExport.run(checkpoint: fromSigns, format: .c, output: output, options: F.options()))
     }
 
+    /// Widths without an integer form: float operands, and 16-bit operands whose sums could
+    /// overflow 32-bit accumulators. One line naming the config or the layer; nothing written.
+    func testWidthsWithoutAnIntegerFormAreRefused() throws {
+        let folder = try ExportFixtures.temporaryFolder(self)
+        let (checkpoint, _) = try ExportFixtures.checkpoint(name: "m", dataset: "mnist",
+            modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "widthMultiplier": 0.5, "method": "twn"}"#, in: folder)
+        let output = folder.appendingPathComponent("out").path
+        let float = F.root.appendingPathComponent("configs/hw/mac-fp32-os.json").path
+        var options = F.options()
+        options.hardwareConfig = float
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: options)) { error in
+            XCTAssertEqual("\(error)", "--hardware \(float): activations of 32 bits (the integer model takes 2...16)")
+        }
+        let int16 = folder.appendingPathComponent("int16.json").path
+        let shipped = try String(contentsOf: F.root.appendingPathComponent("configs/hw/fsb-int8-os.json"), encoding: .utf8)
+        try shipped.replacingOccurrences(of: #""arithmetic": "int8""#, with: #""arithmetic": "int16""#)
+            .replacingOccurrences(of: #""activations": 8, "weights": 8, "factors": 8"#, with: #""activations": 16, "weights": 16, "factors": 16"#)
+            .replacingOccurrences(of: #""energy-horowitz-45nm.json""#, with: "\"\(F.root.appendingPathComponent("configs/hw/energy-horowitz-45nm.json").path)\"")
+            .write(toFile: int16, atomically: true, encoding: .utf8)
+        options.hardwareConfig = int16
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: options)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("layer 'conv1': its sums can reach "), "\(error)")
+            XCTAssertTrue("\(error)".hasSuffix(", beyond 32-bit accumulators; the C module needs accumulators that cannot overflow (wider accumulators or narrower operands)"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing written")
+    }
+
     func testBadInputIsOneLineAndLeavesNothing() throws {
         let folder = try ExportFixtures.temporaryFolder(self)
         let notACheckpoint = folder.appendingPathComponent("notes.txt").path

@@ -15,8 +15,8 @@ import Foundation
 /// and one multiply per output by `alpha[o]` (1 for binaryconnect); `twn` -> the same with
 /// ternary codes, zero weights skipped; `fsb` -> the `FixedPointDatapath` (sign sums per
 /// kernel slice, one multiply by the slice's factor, the codebook form when the layer has a
-/// sign codebook), or with element granularity (one factor per weight) multiply-accumulates. BatchNorm folds into the
-/// requantisation of the layer before it; ReLU, max pooling, average pooling, residual sums
+/// sign codebook), or with element granularity (one factor per weight) multiply-
+/// accumulates. BatchNorm folds into the requantisation of the layer before it; ReLU, max pooling, average pooling, residual sums
 /// (option-A subsampled shortcuts read in place) follow as in `IntegerNetwork`. Activation
 /// scales are per tensor: the largest |value| a calibration image reaches, over the
 /// largest activation integer.
