@@ -9,8 +9,9 @@ import FSBCore
 /// pixel units, rounded), with zero padding; the rest of the dataset normalisation is
 /// folded into that layer's weights and bias. The steps run in order:
 /// - `compute`: a convolution or linear layer (a linear layer is a 1x1 convolution of a
-///   `[F, 1, 1]` input) in one of three integer forms (`Kernel`): int8 multiply-
-///   accumulates, sign additions/subtractions with one multiply per output, or the FSB
+///   `[F, 1, 1]` input) in one of four integer forms (`Kernel`): int8 multiply-
+///   accumulates, sign additions/subtractions with one multiply per output, ternary
+///   additions/subtractions (zero weights skipped) with one multiply per output, or the FSB
 ///   datapath (`FixedPointDatapath`: sign sums per kernel slice, one multiply per slice,
 ///   optionally shared through a sign codebook). Every partial sum saturates at the
 ///   accumulator width (counted in `overflows`). The accumulators then go through the
@@ -146,6 +147,12 @@ public struct IntegerNetwork: Sendable {
         /// `acc = bias + factor[o] * sum S * x` (bwn, binaryconnect): signs `[Co, Ci, kh, kw]`
         /// (+1/-1), factors `[Co]` of `factorBits`.
         case signs(signs: [Int8], factors: [Int32])
+        /// `acc = bias + factor[o] * sum_{t != 0} t * x` (twn): ternary codes `[Co, Ci, kh, kw]`
+        /// (+1/0/-1; a zero weight adds nothing and is skipped), factors `[Co]` of
+        /// `factorBits`. `perSlice`: factors `[Co, Ci]`, `acc = bias + sum_i factor[o,i] *
+        /// sum_k t * x` (a first layer on a multi-channel image, whose folded normalisation
+        /// differs per input channel).
+        case ternary(codes: [Int8], factors: [Int32], perSlice: Bool)
         /// The FSB datapath: `acc = bias + sum_i A_q[o,i] * (sum_k S x)`; `shared` uses the
         /// sign codebook form (`runFSBShared`).
         case fsb(FixedPointDatapath, shared: Bool)
@@ -177,7 +184,7 @@ public struct IntegerNetwork: Sendable {
 
     public struct Compute: Sendable {
         public var name: String
-        /// The method it came from (`fp`, `bwn`, `binaryconnect`, `fsb`), for reports.
+        /// The method it came from (`fp`, `bwn`, `binaryconnect`, `fsb`, `twn`), for reports.
         public var method: String
         public var input: Int
         public var output: Int
@@ -366,6 +373,9 @@ public struct IntegerNetwork: Sendable {
         case .signs(let signs, let factors):
             return IntegerConvolution(compute, inputShape: shape, accumulatorBits: widths.accumulatorBits)
                 .signSum(x, signs: signs, factors: factors, overflows: &state.overflows)
+        case .ternary(let codes, let factors, let perSlice):
+            return IntegerConvolution(compute, inputShape: shape, accumulatorBits: widths.accumulatorBits)
+                .ternarySum(x, codes: codes, factors: factors, perSlice: perSlice, overflows: &state.overflows)
         }
     }
 
@@ -459,7 +469,7 @@ public struct IntegerNetwork: Sendable {
         let n = Int64(compute.inputChannels * compute.kernelSize)
         switch compute.kernel {
         case .multiplyAccumulate: return n * x * -QuantizedTensor.minimum(bits: widths.weightBits)
-        case .signs, .fsb: return n * x * -QuantizedTensor.minimum(bits: widths.factorBits)
+        case .signs, .fsb, .ternary: return n * x * -QuantizedTensor.minimum(bits: widths.factorBits)
         }
     }
 
@@ -553,6 +563,30 @@ struct IntegerConvolution {
             signs.withUnsafeBufferPointer { s in
                 mapOutputs(overflows: &overflows) { o, accumulate in
                     let z = accumulate(0) { weight, input in s[weight] > 0 ? x[input] : -x[input] }
+                    return add(bias[o], Int64(factors[o]) * z, &finalSaturations)
+                }
+            }
+        }
+        overflows += finalSaturations
+        return out
+    }
+
+    /// Ternary: `z[o,p] = sum_{i,k} t * x` over the non-zero codes (add/sub, zeros
+    /// skipped), then `acc = bias[o] + factor[o] * z`; `perSlice`: `acc = bias[o] +
+    /// sum_{i,k} factor[o,i] * t * x` (equal to one multiply per slice after the slice's sign
+    /// sum whenever nothing saturates, which the C export proves).
+    func ternarySum(_ x: [Int64], codes: [Int8], factors: [Int32], perSlice: Bool, overflows: inout Int) -> [Int64] {
+        let k = kh * kw
+        var finalSaturations = 0
+        let out = x.withUnsafeBufferPointer { x in
+            codes.withUnsafeBufferPointer { t in
+                mapOutputs(overflows: &overflows) { o, accumulate in
+                    if perSlice {
+                        return accumulate(bias[o]) { weight, input in
+                            t[weight] == 0 ? 0 : Int64(factors[weight / k]) * Int64(t[weight]) * x[input]
+                        }
+                    }
+                    let z = accumulate(0) { weight, input in t[weight] == 0 ? 0 : (t[weight] > 0 ? x[input] : -x[input]) }
                     return add(bias[o], Int64(factors[o]) * z, &finalSaturations)
                 }
             }

@@ -29,7 +29,9 @@ struct ExportCommand: ParsableCommand {
         no heap, integer arithmetic only (the end-to-end integer model of \
         fsb simulate-hw --verify, bit for bit): fp layers as int8 multiply-\
         accumulates, bwn/binaryconnect as sign add/sub and one multiply per \
-        output, fsb as sign sums per kernel slice and one multiply per slice. \
+        output, twn as add/sub of its non-zero ternary weights and one multiply \
+        per output, fsb as sign sums per kernel slice and one multiply per slice \
+        (element granularity: multiply-accumulates). \
         Input: raw pixel bytes. Widths: --hardware's bits (default 8-bit \
         operands, 32-bit accumulators); activation scales are calibrated on the \
         first --calibration training images (default 256; data as for fsb eval). \
@@ -41,9 +43,10 @@ struct ExportCommand: ParsableCommand {
         --update writes what a device with the C module of --base needs to \
         classify like that of --checkpoint: the new parameters (fp weights, \
         factors, biases, requantisation) with identity, sizes and CRC-32, for \
-        fsb_model_apply_update. Refused when the signs or architecture differ. \
-        Every output is written to a temporary and renamed, so a failed export \
-        leaves nothing.
+        fsb_model_apply_update. Refused when the signs (twn: ternary codes) or \
+        the architecture differ. Missing folders of --output are created; every \
+        output is written to a temporary and renamed, so a failed export leaves \
+        nothing.
 
         Examples:
           fsb export --checkpoint runs/quickstart/last.fsbckpt --format onnx \\
@@ -108,19 +111,21 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    /// The export the options ask for; a `UserFacingError` (one line) on bad input.
+    func perform() throws -> ModelExport.Report {
         let options = ModelExport.IntegerOptions(
             signs: signs.flatMap(CModule.SignStorage.init(rawValue:)) ?? .packed, hardwareConfig: hardware,
             calibration: calibration ?? IntegerModel.defaultCalibration, dataRoot: data.dataRoot)
+        if update {
+            return try ModelExport.runUpdate(base: base ?? "", checkpoint: checkpoint, output: output, options: options)
+        }
+        return try ModelExport.run(checkpoint: checkpoint, format: ModelExport.Format(rawValue: format ?? "") ?? .onnx,
+                                   output: output, options: options)
+    }
+
+    func run() throws {
         do {
-            let report: ModelExport.Report
-            if update {
-                report = try ModelExport.runUpdate(base: base ?? "", checkpoint: checkpoint, output: output, options: options)
-            } else {
-                report = try ModelExport.run(checkpoint: checkpoint, format: ModelExport.Format(rawValue: format ?? "") ?? .onnx,
-                                             output: output, options: options)
-            }
-            print(report.summary)
+            print(try perform().summary)
         } catch let error as UserFacingError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode.failure

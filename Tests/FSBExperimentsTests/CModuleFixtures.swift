@@ -96,10 +96,15 @@ enum CModuleFixtures {
     /// Perturbs every trainable tensor and BatchNorm statistic of `network` (seeded), as a
     /// stand-in for more training: every parameter element times |1 + 0.3 g| (signs of
     /// latent weights and factors kept), running means shifted, variances scaled.
-    static func perturb(_ network: Network, seed: UInt64) {
+    /// `perElement: false` scales each parameter tensor by one such factor instead, which also
+    /// keeps twn's ternary codes (its thresholds scale with the weights).
+    static func perturb(_ network: Network, seed: UInt64, perElement: Bool = true) {
         var generator = SeededGenerator(seed: seed, stream: "perturb")
         for parameter in network.parameters {
-            for i in 0..<parameter.value.count { parameter.value[i] *= abs(1 + 0.3 * generator.nextGaussian()) }
+            let tensorFactor = perElement ? 1 : abs(1 + 0.3 * generator.nextGaussian())
+            for i in 0..<parameter.value.count {
+                parameter.value[i] *= perElement ? abs(1 + 0.3 * generator.nextGaussian()) : tensorFactor
+            }
         }
         var buffers = network.root.buffers
         for key in buffers.keys.sorted() {
@@ -122,5 +127,58 @@ enum CModuleFixtures {
         let captured = CheckpointState.capture(config: original.header.config, network: network, optimizer: nil,
                                                progress: TrainingProgress())
         try captured.write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Exports `modelJSON` (a tiny checkpoint, BatchNorm statistics from one forward) as C,
+    /// compiles it, runs it on `count` test images and compares with the Swift model.
+    @discardableResult
+    static func exportAndCompare(_ test: XCTestCase, _ name: String, dataset: DatasetName, model modelJSON: String,
+                                  signs: [CModule.SignStorage] = [.packed], count: Int = 12, viaCommand: Bool = false,
+                                  flags: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try requireCompiler()
+        let folder = try ExportFixtures.temporaryFolder(test)
+        let (checkpoint, _) = try ExportFixtures.checkpoint(name: name, dataset: dataset.rawValue, modelJSON: modelJSON, in: folder)
+        let trained = try TrainedModel(path: checkpoint)
+        let integer = try IntegerModel(model: trained, widths: .init(), calibration: calibration, dataRoot: samples)
+        let (images, _) = try testImages(dataset, count: count)
+        let expected = try integer.classify(images)
+        XCTAssertEqual(expected.reduce(0) { $0 + $1.overflows }, 0, "the reference saturated", file: file, line: line)
+        let imagesFile = try writeImages(images, in: folder.path)
+        for (index, mode) in signs.enumerated() {
+            let output = folder.appendingPathComponent("\(name)-\(mode.rawValue)").path
+            // The command's path once (it calibrates again, on the same images), then the
+            // module of the same integer model.
+            let report = index == 0 && viaCommand
+                ? try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: options(signs: mode))
+                : try ModelExport.writeC(integer, of: trained, signs: mode, to: output)
+            XCTAssertEqual(report.files.map { ($0 as NSString).lastPathComponent }, ["fsb_model.h", "fsb_model.c"], file: file, line: line)
+            try assertSelfContained(output, file: file, line: line)
+            let binary = try compile(output, flags: flags, file: file, line: line)
+            let result = try run([binary, imagesFile])
+            XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+            let rows = parse(result.stdout).rows
+            XCTAssertEqual(rows.count, images.count, "\(name) \(mode): rows", file: file, line: line)
+            for (i, (row, reference)) in zip(rows, expected).enumerated() {
+                XCTAssertEqual(row.scores, reference.scores, "\(name) \(mode): image \(i) scores", file: file, line: line)
+                XCTAssertEqual(row.predicted, reference.predicted, "\(name) \(mode): image \(i) class", file: file, line: line)
+            }
+        }
+        return checkpoint
+    }
+
+    /// Only `<stdint.h>`, `<stddef.h>`, `<string.h>` and the module's own header; no
+    /// floating point, no heap.
+    static func assertSelfContained(_ folder: String, file: StaticString, line: UInt) throws {
+        for name in ["fsb_model.h", "fsb_model.c"] {
+            let text = try String(contentsOfFile: (folder as NSString).appendingPathComponent(name), encoding: .utf8)
+            let includes = text.split(separator: "\n").filter { $0.hasPrefix("#include") }
+            for include in includes {
+                XCTAssertTrue(["#include <stdint.h>", "#include <stddef.h>", "#include <string.h>", "#include \"fsb_model.h\""]
+                    .contains(String(include)), "\(name): \(include)", file: file, line: line)
+            }
+            for word in ["float", "double", "malloc", "free(", "printf"] {
+                XCTAssertFalse(text.contains(word), "\(name) mentions \(word)", file: file, line: line)
+            }
+        }
     }
 }

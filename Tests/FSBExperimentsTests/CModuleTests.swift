@@ -12,57 +12,13 @@ import XCTest
 final class CModuleTests: XCTestCase {
     typealias F = CModuleFixtures
 
-    /// Exports `modelJSON` (a tiny checkpoint, BatchNorm statistics from one forward) as C,
-    /// compiles it, runs it on `count` test images and compares with the Swift model.
+    /// `CModuleFixtures.exportAndCompare` for this test.
     @discardableResult
     private func exportAndCompare(_ name: String, dataset: DatasetName, model modelJSON: String,
                                   signs: [CModule.SignStorage] = [.packed], count: Int = 12, viaCommand: Bool = false,
                                   flags: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        try F.requireCompiler()
-        let folder = try ExportFixtures.temporaryFolder(self)
-        let (checkpoint, _) = try ExportFixtures.checkpoint(name: name, dataset: dataset.rawValue, modelJSON: modelJSON, in: folder)
-        let trained = try TrainedModel(path: checkpoint)
-        let integer = try IntegerModel(model: trained, widths: .init(), calibration: F.calibration, dataRoot: F.samples)
-        let (images, _) = try F.testImages(dataset, count: count)
-        let expected = try integer.classify(images)
-        XCTAssertEqual(expected.reduce(0) { $0 + $1.overflows }, 0, "the reference saturated", file: file, line: line)
-        let imagesFile = try F.writeImages(images, in: folder.path)
-        for (index, mode) in signs.enumerated() {
-            let output = folder.appendingPathComponent("\(name)-\(mode.rawValue)").path
-            // The command's path once (it calibrates again, on the same images), then the
-            // module of the same integer model.
-            let report = index == 0 && viaCommand
-                ? try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: F.options(signs: mode))
-                : try ModelExport.writeC(integer, of: trained, signs: mode, to: output)
-            XCTAssertEqual(report.files.map { ($0 as NSString).lastPathComponent }, ["fsb_model.h", "fsb_model.c"], file: file, line: line)
-            try assertSelfContained(output, file: file, line: line)
-            let binary = try F.compile(output, flags: flags, file: file, line: line)
-            let result = try F.run([binary, imagesFile])
-            XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
-            let rows = F.parse(result.stdout).rows
-            XCTAssertEqual(rows.count, images.count, "\(name) \(mode): rows", file: file, line: line)
-            for (i, (row, reference)) in zip(rows, expected).enumerated() {
-                XCTAssertEqual(row.scores, reference.scores, "\(name) \(mode): image \(i) scores", file: file, line: line)
-                XCTAssertEqual(row.predicted, reference.predicted, "\(name) \(mode): image \(i) class", file: file, line: line)
-            }
-        }
-        return checkpoint
-    }
-
-    /// Only `<stdint.h>`, `<stddef.h>`, `<string.h>` and the module's own header; no
-    /// floating point, no heap.
-    private func assertSelfContained(_ folder: String, file: StaticString, line: UInt) throws {
-        for name in ["fsb_model.h", "fsb_model.c"] {
-            let text = try String(contentsOfFile: (folder as NSString).appendingPathComponent(name), encoding: .utf8)
-            let includes = text.split(separator: "\n").filter { $0.hasPrefix("#include") }
-            for include in includes {
-                XCTAssertTrue(["#include <stdint.h>", "#include <stddef.h>", "#include <string.h>", "#include \"fsb_model.h\""]
-                    .contains(String(include)), "\(name): \(include)", file: file, line: line)
-            }
-            for word in ["float", "double", "malloc", "free(", "printf"] {
-                XCTAssertFalse(text.contains(word), "\(name) mentions \(word)", file: file, line: line)
-            }
-        }
+        try F.exportAndCompare(self, name, dataset: dataset, model: modelJSON, signs: signs, count: count,
+                               viaCommand: viaCommand, flags: flags, file: file, line: line)
     }
 
     func testQuickstartLeNet5MatchesTheIntegerModelBitForBit() throws {
@@ -101,13 +57,13 @@ final class CModuleTests: XCTestCase {
                              signs: [.packed, .regenerate], count: 6)
     }
 
-    func testMethodsWithoutAnIntegerFormAreRefused() throws {
+    func testSignsThatCannotBeRegeneratedAreRefused() throws {
         let folder = try ExportFixtures.temporaryFolder(self)
-        let (element, _) = try ExportFixtures.checkpoint(name: "el", dataset: "mnist",
-            modelJSON: #"{"architecture": "lenet5", "method": "fsb", "fsb": {"granularity": "element", "alphaSign": "free"}}"#, in: folder)
         let output = folder.appendingPathComponent("out").path
-        XCTAssertThrowsError(try ModelExport.run(checkpoint: element, format: .c, output: output, options: F.options())) { error in
-            XCTAssertEqual("\(error)", "layer 'conv2': fsb with element granularity has one factor per weight, not per kernel slice, so it has no FSB datapath (integer) form; train with granularity kernel or filter")
+        let (twn, _) = try ExportFixtures.checkpoint(name: "twn", dataset: "mnist",
+                                                     modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "twn"}"#, in: folder)
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: twn, format: .c, output: output, options: F.options(signs: .regenerate))) { error in
+            XCTAssertEqual("\(error)", "--signs regenerate: layer 'conv2' cannot regenerate its signs (twn ternary codes are trained, not drawn from a seed); use --signs packed")
         }
         let (bwn, _) = try ExportFixtures.checkpoint(name: "bwn", dataset: "mnist",
                                                      modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "bwn"}"#, in: folder)
@@ -125,6 +81,34 @@ final class CModuleTests: XCTestCase {
             XCTAssertEqual("\(error)", "--signs regenerate: layer 'conv2' cannot regenerate its signs (its signs were set from a checkpoint, not drawn from the seed); use --signs packed")
         }
         XCTAssertNoThrow(try ModelExport.run(checkpoint: fromSigns, format: .c, output: output, options: F.options()))
+    }
+
+    /// Widths without an integer form: float operands, and 16-bit operands whose sums could
+    /// overflow 32-bit accumulators. One line naming the config or the layer; nothing written.
+    func testWidthsWithoutAnIntegerFormAreRefused() throws {
+        let folder = try ExportFixtures.temporaryFolder(self)
+        let (checkpoint, _) = try ExportFixtures.checkpoint(name: "m", dataset: "mnist",
+            modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "widthMultiplier": 0.5, "method": "twn"}"#, in: folder)
+        let output = folder.appendingPathComponent("out").path
+        let float = F.root.appendingPathComponent("configs/hw/mac-fp32-os.json").path
+        var options = F.options()
+        options.hardwareConfig = float
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: options)) { error in
+            XCTAssertEqual("\(error)", "--hardware \(float): activations of 32 bits (the integer model takes 2...16)")
+        }
+        let int16 = folder.appendingPathComponent("int16.json").path
+        let shipped = try String(contentsOf: F.root.appendingPathComponent("configs/hw/fsb-int8-os.json"), encoding: .utf8)
+        try shipped.replacingOccurrences(of: #""arithmetic": "int8""#, with: #""arithmetic": "int16""#)
+            .replacingOccurrences(of: #""activations": 8, "weights": 8, "factors": 8"#, with: #""activations": 16, "weights": 16, "factors": 16"#)
+            .replacingOccurrences(of: #""energy-horowitz-45nm.json""#, with: "\"\(F.root.appendingPathComponent("configs/hw/energy-horowitz-45nm.json").path)\"")
+            .write(toFile: int16, atomically: true, encoding: .utf8)
+        options.hardwareConfig = int16
+        XCTAssertThrowsError(try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: options)) { error in
+            // conv1 (fp) reads 9-bit pixels over 25 taps; conv2 (twn) sums 16-bit activations
+            // times 16-bit factors over 3 * 25 taps: 75 * 32768 * 32768 = 80530636800.
+            XCTAssertEqual("\(error)", "layer 'conv2': its sums can reach 80530636800, beyond 32-bit accumulators; the C module needs accumulators that cannot overflow (wider accumulators or narrower operands)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing written")
     }
 
     func testBadInputIsOneLineAndLeavesNothing() throws {

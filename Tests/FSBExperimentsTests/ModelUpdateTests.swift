@@ -142,12 +142,48 @@ final class ModelUpdateTests: XCTestCase {
             modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb", "widthMultiplier": 2}"#, in: folder).path
         let output = folder.appendingPathComponent("u.fsbupd").path
         XCTAssertThrowsError(try ModelExport.runUpdate(base: old, checkpoint: otherSeed, output: output, options: F.options())) { error in
-            XCTAssertEqual("\(error)", "--update: the two checkpoints have different signs (bwn and binaryconnect signs are retrained; fsb signs come from the model seed or a sign checkpoint); a device cannot get new signs from an update, export the new model instead")
+            XCTAssertEqual("\(error)", "--update: \(old) and \(otherSeed) have different signs (bwn and binaryconnect signs and twn ternary codes are retrained; fsb signs come from the model seed or a sign checkpoint); a device cannot get new signs from an update, export the new model instead")
         }
         XCTAssertThrowsError(try ModelExport.runUpdate(base: old, checkpoint: wider, output: output, options: F.options())) { error in
-            XCTAssertTrue("\(error)".hasPrefix("--update: the two checkpoints differ in architecture, widths or layer methods (first difference: "), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("--update: \(old) and \(wider) differ in architecture, widths or layer methods (first difference: "), "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+    }
+
+    /// twn: an update carries new alphas, biases and requantisation while the ternary codes
+    /// stay (every latent tensor scaled by one factor keeps them); retrained codes are refused.
+    func testTWNUpdateAppliesWhileTheCodesStayAndIsRefusedWhenTheyChange() throws {
+        try F.requireCompiler()
+        let folder = try ExportFixtures.temporaryFolder(self)
+        let twn = #"{"architecture": "lenet5", "batchNorm": true, "widthMultiplier": 0.5, "method": "twn", "firstLayerMethod": "twn"}"#
+        let (old, _) = try ExportFixtures.checkpoint(name: "old", dataset: "mnist", modelJSON: twn, in: folder)
+        let network = try TrainedModel(path: old).network
+        F.perturb(network, seed: 12, perElement: false)
+        let new = folder.appendingPathComponent("new.fsbckpt").path
+        try F.rewrite(old, network: network, to: new)
+        let options = F.options()
+        let oldC = folder.appendingPathComponent("old-c").path, newC = folder.appendingPathComponent("new-c").path
+        _ = try ModelExport.run(checkpoint: old, format: .c, output: oldC, options: options)
+        _ = try ModelExport.run(checkpoint: new, format: .c, output: newC, options: options)
+        let oldBinary = try F.compile(oldC, flags: ["-O0"]), newBinary = try F.compile(newC, flags: ["-O0"])
+        let images = try F.writeImages(try F.testImages(.mnist, count: 8).images, in: folder.path)
+        let before = try classify(oldBinary, images).rows, after = try classify(newBinary, images).rows
+        XCTAssertNotEqual(before, after, "NEW must classify differently for the test to mean anything")
+        let update = folder.appendingPathComponent("old-to-new.fsbupd").path
+        _ = try ModelExport.runUpdate(base: old, checkpoint: new, output: update, options: options)
+        let applied = try classify(oldBinary, images, update: update)
+        XCTAssertEqual(applied.update, 0)
+        XCTAssertEqual(applied.rows, after)
+
+        // Latent weights changed one by one: other codes, no update.
+        F.perturb(network, seed: 13)
+        let retrained = folder.appendingPathComponent("retrained.fsbckpt").path
+        try F.rewrite(old, network: network, to: retrained)
+        let refused = folder.appendingPathComponent("refused.fsbupd").path
+        XCTAssertThrowsError(try ModelExport.runUpdate(base: old, checkpoint: retrained, output: refused, options: options)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("--update: \(old) and \(retrained) have different signs (bwn and binaryconnect signs and twn ternary codes are retrained;"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refused))
     }
 
     /// Rewrites the trailing CRC-32 after a deliberate change.

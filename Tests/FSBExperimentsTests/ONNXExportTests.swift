@@ -20,7 +20,7 @@ final class ONNXExportTests: XCTestCase {
 
     /// Every node input is the graph input, an initialiser or an earlier node's output,
     /// every output is produced once, and every produced value has a declared shape.
-    private func assertWellFormed(_ onnx: DecodedONNX, file: StaticString = #filePath, line: UInt = #line) {
+    static func assertWellFormed(_ onnx: DecodedONNX, file: StaticString = #filePath, line: UInt = #line) {
         var available = Set(onnx.inputs.keys).union(onnx.initializers.keys)
         for node in onnx.nodes {
             for input in node.inputs where !available.contains(input) {
@@ -42,7 +42,7 @@ final class ONNXExportTests: XCTestCase {
     func testLeNet5FSBGraphWeightsAndMetadata() throws {
         let (onnx, network, checkpoint) = try export("lenet", dataset: "mnist",
                                                      model: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb"}"#)
-        assertWellFormed(onnx)
+        Self.assertWellFormed(onnx)
         XCTAssertEqual(onnx.nodes.map(\.opType), [
             "Sub", "Div",
             "Conv", "BatchNormalization", "Relu", "MaxPool",
@@ -112,7 +112,7 @@ final class ONNXExportTests: XCTestCase {
 
     func testResNet20OptionAShortcutsAreSliceAndPad() throws {
         let (onnx, _, _) = try export("resnet", dataset: "cifar-10", model: #"{"architecture": "resnet20", "method": "bwn"}"#)
-        assertWellFormed(onnx)
+        Self.assertWellFormed(onnx)
         let count = { (op: String) in onnx.nodes.filter { $0.opType == op }.count }
         XCTAssertEqual(count("Conv"), 19)
         XCTAssertEqual(count("BatchNormalization"), 19)
@@ -151,7 +151,7 @@ final class ONNXExportTests: XCTestCase {
     func testResNetOptionBProjectionAndMLPWithoutFlattenOfVectors() throws {
         let resnet = try export("resnetB", dataset: "cifar-10",
                                 model: #"{"architecture": "resnet20", "method": "fsb", "shortcut": "B", "fsb": {"signCodebook": 4}}"#).onnx
-        assertWellFormed(resnet)
+        Self.assertWellFormed(resnet)
         XCTAssertEqual(resnet.nodes.filter { $0.opType == "Conv" }.count, 21)
         XCTAssertEqual(resnet.nodes.filter { $0.opType == "Slice" }.count, 0)
         XCTAssertEqual(resnet.nodes.first { $0.name == "layer3.0.add" }?.inputs, ["layer3.0.bn2", "layer3.0.shortcut.1"])
@@ -160,7 +160,7 @@ final class ONNXExportTests: XCTestCase {
 
         let mlp = try export("mlp", dataset: "fashion-mnist",
                              model: #"{"architecture": "mlp", "hidden": [32, 16], "method": "binaryconnect", "dropout": 0.3, "batchNorm": false}"#).onnx
-        assertWellFormed(mlp)
+        Self.assertWellFormed(mlp)
         XCTAssertEqual(mlp.nodes.map(\.opType), ["Sub", "Div", "Flatten", "Gemm", "Relu", "Gemm", "Relu", "Gemm"],
                        "dropout is the identity")
         // fc1 (first layer) and fc (last) stay fp; fc2 is binaryconnect: What = sign(W).

@@ -46,7 +46,8 @@ public struct CModule {
         if signs == .regenerate {
             for c in model.computes where layout.signs[c.name] != nil && model.signSources[c.name] == nil {
                 let why = c.method == "fsb" ? "its signs were set from a checkpoint, not drawn from the seed"
-                                            : "\(c.method) signs are trained, not drawn from a seed"
+                    : (c.method == "twn" ? "twn ternary codes are trained, not drawn from a seed"
+                                         : "\(c.method) signs are trained, not drawn from a seed")
                 throw FSBError("--signs regenerate: layer '\(c.name)' cannot regenerate its signs (\(why)); use --signs packed")
             }
         }
@@ -207,7 +208,9 @@ extension CModule {
         mutating func signSymbol(_ c: IntegerNetwork.Compute) -> String {
             let symbol = "fsb_signs_\(Self.identifier(c.name))"
             guard signs == .packed, let data = layout.signs[c.name] else { return symbol }
-            constants.append("/* \(c.name): \(data.assignment == nil ? "signs" : "\(data.patternCount) codebook patterns"), 1 bit each (1 = -1) */\nstatic const uint8_t \(symbol)[\(max(1, data.bits.count))] = {\n\(Self.list(data.bits.map(Int64.init)))\n};\n")
+            let what = data.codeBits == 2 ? "ternary codes, 2 bits each (00 = 0, 01 = +1, 11 = -1)"
+                : "\(data.assignment == nil ? "signs" : "\(data.patternCount) codebook patterns"), 1 bit each (1 = -1)"
+            constants.append("/* \(c.name): \(what) */\nstatic const uint8_t \(symbol)[\(max(1, data.bits.count))] = {\n\(Self.list(data.bits.map(Int64.init)))\n};\n")
             signDataBytes += data.bits.count
             if let assignment = data.assignment {
                 let type = data.patternCount <= 256 ? "uint8_t" : "uint16_t"
@@ -268,6 +271,21 @@ extension CModule {
                     body = isLinear ? signLinear(c, symbol: symbol) : signConvolution(c, symbol: symbol, oh: oh, ow: ow)
                     needsWork = !isLinear
                     if !isLinear { accScratch = max(accScratch, oh * ow) }
+                case .ternary(_, _, let perSlice):
+                    let symbol = signSymbol(c)
+                    if isLinear {
+                        what = "ternary additions/subtractions (zero weights skipped), one multiply per output"
+                        body = signLinear(c, symbol: symbol, ternary: true)
+                    } else if perSlice {
+                        what = "ternary additions/subtractions (zero weights skipped) per input channel, one multiply per channel"
+                        body = ternaryConvolution(c, symbol: symbol, oh: oh, ow: ow, perSlice: true)
+                        accScratch = max(accScratch, 2 * oh * ow)
+                    } else {
+                        what = "ternary additions/subtractions (zero weights skipped), one multiply per output"
+                        body = ternaryConvolution(c, symbol: symbol, oh: oh, ow: ow, perSlice: false)
+                        accScratch = max(accScratch, oh * ow)
+                    }
+                    needsWork = !isLinear
                 case .fsb(let datapath, let shared):
                     let symbol = signSymbol(c)
                     if shared {
@@ -468,17 +486,30 @@ extension CModule {
             """ + epilogue(c, acc: "acc", index: "o", indent: "        ") + "    }\n"
         }
 
-        func signLinear(_ c: IntegerNetwork.Compute, symbol: String) -> String {
+        /// bwn/binaryconnect linear layer: sign additions/subtractions, one multiply per
+        /// output; `ternary` (twn): 2-bit codes, the zero weights skipped.
+        func signLinear(_ c: IntegerNetwork.Compute, symbol: String, ternary: Bool = false) -> String {
             let f = c.inputShape[0]
+            let x = inputValue(c.input, index: "f", channel: pixelChannel(c, "f"))
+            let term = ternary ? """
+                        const int code = (\(symbol)[j >> 2] >> ((j & 3) << 1)) & 3;
+                        if (code != 0) {
+                            const int32_t mask = -(int32_t)(code >> 1);
+                            const int32_t x = \(x);
+                            z += (x ^ mask) - mask;
+                        }
+            """ : """
+                        const int32_t mask = -(int32_t)((\(symbol)[j >> 3] >> (j & 7)) & 1);
+                        const int32_t x = \(x);
+                        z += (x ^ mask) - mask;
+            """
             return parameterDeclarations(c) + """
                 int o, f;
                 for (o = 0; o < \(c.outputChannels); ++o) {
                     int32_t z = 0;
                     for (f = 0; f < \(f); ++f) {
                         const uint32_t j = (uint32_t)(o * \(f) + f);
-                        const int32_t mask = -(int32_t)((\(symbol)[j >> 3] >> (j & 7)) & 1);
-                        const int32_t x = \(inputValue(c.input, index: "f", channel: pixelChannel(c, "f")));
-                        z += (x ^ mask) - mask;
+            \(term)
                     }
                     {
                         const int32_t acc = bias[o] + (int32_t)fa[o] * z;
@@ -529,27 +560,30 @@ extension CModule {
         /// bwn/binaryconnect: per output channel a sign-sum plane `z` over all input channels
         /// and taps (add/sub only), then `bias + factor[o] * z` per pixel.
         mutating func signConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int) -> String {
-            let sign = tapSign(c, symbol: symbol)
-            return parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + """
+            outputPlaneConvolution(c, perTap: tapSign(c, symbol: symbol), oh: oh, ow: ow)
+        }
+
+        /// Per output channel one sum plane `z` over all input channels and taps, each tap's
+        /// `perTap` setting `neg` (or skipping the tap), then `bias + factor[o] * z` per pixel.
+        func outputPlaneConvolution(_ c: IntegerNetwork.Compute, perTap: String, oh: Int, ow: Int) -> String {
+            parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + """
                 int32_t *z = w->acc;
                 int o, i, kr, kc, r, c, p;
                 for (o = 0; o < \(c.outputChannels); ++o) {
                     for (p = 0; p < \(oh * ow); ++p) z[p] = 0;
                     for (i = 0; i < \(c.inputChannels); ++i) {
 
-            """ + tapLoop(c, ow: ow, plane: "z", perTap: sign, update: Self.signedUpdate) + """
+            """ + tapLoop(c, ow: ow, plane: "z", perTap: perTap, update: Self.signedUpdate) + """
                     }
 
             """ + epilogueLoop(c, oh: oh, ow: ow, value: "bias[o] + (int32_t)fa[o] * z[r * \(ow) + c]") + "    }\n"
         }
 
-        /// fsb: per output channel an accumulator plane; per input channel a sign-sum plane
-        /// `z` over the slice's taps (add/sub only), then one multiply by the slice's factor
-        /// per pixel.
-        mutating func fsbConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int) -> String {
-            if signs == .regenerate { usesGenerator = true }
-            let sign = tapSign(c, symbol: symbol)
-            return parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + (signs == .regenerate ? generatorInit(c) : "") + """
+        /// Per output channel an accumulator plane; per input channel a sum plane `z` over
+        /// the slice's taps (`perTap` as above), then one multiply by the slice's factor per
+        /// pixel. `setup`: code before the loops.
+        func slicePlaneConvolution(_ c: IntegerNetwork.Compute, perTap: String, oh: Int, ow: Int, setup: String = "") -> String {
+            parameterDeclarations(c) + tapTables(c, oh: oh, ow: ow) + setup + """
                 int32_t *acc = w->acc, *z = w->acc + \(oh * ow);
                 int o, i, kr, kc, r, c, p;
                 for (o = 0; o < \(c.outputChannels); ++o) {
@@ -558,11 +592,41 @@ extension CModule {
                         const int32_t a = fa[o * \(c.inputChannels) + i];
                         for (p = 0; p < \(oh * ow); ++p) z[p] = 0;
 
-            """ + tapLoop(c, ow: ow, plane: "z", perTap: sign, update: Self.signedUpdate) + """
+            """ + tapLoop(c, ow: ow, plane: "z", perTap: perTap, update: Self.signedUpdate) + """
                         for (p = 0; p < \(oh * ow); ++p) acc[p] += a * z[p];
                     }
 
             """ + epilogueLoop(c, oh: oh, ow: ow, value: "acc[r * \(ow) + c]") + "    }\n"
+        }
+
+        /// The ternary code of tap `(kr, kc)` of slice `(o, i)`: skips a zero weight, else
+        /// `neg` is 1 for -1.
+        static func ternaryTap(_ c: IntegerNetwork.Compute, symbol: String) -> String {
+            """
+                                const uint32_t j = (uint32_t)(((o * \(c.inputChannels) + i) * \(c.kernelHeight) + kr) * \(c.kernelWidth) + kc);
+                                const int code = (\(symbol)[j >> 2] >> ((j & 3) << 1)) & 3;
+                                const int neg = code >> 1;
+                                if (code == 0) continue;
+            """
+        }
+
+        /// twn: per output channel a sum plane `z` of the non-zero codes' additions and
+        /// subtractions (zero weights skipped) over all input channels and taps, then `bias +
+        /// factor[o] * z`; `perSlice` (factors per input channel): one `z` plane per input
+        /// channel, added to the accumulators times the slice's factor.
+        func ternaryConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int, perSlice: Bool) -> String {
+            let perTap = Self.ternaryTap(c, symbol: symbol)
+            return perSlice ? slicePlaneConvolution(c, perTap: perTap, oh: oh, ow: ow)
+                            : outputPlaneConvolution(c, perTap: perTap, oh: oh, ow: ow)
+        }
+
+        /// fsb: per output channel an accumulator plane; per input channel a sign-sum plane
+        /// `z` over the slice's taps (add/sub only), then one multiply by the slice's factor
+        /// per pixel.
+        mutating func fsbConvolution(_ c: IntegerNetwork.Compute, symbol: String, oh: Int, ow: Int) -> String {
+            if signs == .regenerate { usesGenerator = true }
+            return slicePlaneConvolution(c, perTap: tapSign(c, symbol: symbol), oh: oh, ow: ow,
+                                         setup: signs == .regenerate ? generatorInit(c) : "")
         }
 
         /// Codebook form: per output pixel and input channel, one sign sum per pattern,

@@ -17,7 +17,8 @@ import Foundation
 /// Signs are constant data: per sign-carrying layer the weights' signs packed 1 bit each
 /// (bit `j % 8` of byte `j / 8` for weight `j` in row-major order; 1 = -1), or for a layer
 /// with a sign codebook its distinct patterns packed alike plus one pattern index per
-/// kernel slice. The model identity is the FNV-1a 64-bit hash of a canonical description
+/// kernel slice; a ternary (twn) layer's codes take 2 bits each (bits `2(j % 4)` and up of
+/// byte `j / 4`: `00` = 0, `01` = +1, `11` = -1). The model identity is the FNV-1a 64-bit hash of a canonical description
 /// of the steps (operations, shapes, widths, parameter sizes) followed by every layer's
 /// packed signs; an update applies only to a module of the same identity.
 struct CModuleLayout {
@@ -64,6 +65,8 @@ struct CModuleLayout {
         /// Per kernel slice the pattern index (codebook form), else nil.
         var assignment: [Int]?
         var patternCount: Int
+        /// Bits per weight: 1 (signs) or 2 (ternary codes).
+        var codeBits = 1
     }
 
     private(set) var values: [[Int64]] = [[], [], [], []]
@@ -99,6 +102,23 @@ struct CModuleLayout {
         } else {
             signs[layer] = SignData(bits: packed, assignment: nil, patternCount: 0)
         }
+    }
+
+    /// Records the ternary codes of `layer` (+1/0/-1 in row-major weight order), 2 bits each.
+    mutating func addTernaryCodes(_ layer: String, codes: [Int8]) {
+        let packed = Self.packTernary(codes)
+        signBytes += packed
+        describe("ternary codes \(layer) \(codes.count)")
+        signs[layer] = SignData(bits: packed, assignment: nil, patternCount: 0, codeBits: 2)
+    }
+
+    /// 2 bits per code, bits `2(j % 4)`, `2(j % 4) + 1` of byte `j / 4`: 00 = 0, 01 = +1, 11 = -1.
+    static func packTernary(_ codes: [Int8]) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: (codes.count + 3) / 4)
+        for (j, t) in codes.enumerated() where t != 0 {
+            bytes[j / 4] |= UInt8(t > 0 ? 1 : 3) << UInt8(2 * (j % 4))
+        }
+        return bytes
     }
 
     /// 1 bit per sign, bit `j % 8` of byte `j / 8`, 1 = -1.
@@ -210,6 +230,10 @@ struct CModuleLayout {
             let (storage, range) = operand(widths.factorBits)
             factors = add("\(c.name).factor", f.map(Int64.init), storage: storage, range: range)
             addSigns(c.name, signs: s, kernelSize: c.kernelSize, codebook: false)
+        case .ternary(let t, let f, _):
+            let (storage, range) = operand(widths.factorBits)
+            factors = add("\(c.name).factor", f.map(Int64.init), storage: storage, range: range)
+            addTernaryCodes(c.name, codes: t)
         case .fsb(let datapath, let shared):
             let (storage, range) = operand(widths.factorBits)
             factors = add("\(c.name).factor", datapath.factors.values, storage: storage, range: range)

@@ -12,10 +12,11 @@ import Foundation
 ///
 /// Per compute layer, by method: `fp` -> int8 multiply-accumulates (weights quantized with a
 /// power-of-two scale per tensor); `bwn`, `binaryconnect` -> sign additions/subtractions
-/// and one multiply per output by `alpha[o]` (1 for binaryconnect); `fsb` -> the
-/// `FixedPointDatapath` (sign sums per kernel slice, one multiply by the slice's factor,
-/// the codebook form when the layer has a sign codebook). BatchNorm folds into the
-/// requantisation of the layer before it; ReLU, max pooling, average pooling, residual sums
+/// and one multiply per output by `alpha[o]` (1 for binaryconnect); `twn` -> the same with
+/// ternary codes, zero weights skipped; `fsb` -> the `FixedPointDatapath` (sign sums per
+/// kernel slice, one multiply by the slice's factor, the codebook form when the layer has a
+/// sign codebook), or with element granularity (one factor per weight) multiply-
+/// accumulates. BatchNorm folds into the requantisation of the layer before it; ReLU, max pooling, average pooling, residual sums
 /// (option-A subsampled shortcuts read in place) follow as in `IntegerNetwork`. Activation
 /// scales are per tensor: the largest |value| a calibration image reaches, over the
 /// largest activation integer.
@@ -482,31 +483,43 @@ extension IntegerModel {
                 bias.map { Int64(max(accumulatorLow, min(accumulatorHigh, (Double(Float($0)) / Double(scale)).rounded()))) }
             }
             let floats = { (values: [Double]) in values.map(Float.init) }
+            /// Dense weights as `weightBits` multiply-accumulates (power-of-two scale per tensor).
+            func multiplyAccumulateForm() -> (IntegerNetwork.Kernel, Float, [Int64]) {
+                let q = QuantizedTensor.quantize(Tensor(shape: [w.count], storage: floats(w)), bits: widths.weightBits)
+                let scale = inputScale * q.scale
+                return (.multiplyAccumulate(weights: q.values.map { Int32($0) }), scale, quantize(bias, scale: scale))
+            }
+            /// `factors` quantized to `factorBits` (power-of-two scale), the accumulator scale
+            /// and the bias at it.
+            func quantizedFactors(_ factors: [Float]) -> ([Int32], Float, [Int64]) {
+                let q = QuantizedTensor.quantize(Tensor(shape: [factors.count], storage: factors), bits: widths.factorBits)
+                let scale = inputScale * q.scale
+                return (q.values.map { Int32($0) }, scale, quantize(bias, scale: scale))
+            }
+            let perChannel = fromPixels && Set(inputScalePerChannel).count > 1
+            /// A linear layer on the flattened multi-channel image as a convolution whose
+            /// kernel is the whole image, so that its slices are the image channels.
+            func linearAsImageConvolution() {
+                let image = inputInfo.shape
+                shape = image
+                ci = image[0]
+                kernelShape = (image[1], image[2])
+            }
             switch method {
             case "fp":
-                let q = QuantizedTensor.quantize(Tensor(shape: [w.count], storage: floats(w)), bits: widths.weightBits)
-                accumulatorScale = inputScale * q.scale
-                quantizedBias = quantize(bias, scale: accumulatorScale)
-                kernelKind = .multiplyAccumulate(weights: q.values.map { Int32($0) })
+                (kernelKind, accumulatorScale, quantizedBias) = multiplyAccumulateForm()
             case "bwn", "binaryconnect":
                 let signs = what.storage.map { $0 < 0 ? Int8(-1) : Int8(1) }
                 // alpha[o] (bwn: |What[o, *]|, binaryconnect: 1), with the normalisation's
                 // 1 / (255 std_c) when reading the image.
                 var alpha = [Double](repeating: 1, count: co)
                 if method == "bwn" { for o in 0..<co { alpha[o] = Double(abs(what.storage[o * ci * k])) } }
-                let perChannel = Set(inputScalePerChannel).count > 1
-                if fromPixels && perChannel {
+                if perChannel {
                     // One factor per (output, image channel): the FSB datapath form. A linear
                     // layer on the flattened image becomes a convolution with an image-sized
                     // kernel, whose slices are the image channels.
-                    var signShape = [co, ci, kernel.0, kernel.1]
-                    if isLinear {
-                        let image = inputInfo.shape
-                        shape = image
-                        ci = image[0]
-                        kernelShape = (image[1], image[2])
-                        signShape = [co, image[0], image[1], image[2]]
-                    }
+                    if isLinear { linearAsImageConvolution() }
+                    let signShape = [co, ci, kernelShape.0, kernelShape.1]
                     let factors = (0..<(co * ci)).map { Float(alpha[$0 / ci] / (255 * Double(graph.std[$0 % ci]))) }
                     let datapath = try FixedPointDatapath(
                         signs: Tensor(shape: signShape, storage: signs.map(Float.init)),
@@ -531,7 +544,10 @@ extension IntegerModel {
                     throw FSBError("layer '\(name)': fsb layer without signs")
                 }
                 if let options = parameterization.fsbOptions, options.granularity == .element, k > 1 {
-                    throw FSBError("layer '\(name)': fsb with element granularity has one factor per weight, not per kernel slice, so it has no FSB datapath (integer) form; train with granularity kernel or filter")
+                    // One factor per weight: the weights A*S are dense, so multiply-
+                    // accumulates (as the simulator runs such a layer on its MAC unit).
+                    (kernelKind, accumulatorScale, quantizedBias) = multiplyAccumulateForm()
+                    break
                 }
                 // The slice factor A[o,i] = What[o,i,0] * S[o,i,0] (exact: S = +-1), with the
                 // normalisation folded in when reading the image.
@@ -550,8 +566,26 @@ extension IntegerModel {
                     signSources[name] = SignSource(seed: fsb.layout.seed, stream: fsb.layout.signStream,
                                                    codebook: k > 1 ? codebook : nil)
                 }
+            case "twn":
+                // Ternary codes t (What = alpha[o] * t) and alpha[o] = max |What[o, *]| (0 for
+                // an all-zero filter), with the normalisation's 1 / (255 std_c) when reading
+                // the image: like bwn, with the zero weights skipped.
+                let codes = what.storage.map { $0 > 0 ? Int8(1) : ($0 < 0 ? Int8(-1) : Int8(0)) }
+                let fanIn = what.count / co
+                let alpha = (0..<co).map { o in
+                    Double((0..<fanIn).reduce(Float(0)) { max($0, abs(what.storage[o * fanIn + $1])) })
+                }
+                let factors: [Int32]
+                if perChannel {
+                    if isLinear { linearAsImageConvolution() }
+                    (factors, accumulatorScale, quantizedBias) = quantizedFactors(
+                        (0..<(co * ci)).map { Float(alpha[$0 / ci] / (255 * Double(graph.std[$0 % ci]))) })
+                } else {
+                    (factors, accumulatorScale, quantizedBias) = quantizedFactors(alpha.map { Float($0 * inputScalePerChannel[0]) })
+                }
+                kernelKind = .ternary(codes: codes, factors: factors, perSlice: perChannel)
             default:
-                throw FSBError("layer '\(name)': method \(method) has no integer form (the C export takes fp, bwn, binaryconnect and fsb)")
+                throw FSBError("layer '\(name)': method \(method) has no integer form (the C export takes fp, bwn, binaryconnect, fsb and twn)")
             }
             let compute = IntegerNetwork.Compute(
                 name: name, method: method, input: input, output: -1, kernel: kernelKind, outputChannels: co, inputChannels: ci,

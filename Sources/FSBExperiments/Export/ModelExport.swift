@@ -86,7 +86,7 @@ public enum ModelExport {
         let old = try TrainedModel(path: base), new = try TrainedModel(path: checkpoint)
         let oldModel = try IntegerModel(model: old, widths: widths, calibration: options.calibration, dataRoot: options.dataRoot)
         let newModel = try IntegerModel(model: new, widths: widths, calibration: options.calibration, dataRoot: options.dataRoot)
-        let bytes = try ModelUpdate.make(base: oldModel, new: newModel)
+        let bytes = try ModelUpdate.make(base: oldModel, new: newModel, names: (base, checkpoint))
         try writeFile(Data(bytes), to: output)
         return Report(files: [output], bytes: bytes.count,
                       summary: "\(output): update of \(bytes.count) bytes from \((base as NSString).lastPathComponent) to \((checkpoint as NSString).lastPathComponent) (model identity \(String(CModuleLayout(newModel).identity, radix: 16)))")
@@ -128,7 +128,9 @@ public enum ModelExport {
             let temporary = parent.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
             try? FileManager.default.removeItem(at: temporary)
             defer { try? FileManager.default.removeItem(at: temporary) }
-            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
+            guard mkdir(temporary.path, 0o777) == 0 else {
+                throw FSBError("--output \(path): cannot create a folder in \(parent.path): \(String(cString: strerror(errno)))")
+            }
             for file in files { try file.data.write(to: temporary.appendingPathComponent(file.name)) }
             guard rename(temporary.path, url.path) == 0 else {
                 throw FSBError("--output \(path): cannot rename the temporary folder into place: \(String(cString: strerror(errno)))")
@@ -155,7 +157,10 @@ public enum ModelExport {
         do {
             try AtomicFile.write(data, to: url)
         } catch let error as UserFacingError {
-            throw FSBError("--output \(path): \(error.description)")
+            // AtomicFile names the absolute path; the option names the path as given.
+            let description = error.description
+            let named = "\(url.path): "
+            throw FSBError("--output \(path): \(description.hasPrefix(named) ? String(description.dropFirst(named.count)) : description)")
         } catch {
             throw FSBError("--output \(path): cannot write: \(error.localizedDescription)")
         }

@@ -27,16 +27,18 @@ public enum ModelUpdate {
     public static let headerSize = 48
 
     /// The update from `base` to `new`; refused when their architectures, widths or signs
-    /// differ (the device keeps its signs and structure).
-    public static func make(base: IntegerModel, new: IntegerModel) throws -> [UInt8] {
+    /// differ (the device keeps its signs and structure). `names`: the two checkpoints as
+    /// the errors name them.
+    public static func make(base: IntegerModel, new: IntegerModel,
+                            names: (base: String, new: String) = ("--base", "--checkpoint")) throws -> [UInt8] {
         let old = CModuleLayout(base), next = CModuleLayout(new)
         if old.architectureIdentity != next.architectureIdentity {
             let difference = zip(old.description, next.description).first { $0 != $1 }
                 .map { "first difference: \"\($0.0)\" vs \"\($0.1)\"" } ?? "\(old.description.count) vs \(next.description.count) description lines"
-            throw FSBError("--update: the two checkpoints differ in architecture, widths or layer methods (\(difference)); an update only carries new parameters")
+            throw FSBError("--update: \(names.base) and \(names.new) differ in architecture, widths or layer methods (\(difference)); an update only carries new parameters")
         }
         if old.signIdentity != next.signIdentity {
-            throw FSBError("--update: the two checkpoints have different signs (bwn and binaryconnect signs are retrained; fsb signs come from the model seed or a sign checkpoint); a device cannot get new signs from an update, export the new model instead")
+            throw FSBError("--update: \(names.base) and \(names.new) have different signs (bwn and binaryconnect signs and twn ternary codes are retrained; fsb signs come from the model seed or a sign checkpoint); a device cannot get new signs from an update, export the new model instead")
         }
         if let problem = next.rangeProblems.first { throw FSBError("--update: \(problem)") }
         let payload = next.payload
