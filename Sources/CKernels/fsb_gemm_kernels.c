@@ -5,6 +5,7 @@
 // broadcast A value per step); the AVX2 kernel is 6x16 (12 ymm accumulators).
 #include "fsb_internal.h"
 #include "fsb_kernels.h"
+#include "fsb_tile.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -21,30 +22,11 @@ static void micro_kernel_avx512_8x32(long kc, const float *a, const float *b,
         __m512 b0 = _mm512_load_ps(b);
         __m512 b1 = _mm512_load_ps(b + 16);
         _mm_prefetch((const char *)(b + 512), _MM_HINT_T0);
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 8; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
-            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
-        }
+        fsb_tile_step_avx512(acc, a, b0, b1);
         a += 8;
         b += 32;
     }
-    __m512 va = _mm512_set1_ps(alpha);
-    if (beta == 0.0f) {
-        for (int i = 0; i < 8; i++) {
-            _mm512_storeu_ps(c + i * ldc, _mm512_mul_ps(va, acc[i][0]));
-            _mm512_storeu_ps(c + i * ldc + 16, _mm512_mul_ps(va, acc[i][1]));
-        }
-    } else {
-        __m512 vb = _mm512_set1_ps(beta);
-        for (int i = 0; i < 8; i++) {
-            float *row = c + i * ldc;
-            __m512 t0 = _mm512_mul_ps(va, acc[i][0]), t1 = _mm512_mul_ps(va, acc[i][1]);
-            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_mul_ps(vb, _mm512_loadu_ps(row)), t0));
-            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_mul_ps(vb, _mm512_loadu_ps(row + 16)), t1));
-        }
-    }
+    fsb_store_tile_avx512(acc, 8, c, ldc, alpha, beta);
 }
 
 /// 16x16 transpose in registers: unpack pairs, then pairs of pairs, then 128-bit lanes twice.
@@ -82,30 +64,11 @@ static void micro_kernel_avx2_6x16(long kc, const float *a, const float *b,
     for (long p = 0; p < kc; p++) {
         __m256 b0 = _mm256_load_ps(b);
         __m256 b1 = _mm256_load_ps(b + 8);
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 6; i++) {
-            __m256 ai = _mm256_broadcast_ss(a + i);
-            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
-        }
+        fsb_tile_step_avx2(acc, a, b0, b1);
         a += 6;
         b += 16;
     }
-    __m256 va = _mm256_set1_ps(alpha);
-    if (beta == 0.0f) {
-        for (int i = 0; i < 6; i++) {
-            _mm256_storeu_ps(c + i * ldc, _mm256_mul_ps(va, acc[i][0]));
-            _mm256_storeu_ps(c + i * ldc + 8, _mm256_mul_ps(va, acc[i][1]));
-        }
-    } else {
-        __m256 vb = _mm256_set1_ps(beta);
-        for (int i = 0; i < 6; i++) {
-            float *row = c + i * ldc;
-            __m256 t0 = _mm256_mul_ps(va, acc[i][0]), t1 = _mm256_mul_ps(va, acc[i][1]);
-            _mm256_storeu_ps(row, _mm256_add_ps(_mm256_mul_ps(vb, _mm256_loadu_ps(row)), t0));
-            _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_mul_ps(vb, _mm256_loadu_ps(row + 8)), t1));
-        }
-    }
+    fsb_store_tile_avx2(acc, 6, c, ldc, alpha, beta);
 }
 #endif
 

@@ -2,15 +2,19 @@
 // (ResNet-20's 16- and 32-channel layers, and their stride-1 input gradients).
 //
 // With few rows of A (output channels), each packed B value feeds only a few multiply-adds,
-// so packing B (a masked load and a store per 16 columns, the stores going to L2) costs
-// almost half as much as the multiply-adds themselves. Here the 8x32 AVX-512 tile loads its
-// two B vectors straight from the images with the same lane masks the packing uses
+// so packing B (a masked load and a store per vector, the stores going to L2) costs almost
+// half as much as the multiply-adds themselves. Here the micro-kernel's tile loads its two B
+// vectors straight from the images with the same lane masks the packing uses
 // (fsb_describe_chunks): the same values in the same order through the same fused
-// multiply-adds, so the same bits as the packed path.
-//
-// Applies when the chunks of every 32-column panel are exactly two full 16-lane vectors
-// (stride 1, output width a multiple of 16) and the C panels never straddle a column group.
+// multiply-adds, so the same bits as the packed path. Two variants, one per micro-kernel:
+//   AVX-512: the 8x32 tile, two 16-lane chunks per panel (output width a multiple of 16,
+//            whole 8-row panels);
+//   AVX2:    the 6x16 tile, two 8-lane chunks per panel (output width a multiple of 8); the
+//            last panel may have fewer than 6 rows (packed A is zero there; only real rows
+//            are stored).
+// Applies at stride 1, when the C panels never straddle a column group.
 #include "fsb_im2col_block.h"
+#include "fsb_tile.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -19,8 +23,10 @@ enum { DIRECT_MAX_ROWS = 32 };  // above this many rows of A, packing B once pay
 
 int fsb_im2col_direct_applies(const fsb_im2col_block *block, long rows, int mr, int nr) {
     const fsb_conv_geometry *g = &block->geometry;
-    return !block->transposed && block->chunked && block->isa == FSB_ISA_AVX512 && mr == 8 && nr == 32 &&
-           g->stride_w == 1 && g->out_w % 16 == 0 && rows % 8 == 0 && rows <= DIRECT_MAX_ROWS;
+    if (block->transposed || !block->chunked || g->stride_w != 1 || rows > DIRECT_MAX_ROWS) return 0;
+    if (block->isa == FSB_ISA_AVX512) return mr == 8 && nr == 32 && g->out_w % 16 == 0 && rows % 8 == 0;
+    if (block->isa == FSB_ISA_AVX2) return mr == 6 && nr == 16 && g->out_w % 8 == 0;
+    return 0;
 }
 
 /// The 8x32 tile of micro_kernel_avx512_8x32 (fsb_gemm_kernels.c) with B row p read as two
@@ -36,34 +42,15 @@ static void direct_tile_8x32(long kc, const float *a, const row_info *rows, cons
         const uint32_t *lanes = masks + rows[p].tap * capacity;
         __m512 b0 = _mm512_maskz_loadu_ps((__mmask16)lanes[0], src0 + rows[p].source);
         __m512 b1 = _mm512_maskz_loadu_ps((__mmask16)lanes[1], src1 + rows[p].source);
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 8; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
-            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
-        }
+        fsb_tile_step_avx512(acc, a, b0, b1);
         a += 8;
     }
-    __m512 va = _mm512_set1_ps(alpha);
-    if (beta == 0.0f) {
-        for (int i = 0; i < 8; i++) {
-            _mm512_storeu_ps(c + i * ldc, _mm512_mul_ps(va, acc[i][0]));
-            _mm512_storeu_ps(c + i * ldc + 16, _mm512_mul_ps(va, acc[i][1]));
-        }
-    } else {
-        __m512 vb = _mm512_set1_ps(beta);
-        for (int i = 0; i < 8; i++) {
-            float *row = c + i * ldc;
-            __m512 t0 = _mm512_mul_ps(va, acc[i][0]), t1 = _mm512_mul_ps(va, acc[i][1]);
-            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_mul_ps(vb, _mm512_loadu_ps(row)), t0));
-            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_mul_ps(vb, _mm512_loadu_ps(row + 16)), t1));
-        }
-    }
+    fsb_store_tile_avx512(acc, 8, c, ldc, alpha, beta);
 }
 
-void fsb_im2col_direct_multiply(const fsb_im2col_block *block, const float *images, const float *packed_a,
-                                long mc, long j0, long nc, float *c, long ldc, long c_group,
-                                long c_group_stride, float alpha, float beta) {
+static void direct_multiply_avx512(const fsb_im2col_block *block, const float *images, const float *packed_a,
+                                   long mc, long j0, long nc, float *c, long ldc, long c_group,
+                                   long c_group_stride, float alpha, float beta) {
     const fsb_conv_geometry *g = &block->geometry;
     long offset[PANEL_CHUNKS_MAX], source[PANEL_CHUNKS_MAX];
     uint32_t masks[TAPS_MAX * PANEL_CHUNKS_MAX];
@@ -76,6 +63,62 @@ void fsb_im2col_direct_multiply(const fsb_im2col_block *block, const float *imag
             direct_tile_8x32(block->kc, packed_a + ir * block->kc, block->rows, images, source, masks,
                              chunks.capacity, c_panel + ir * ldc, ldc, alpha, beta);
     }
+}
+
+/// The 6x16 tile of micro_kernel_avx2_6x16 (fsb_gemm_kernels.c) with B row p read as two
+/// masked 8-lane loads from images + rows[p].source + source[0 or 1] (lane masks of tap t at
+/// masks[2t], masks[2t+1]); stores the first `stored` rows exactly as the kernel (full tile)
+/// or edge_tile (fewer rows) would.
+__attribute__((target("avx2,fma")))
+static void direct_tile_6x16(long kc, const float *a, const row_info *rows, const float *images,
+                             const long source[2], const __m256i *masks, long stored,
+                             float *c, long ldc, float alpha, float beta) {
+    __m256 acc[6][2];
+    for (int i = 0; i < 6; i++) { acc[i][0] = _mm256_setzero_ps(); acc[i][1] = _mm256_setzero_ps(); }
+    const float *src0 = images + source[0], *src1 = images + source[1];
+    for (long p = 0; p < kc; p++) {
+        const __m256i *lanes = masks + 2 * rows[p].tap;
+        __m256 b0 = _mm256_maskload_ps(src0 + rows[p].source, lanes[0]);
+        __m256 b1 = _mm256_maskload_ps(src1 + rows[p].source, lanes[1]);
+        fsb_tile_step_avx2(acc, a, b0, b1);
+        a += 6;
+    }
+    fsb_store_tile_avx2(acc, (int)stored, c, ldc, alpha, beta);
+}
+
+__attribute__((target("avx2")))
+static void direct_multiply_avx2(const fsb_im2col_block *block, const float *images, const float *packed_a,
+                                 long mc, long j0, long nc, float *c, long ldc, long c_group,
+                                 long c_group_stride, float alpha, float beta) {
+    const fsb_conv_geometry *g = &block->geometry;
+    const long taps = g->kernel_h * g->kernel_w;
+    long offset[PANEL_CHUNKS_MAX], source[PANEL_CHUNKS_MAX];
+    uint32_t masks[TAPS_MAX * PANEL_CHUNKS_MAX];
+    chunk_set chunks = {0, PANEL_CHUNKS_MAX, offset, source, masks};
+    __m256i lane_masks[2 * TAPS_MAX];
+    const __m256i lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    for (long jr = 0; jr < nc; jr += 16) {
+        const long column = j0 + jr;
+        fsb_describe_chunks(g, fsb_locate_column(g, column), 16, 8, &chunks);  // two chunks: offsets 0, 8
+        for (long t = 0; t < taps; t++)
+            for (int i = 0; i < 2; i++) {
+                const __m256i bits = _mm256_and_si256(_mm256_set1_epi32((int)masks[t * chunks.capacity + i]), lane_bits);
+                lane_masks[2 * t + i] = _mm256_cmpeq_epi32(bits, lane_bits);
+            }
+        float *c_panel = c + (column / c_group) * c_group_stride + column % c_group;
+        for (long ir = 0; ir < mc; ir += 6)
+            direct_tile_6x16(block->kc, packed_a + ir * block->kc, block->rows, images, source, lane_masks,
+                             mc - ir < 6 ? mc - ir : 6, c_panel + ir * ldc, ldc, alpha, beta);
+    }
+}
+
+void fsb_im2col_direct_multiply(const fsb_im2col_block *block, const float *images, const float *packed_a,
+                                long mc, long j0, long nc, float *c, long ldc, long c_group,
+                                long c_group_stride, float alpha, float beta) {
+    if (block->isa == FSB_ISA_AVX512)
+        direct_multiply_avx512(block, images, packed_a, mc, j0, nc, c, ldc, c_group, c_group_stride, alpha, beta);
+    else
+        direct_multiply_avx2(block, images, packed_a, mc, j0, nc, c, ldc, c_group, c_group_stride, alpha, beta);
 }
 #else
 int fsb_im2col_direct_applies(const fsb_im2col_block *block, long rows, int mr, int nr) {

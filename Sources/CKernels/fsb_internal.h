@@ -108,14 +108,16 @@ void fsb_pack_im2col_transposed_panels(const fsb_im2col_block *block, const floa
                                        long j0, long nc, int nr, fsb_transpose16_fn transpose16, float *out);
 
 /// Whether the forward implicit GEMM can skip packing B for a block of `rows` rows of A with
-/// an mr x nr micro-kernel (fsb_im2col_direct.c: AVX-512 8x32, stride 1, output width a
-/// multiple of 16, at most 32 rows in whole 8-row panels); block prepared with transposed == 0.
+/// an mr x nr micro-kernel (fsb_im2col_direct.c, stride 1, at most 32 rows: AVX-512 8x32 with
+/// output width a multiple of 16 and whole 8-row panels, or AVX2 6x16 with output width a
+/// multiple of 8); block prepared with transposed == 0.
 int fsb_im2col_direct_applies(const fsb_im2col_block *block, long rows, int mr, int nr);
 
-/// C tiles for rows [0, mc) of the packed A block (8-row panels, depth block->kc) and
-/// columns [j0, j0 + nc) (nc a multiple of 32), reading B straight from `images`: exactly the
-/// arithmetic of the packed 8x32 AVX-512 path. c points at the block's first row; column j
-/// lives at c + (j / c_group) * c_group_stride + j % c_group (c_group a multiple of 32).
+/// C tiles for rows [0, mc) of the packed A block (mr-row panels, depth block->kc) and
+/// columns [j0, j0 + nc) (nc a multiple of nr), reading B straight from `images`: exactly the
+/// arithmetic of the packed path of the selected micro-kernel. c points at the block's first
+/// row; column j lives at c + (j / c_group) * c_group_stride + j % c_group (c_group a
+/// multiple of nr).
 void fsb_im2col_direct_multiply(const fsb_im2col_block *block, const float *images, const float *packed_a,
                                 long mc, long j0, long nc, float *c, long ldc, long c_group,
                                 long c_group_stride, float alpha, float beta);
