@@ -20,6 +20,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "CKernels", path: "Sources/CKernels", cSettings: optimizedC),
+        // C code of the benchmarks only (fsb-bench), kept out of the tool's kernels.
+        .target(name: "CBench", path: "Sources/CBench", cSettings: optimizedC),
         .target(name: "FSBCore", dependencies: ["CKernels"]),
         .target(name: "FSBData", dependencies: ["FSBCore", "CZlib"]),
         .target(name: "FSBNN", dependencies: ["FSBCore", "CKernels"]),
@@ -30,7 +32,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fsb-bench", dependencies: [
-            "FSBCore", "FSBData", "FSBNN", "FSBExperiments", "CKernels",
+            "FSBCore", "FSBData", "FSBNN", "FSBExperiments", "CKernels", "CBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["FSBCore"], path: "Tests/TestSupport"),

@@ -6,9 +6,9 @@ import FSBExperiments
 struct FSBBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fsb-bench",
-        abstract: "Benchmarks (not tests): GEMM, training and inference, data loading, sign path.",
+        abstract: "Benchmarks (not tests): GEMM, training and inference, data loading, sign path, FMA peak.",
         subcommands: [GEMMBenchmarkCommand.self, TrainBenchmarkCommand.self, DataBenchmarkCommand.self,
-                      SignConvolutionBenchmarkCommand.self])
+                      SignConvolutionBenchmarkCommand.self, FMAPeakBenchmarkCommand.self])
 }
 
 extension TrainingConfig.Precision: ExpressibleByArgument {}
@@ -78,6 +78,28 @@ struct TrainBenchmarkCommand: ParsableCommand {
     }
 
     func run() throws { try TrainBenchmark.run(self) }
+}
+
+/// `fsb-bench peak` (`FMAPeakBenchmark`).
+struct FMAPeakBenchmarkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peak",
+        abstract: "Fused multiply-add peak GFLOP/s per vector instruction set and thread count.",
+        usage: "fsb-bench peak [--threads 1,2] [--repeats N] [--iterations N]")
+
+    @Option(help: "Comma-separated thread counts.")
+    var threads = "1,2"
+    @Option(help: "Runs per cell; the median is reported.")
+    var repeats = 5
+    @Option(help: "Loop steps per thread and run (12 vector multiply-adds each).")
+    var iterations = 50_000_000
+
+    func validate() throws {
+        if repeats < 1 { throw ValidationError("--repeats must be >= 1, got \(repeats)") }
+        if iterations < 1 { throw ValidationError("--iterations must be >= 1, got \(iterations)") }
+    }
+
+    func run() throws { try FMAPeakBenchmark.run(self) }
 }
 
 /// `fsb-bench data` (`DataBenchmark`).

@@ -15,6 +15,12 @@ import Foundation
 /// with the default `ScratchWorkspace` budget of 2^20 column floats: the explicit forward
 /// and both weight gradients go chunk by chunk, the implicit forward is one GEMM for the
 /// whole batch. Each row also says whether the two paths gave the same bits.
+///
+/// Where the packing-free weight gradient applies (`fsb_conv_weight_gradient_direct`: small
+/// stride-1 layers), a third row, `dweight-direct`, times the chunked implicit GEMM of the
+/// `dweight` row (left) against it (right) on the same gradient laid out as dOutput
+/// [batch, Co, P]; it sums in another order, so its bits differ by rounding and the row
+/// reports the largest difference relative to the largest |dW| instead.
 enum ConvolutionGEMMComparison {
     /// One convolution layer: `outputs` filters of `kernel x kernel` over `channels x size x size`.
     struct Layer {
@@ -53,6 +59,8 @@ enum ConvolutionGEMMComparison {
         var explicitSeconds: Double, implicitSeconds: Double
         var explicitCPUSeconds: Double, implicitCPUSeconds: Double
         var bitIdentical: Bool
+        /// For `dweight-direct`: the largest |difference| over the largest |dW| (else 0).
+        var relativeDifference: Double = 0
         var speedup: Double { explicitSeconds / implicitSeconds }
         var cpuSpeedup: Double { explicitCPUSeconds / implicitCPUSeconds }
     }
@@ -69,11 +77,13 @@ enum ConvolutionGEMMComparison {
         .init("implicit_cpu_ms") { String(format: "%.3f", $0.implicitCPUSeconds * 1e3) },
         .init("cpu_speedup") { String(format: "%.3f", $0.cpuSpeedup) },
         .init("bit_identical") { $0.bitIdentical ? "1" : "0" },
+        .init("relative_difference") { String(format: "%.3g", $0.relativeDifference) },
     ]) }
 
     static func run(threadCounts: [Int], repeats: Int, filter: String, batch: Int, csvPath: String?) throws {
         let selected = layers.filter { filter.isEmpty || $0.name.contains(filter) }
-        print("explicit im2col + GEMM vs implicit-im2col GEMM, batch \(batch), kernel \(Kernels.gemmKernelName), "
+        print("explicit im2col + GEMM vs implicit-im2col GEMM (dweight-direct: implicit GEMM vs the direct "
+              + "weight gradient), batch \(batch), kernel \(Kernels.gemmKernelName), "
               + "\(repeats) interleaved repeats (median), threads \(threadCounts)")
         var measurements: [Measurement] = []
         let savedThreads = Kernels.threadCount
@@ -85,11 +95,21 @@ enum ConvolutionGEMMComparison {
             let weights = GEMMBenchmark.filledBuffer(count: layer.outputs * layer.rows, seed: 4)
             // dProduct [Co, chunk*P] of one chunk, reused for every chunk (as Conv2D's workspace).
             let dProduct = GEMMBenchmark.filledBuffer(count: layer.outputs * chunk * layer.pixels, seed: 5)
+            // The same gradient as dOutput [batch, Co, P] (NCHW), for the direct weight gradient:
+            // image b's plane o is what the chunks read, dProduct [Co, count*P] at row o, image b - first.
+            let dOutput = UnsafeMutablePointer<Float>.allocate(capacity: batch * layer.outputs * layer.pixels)
+            for image in 0..<batch {
+                let first = image / chunk * chunk, count = min(chunk, batch - first)
+                for o in 0..<layer.outputs {
+                    (dOutput + (image * layer.outputs + o) * layer.pixels).update(
+                        from: dProduct + (o * count + image - first) * layer.pixels, count: layer.pixels)
+                }
+            }
             let columns = UnsafeMutablePointer<Float>.allocate(capacity: layer.rows * chunk * layer.pixels)
             let outputs = (0..<2).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: layer.outputs * n) }
             let dWeights = (0..<2).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: layer.outputs * layer.rows) }
             defer {
-                for buffer in [images, weights, dProduct, columns] + outputs + dWeights { buffer.deallocate() }
+                for buffer in [images, weights, dProduct, dOutput, columns] + outputs + dWeights { buffer.deallocate() }
             }
             let (co, rows, pixels) = (layer.outputs, layer.rows, layer.pixels)
 
@@ -125,24 +145,34 @@ enum ConvolutionGEMMComparison {
                                                 layer.shape(batch: count), first == 0 ? 0 : 1, dWeights[1], rows)
                 }
             }
+            let dWeightDirect = {
+                _ = fsb_conv_weight_gradient_direct(co, dOutput, images, layer.shape(batch: batch), dWeights[1], rows)
+            }
+            let directApplies = fsb_conv_weight_gradient_direct(co, dOutput, images, layer.shape(batch: batch), dWeights[1], rows) == 1
+            var products = [
+                ("forward", forwardExplicit, forwardImplicit, outputs, co * n),
+                ("dweight", dWeightExplicit, dWeightImplicit, dWeights, co * rows),
+            ]
+            if directApplies { products.append(("dweight-direct", dWeightImplicit, dWeightDirect, dWeights, co * rows)) }
             for threads in threadCounts {
                 Kernels.threadCount = threads
-                for (product, explicit, implicit, results, count) in [
-                    ("forward", forwardExplicit, forwardImplicit, outputs, co * n),
-                    ("dweight", dWeightExplicit, dWeightImplicit, dWeights, co * rows),
-                ] {
+                for (product, explicit, implicit, results, count) in products {
                     let (explicitTimes, implicitTimes) = interleavedMedians(explicit, implicit, repeats: repeats)
                     let same = memcmp(results[0], results[1], count * MemoryLayout<Float>.size) == 0
-                    let measurement = Measurement(layer: layer.name, product: product, threads: threads, repeats: repeats,
+                    var measurement = Measurement(layer: layer.name, product: product, threads: threads, repeats: repeats,
                                                   explicitSeconds: explicitTimes.wall, implicitSeconds: implicitTimes.wall,
                                                   explicitCPUSeconds: explicitTimes.cpu, implicitCPUSeconds: implicitTimes.cpu,
                                                   bitIdentical: same)
+                    if product == "dweight-direct" {
+                        measurement.relativeDifference = relativeDifference(results[0], results[1], count: count)
+                    }
                     measurements.append(measurement)
                     print(layer.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                           + String(format: " %@ t%d  wall %8.3f -> %8.3f ms x%.2f  cpu %8.3f -> %8.3f ms x%.2f  %@",
                                    product, threads, explicitTimes.wall * 1e3, implicitTimes.wall * 1e3, measurement.speedup,
                                    explicitTimes.cpu * 1e3, implicitTimes.cpu * 1e3, measurement.cpuSpeedup,
-                                   same ? "same bits" : "DIFFERENT BITS"))
+                                   product == "dweight-direct" ? String(format: "rel. diff %.2g", measurement.relativeDifference)
+                                       : same ? "same bits" : "DIFFERENT BITS"))
                 }
             }
         }
@@ -153,12 +183,23 @@ enum ConvolutionGEMMComparison {
                 [$0.layer, $0.product, String($0.threads), String(format: "%.2f", $0.explicitSeconds * 1e3),
                  String(format: "%.2f", $0.implicitSeconds * 1e3), String(format: "%.2f", $0.speedup),
                  String(format: "%.2f", $0.explicitCPUSeconds * 1e3), String(format: "%.2f", $0.implicitCPUSeconds * 1e3),
-                 String(format: "%.2f", $0.cpuSpeedup), $0.bitIdentical ? "yes" : "NO"]
+                 String(format: "%.2f", $0.cpuSpeedup),
+                 $0.product == "dweight-direct" ? String(format: "%.1g", $0.relativeDifference) : $0.bitIdentical ? "yes" : "NO"]
             }))
         if let csvPath {
             try AtomicFile.write(csv.render(measurements), to: URL(fileURLWithPath: csvPath))
             print("wrote \(csvPath)")
         }
+    }
+
+    /// The largest |a - b| over the largest |a| of two results.
+    static func relativeDifference(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+        var difference = 0.0, magnitude = 0.0
+        for index in 0..<count {
+            difference = max(difference, abs(Double(a[index]) - Double(b[index])))
+            magnitude = max(magnitude, abs(Double(a[index])))
+        }
+        return magnitude > 0 ? difference / magnitude : difference
     }
 
     /// Wall and process CPU seconds of one call.

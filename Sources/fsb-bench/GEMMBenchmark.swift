@@ -69,12 +69,17 @@ enum GEMMBenchmark {
     ]) }
 
 
-    static func run(_ options: GEMMBenchmarkCommand) throws {
-        let parsed = options.threads.split(separator: ",").map { Int($0) }
+    /// `--threads 1,2` as thread counts, each at least 1.
+    static func threadCountList(_ text: String, command: String) throws -> [Int] {
+        let parsed = text.split(separator: ",").map { Int($0) }
         guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw FSBError("fsb-bench gemm: --threads expects positive integers like 1,2, found '\(options.threads)'")
+            throw FSBError("fsb-bench \(command): --threads expects positive integers like 1,2, found '\(text)'")
         }
-        let threadCounts = parsed.compactMap { $0 }
+        return parsed.compactMap { $0 }
+    }
+
+    static func run(_ options: GEMMBenchmarkCommand) throws {
+        let threadCounts = try threadCountList(options.threads, command: "gemm")
         let repeats = options.repeats, filter = options.filter, csvPath = options.csv
         let comparesIm2col = options.im2colCompare, batch = options.batch
         guard repeats >= 1 else { throw FSBError("fsb-bench gemm: --repeats expects a positive integer, found \(repeats)") }

@@ -14,7 +14,8 @@ final class ConvWeightGradientTests: XCTestCase {
     }
 
     /// Shapes each vector variant handles: AVX-512 (rows at least 10 wide) and AVX2 (rows a
-    /// multiple of 8 wide; tiles of 4 or 6 input channels at one tap, 2 output channels).
+    /// multiple of 8 wide, at most 32 outputs; tiles of 4 or 6 input channels at one tap, 2
+    /// output channels).
     static let handled: [String: [Case]] = [
         "avx512": [
             Case(batch: 3, channels: 16, height: 32, width: 32, kernel: 3, pad: 1, outputs: 16),  // ResNet-20 stage 1, 3 column blocks
@@ -27,7 +28,7 @@ final class ConvWeightGradientTests: XCTestCase {
         "avx2": [
             Case(batch: 3, channels: 16, height: 32, width: 32, kernel: 3, pad: 1, outputs: 16),  // ResNet-20 stage 1, 3 column blocks, 4-channel tiles
             Case(batch: 2, channels: 32, height: 16, width: 16, kernel: 3, pad: 1, outputs: 32),  // stage 2
-            Case(batch: 3, channels: 64, height: 8, width: 8, kernel: 3, pad: 1, outputs: 64),    // stage 3: 8-wide rows
+            Case(batch: 3, channels: 64, height: 8, width: 8, kernel: 3, pad: 1, outputs: 32),    // 64 channels, 8-wide rows
             Case(batch: 2, channels: 2, height: 5, width: 16, kernel: 3, pad: 1, outputs: 8),    // 6-channel tiles, 4 repeated
             Case(batch: 1, channels: 6, height: 20, width: 20, kernel: 5, pad: 0, outputs: 4),   // 5x5 valid, 16x16 output, 6-channel tiles
             Case(batch: 2, channels: 3, height: 8, width: 8, kernel: 3, pad: 1, outputs: 5),     // 4-channel tiles, one repeated; odd outputs
@@ -43,6 +44,7 @@ final class ConvWeightGradientTests: XCTestCase {
         ],
         "avx2": [
             Case(batch: 1, channels: 1, height: 28, width: 28, kernel: 5, pad: 2, outputs: 6),   // 28-wide rows: not whole 8-lane chunks
+            Case(batch: 1, channels: 64, height: 8, width: 8, kernel: 3, pad: 1, outputs: 64),   // ResNet-20 stage 3: the GEMM's
             Case(batch: 1, channels: 128, height: 16, width: 16, kernel: 3, pad: 1, outputs: 128), // VGG-sized: the GEMM's
         ],
     ]
