@@ -162,24 +162,14 @@ extension KeyedDecodingContainer {
     public func decode<T: Decodable & CustomStringConvertible>(
         _ type: T.Type, forKey key: Key, default defaultValue: T, check: (T) -> String? = { _ in nil }
     ) throws -> T {
-        let value = try decodeIfPresent(T.self, forKey: key) ?? defaultValue
-        if let problem = check(value) {
-            throw DecodingError.dataCorruptedError(forKey: key, in: self,
-                                                   debugDescription: "\(problem), got \(StrictJSON.describe(value))")
-        }
-        return value
+        try checked(try decodeIfPresent(T.self, forKey: key) ?? defaultValue, forKey: key, check)
     }
 
     /// Decodes a required field, then runs `check` as above.
     public func decodeChecked<T: Decodable & CustomStringConvertible>(
         _ type: T.Type, forKey key: Key, check: (T) -> String?
     ) throws -> T {
-        let value = try decode(T.self, forKey: key)
-        if let problem = check(value) {
-            throw DecodingError.dataCorruptedError(forKey: key, in: self,
-                                                   debugDescription: "\(problem), got \(StrictJSON.describe(value))")
-        }
-        return value
+        try checked(try decode(T.self, forKey: key), forKey: key, check)
     }
 
     /// Decodes an optional field (nil when absent or null), then runs `check` on a present value.
@@ -187,6 +177,12 @@ extension KeyedDecodingContainer {
         _ type: T.Type, forKey key: Key, check: (T) -> String?
     ) throws -> T? {
         guard let value = try decodeIfPresent(T.self, forKey: key) else { return nil }
+        return try checked(value, forKey: key, check)
+    }
+
+    /// `value` when `check` accepts it, else the decoding error at `key` with the message
+    /// `check` returned and the value found.
+    private func checked<T: CustomStringConvertible>(_ value: T, forKey key: Key, _ check: (T) -> String?) throws -> T {
         if let problem = check(value) {
             throw DecodingError.dataCorruptedError(forKey: key, in: self,
                                                    debugDescription: "\(problem), got \(StrictJSON.describe(value))")

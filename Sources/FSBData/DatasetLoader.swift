@@ -39,8 +39,9 @@ public enum DatasetLoader {
         return raw
     }
 
-    /// Opens every file of `split` in a folder source, failing on the first missing one.
-    static func requiredFiles(_ name: DatasetName, split: DatasetSplit, in source: DatasetSource) throws -> [String] {
+    /// The paths of every file of `split` in a folder source (each file or its `.gz`),
+    /// failing on the first missing one.
+    public static func splitFiles(_ name: DatasetName, split: DatasetSplit, in source: DatasetSource) throws -> [String] {
         try name.fileNames(split).map { fileName in
             guard let path = source.filePath(fileName) else {
                 throw DataFileError(file: (source.path as NSString).appendingPathComponent(fileName),
@@ -55,7 +56,7 @@ public enum DatasetLoader {
         guard case .folder = source else {
             throw DataFileError(file: source.path, "\(name.rawValue) is read from a folder of IDX files, not a tarball")
         }
-        let paths = try requiredFiles(name, split: split, in: source)
+        let paths = try splitFiles(name, split: split, in: source)
         // Labels first (one byte each): the image count is checked against them before
         // any image is read, so a corrupt image header cannot make fsb read a huge stream.
         let labels = try IDXReader.readLabels(from: GzipReader(path: paths[1]),
@@ -80,7 +81,7 @@ public enum DatasetLoader {
         var files: [String] = []
         switch source {
         case .folder:
-            let paths = try requiredFiles(name, split: split, in: source)
+            let paths = try splitFiles(name, split: split, in: source)
             let readers = try paths.map { try GzipReader(path: $0) }
             let expectedBytes = readers.reduce(0) { $0 + ($1.uncompressedSizeHint ?? 0) }
             let expectedRecords = min(expectedBytes / format.recordBytes, limit ?? Int.max)

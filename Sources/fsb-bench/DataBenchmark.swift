@@ -7,9 +7,9 @@ import Foundation
 enum DataBenchmark {
     static func run(root: String, repeats: Int) throws {
         let rootURL = URL(fileURLWithPath: root)
-        let files = try DataLoadBenchmark.cifar10TrainFiles(root: rootURL)
-        let zcat = try DataLoadBenchmark.zcatSeconds(files: files, repetitions: repeats)
-        let load = try DataLoadBenchmark.cifar10TrainLoadSeconds(root: rootURL, repetitions: repeats)
+        let files = try DataLoadTiming.cifar10TrainFiles(root: rootURL)
+        let zcat = try DataLoadTiming.zcatSeconds(files: files, repetitions: repeats)
+        let load = try DataLoadTiming.cifar10TrainLoadSeconds(root: rootURL, repetitions: repeats)
         print("what,seconds")
         print(String(format: "zcat_5_files,%.3f", zcat))
         print(String(format: "fsb_load_decode_normalise,%.3f", load))

@@ -41,6 +41,17 @@ final class CompareSignalTests: XCTestCase {
         XCTAssertTrue(folders.allSatisfy(isLocked), "cells did not start: \(folders)")
     }
 
+    /// Starts a compare with `jobs` cell processes, waits until the cells `seed-1` ...
+    /// `seed-<training>` train, sends `signal` to the compare and waits for it to end.
+    private func signalCompare(jobs: Int, training: Int, signal: Int32) throws -> (process: Process, output: String, cells: [String]) {
+        let (process, output) = try startCompare(jobs: jobs)
+        let cells = (1...training).map { output + "/runs/seed-\($0)" }
+        waitUntilTraining(cells)
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return (process, output, cells)
+    }
+
     /// Checks that a cell stopped part-way and can be resumed.
     private func assertSavedPartway(_ cell: String, file: StaticString = #filePath, line: UInt = #line) throws {
         XCTAssertFalse(isLocked(cell), "a child still holds \(cell)", file: file, line: line)
@@ -51,11 +62,7 @@ final class CompareSignalTests: XCTestCase {
     }
 
     func testSIGTERMStopsTheParallelGridWithExit130() throws {
-        let (process, output) = try startCompare(jobs: 2)
-        let cells = [output + "/runs/seed-1", output + "/runs/seed-2"]
-        waitUntilTraining(cells)
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        let (process, output, cells) = try signalCompare(jobs: 2, training: 2, signal: SIGTERM)
         XCTAssertEqual(process.terminationReason, .exit)
         XCTAssertEqual(process.terminationStatus, 130)
         for cell in cells {
@@ -67,23 +74,15 @@ final class CompareSignalTests: XCTestCase {
     }
 
     func testSIGINTStopsTheInProcessGridWithExit130() throws {
-        let (process, output) = try startCompare(jobs: 1)
-        let cell = output + "/runs/seed-1"
-        waitUntilTraining([cell])
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        let (process, output, cells) = try signalCompare(jobs: 1, training: 1, signal: SIGINT)
         XCTAssertEqual(process.terminationReason, .exit)
         XCTAssertEqual(process.terminationStatus, 130)
-        try assertSavedPartway(cell)
+        try assertSavedPartway(cells[0])
         XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/runs/seed-2"), "no cell may start after the signal")
     }
 
     func testChildrenDoNotOutliveAKilledCompare() throws {
-        let (process, output) = try startCompare(jobs: 2)
-        let cells = [output + "/runs/seed-1", output + "/runs/seed-2"]
-        waitUntilTraining(cells)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let (process, _, cells) = try signalCompare(jobs: 2, training: 2, signal: SIGKILL)
         XCTAssertEqual(process.terminationReason, .uncaughtSignal)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline && cells.contains(where: isLocked) { Thread.sleep(forTimeInterval: 0.05) }

@@ -9,25 +9,26 @@ final class OptimizerTests: XCTestCase {
         Parameter(name: name, value: Tensor(shape: [1], storage: [value]), role: role, constraint: constraint)
     }
 
+    /// Steps a weight of value 1 with gradient 0.5 (the same at every step) by `optimizer` at
+    /// learning rate 0.1, checking its value after step k against `expected[k]`.
+    private func assertSteps(_ optimizer: Optimizer, expected: [Float], line: UInt = #line) {
+        let p = scalar()
+        p.gradient[0] = 0.5
+        for (step, value) in expected.enumerated() {
+            optimizer.step([p], learningRate: 0.1)
+            XCTAssertEqual(p.value[0], value, accuracy: 1e-6, "step \(step + 1)", line: line)
+        }
+    }
+
     func testSGDMomentumWithWeightDecay() {
         // step 1: d = 0.5 + 0.01*1 = 0.51, b = 0.51, w = 1 - 0.1*0.51 = 0.949
         // step 2: d = 0.5 + 0.01*0.949 = 0.50949, b = 0.9*0.51 + 0.50949 = 0.96849, w = 0.852151
-        let p = scalar()
-        let sgd = SGD(momentum: 0.9, weightDecay: .init(coefficient: 0.01))
-        p.gradient[0] = 0.5
-        sgd.step([p], learningRate: 0.1)
-        XCTAssertEqual(p.value[0], 0.949, accuracy: 1e-6)
-        sgd.step([p], learningRate: 0.1)
-        XCTAssertEqual(p.value[0], 0.852151, accuracy: 1e-6)
+        assertSteps(SGD(momentum: 0.9, weightDecay: .init(coefficient: 0.01)), expected: [0.949, 0.852151])
     }
 
     func testSGDNesterov() {
         // b = 0.51, d = 0.51 + 0.9*0.51 = 0.969, w = 1 - 0.0969 = 0.9031
-        let p = scalar()
-        let sgd = SGD(momentum: 0.9, nesterov: true, weightDecay: .init(coefficient: 0.01))
-        p.gradient[0] = 0.5
-        sgd.step([p], learningRate: 0.1)
-        XCTAssertEqual(p.value[0], 0.9031, accuracy: 1e-6)
+        assertSteps(SGD(momentum: 0.9, nesterov: true, weightDecay: .init(coefficient: 0.01)), expected: [0.9031])
     }
 
     func testWeightDecaySkipsExemptRoles() {
@@ -53,26 +54,14 @@ final class OptimizerTests: XCTestCase {
     func testAdamTwoSteps() {
         // m1 = 0.05, v1 = 0.00025, mhat = 0.5, vhat = 0.25 -> w = 1 - 0.1*0.5/0.5 = 0.9
         // m2 = 0.095, v2 = 0.00049975, mhat = 0.5, vhat = 0.25 -> w = 0.8
-        let p = scalar()
-        let adam = Adam()
-        p.gradient[0] = 0.5
-        adam.step([p], learningRate: 0.1)
-        XCTAssertEqual(p.value[0], 0.9, accuracy: 1e-6)
-        adam.step([p], learningRate: 0.1)
-        XCTAssertEqual(p.value[0], 0.8, accuracy: 1e-6)
+        assertSteps(Adam(), expected: [0.9, 0.8])
     }
 
     func testAdamL2AndAdamWDecoupled() {
         // Adam with L2 0.1: g = 0.5 + 0.1 = 0.6, first step moves by lr exactly: w = 0.9.
-        let p = scalar()
-        p.gradient[0] = 0.5
-        Adam(weightDecay: .init(coefficient: 0.1)).step([p], learningRate: 0.1)
-        XCTAssertEqual(p.value[0], 0.9, accuracy: 1e-6)
+        assertSteps(Adam(weightDecay: .init(coefficient: 0.1)), expected: [0.9])
         // AdamW: w = 1 - 0.1*0.1*1 = 0.99, then - 0.1 -> 0.89.
-        let q = scalar()
-        q.gradient[0] = 0.5
-        Adam(weightDecay: .init(coefficient: 0.1), decoupled: true).step([q], learningRate: 0.1)
-        XCTAssertEqual(q.value[0], 0.89, accuracy: 1e-6)
+        assertSteps(Adam(weightDecay: .init(coefficient: 0.1), decoupled: true), expected: [0.89])
     }
 
     func testOptimizerStateRoundTrip() throws {

@@ -101,11 +101,20 @@ public struct Checkpoint {
 
     /// Reads and validates a checkpoint file; every failure names the file and byte offset.
     public static func read(from url: URL) throws -> Checkpoint {
-        let path = url.path
+        try decode(try bytes(atPath: url.path), file: url.path)
+    }
+
+    /// The bytes of the checkpoint file `path`; a folder or an unreadable path is an error
+    /// naming it.
+    public static func bytes(atPath path: String) throws -> Data {
         guard let data = RegularFile.contents(atPath: path) else {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                throw FSBError("\(path): expected an fsb checkpoint file (.fsbckpt), found a folder")
+            }
             throw FSBError("\(path): cannot read checkpoint (does it exist?)")
         }
-        return try decode(data, file: path)
+        return data
     }
 
     /// Parses checkpoint bytes; `file` names the source in errors. Checks the magic, the

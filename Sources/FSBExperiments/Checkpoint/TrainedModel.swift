@@ -18,13 +18,7 @@ public struct TrainedModel {
 
     /// Reads `path` (any failure names the file) and restores its state into a fresh network.
     public init(path: String) throws {
-        guard let data = RegularFile.contents(atPath: path) else {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-                throw FSBError("\(path): expected an fsb checkpoint file (.fsbckpt), found a folder")
-            }
-            throw FSBError("\(path): cannot read checkpoint (does it exist?)")
-        }
+        let data = try Checkpoint.bytes(atPath: path)
         let checkpoint = try Checkpoint.decode(data, file: path)
         var config = checkpoint.header.config
         // Signs set from a sign checkpoint are stored in this checkpoint ("<layer>.signs"),

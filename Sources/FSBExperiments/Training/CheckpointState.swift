@@ -28,7 +28,8 @@ public enum CheckpointState {
     }
 
     /// Loads a checkpoint into a network built from its config (and optionally an optimizer);
-    /// a tensor that is missing, extra or of another shape is reported with both shapes.
+    /// a tensor that is missing, extra or of another shape is reported with both shapes (by
+    /// `Network.loadState`, the one check of a state against a model), prefixed with `file`.
     public static func restore(_ checkpoint: Checkpoint, into network: Network, optimizer: Optimizer?, file: String) throws {
         guard checkpoint.header.signGenerator.name == SeededGenerator.algorithmName,
               checkpoint.header.signGenerator.version == SeededGenerator.algorithmVersion else {
@@ -43,20 +44,11 @@ public enum CheckpointState {
             case .optimizer: optimizerState[String(name.dropFirst("optimizer/".count))] = tensor
             }
         }
-        let expected = network.stateTensors()
-        let expectedNames = Set(expected.map(\.name))
-        for (name, tensor) in expected {
-            guard let stored = state[name] else {
-                throw FSBError("\(file): checkpoint does not match the model: tensor \"\(name)\" (shape \(tensor.shape)) is missing")
-            }
-            guard stored.shape == tensor.shape else {
-                throw FSBError("\(file): checkpoint does not match the model: tensor \"\(name)\" has shape \(stored.shape), the model expects \(tensor.shape)")
-            }
+        do {
+            try network.loadState(state)
+        } catch let error as FSBError {
+            throw FSBError("\(file): \(error.message)")
         }
-        if let extra = state.keys.sorted().first(where: { !expectedNames.contains($0) }) {
-            throw FSBError("\(file): checkpoint does not match the model: it holds tensor \"\(extra)\" that the model does not have")
-        }
-        try network.loadState(state)
         network.randomState = checkpoint.header.randomState
         if let optimizer {
             do {

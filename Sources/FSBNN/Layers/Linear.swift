@@ -50,16 +50,13 @@ public final class Linear: ComputeLayer {
         let batch = input.shape[0]
         var output = Tensor.uninitialized(shape: [batch, outputFeatures])
         let outF = outputFeatures, inF = inputFeatures
-        input.storage.withUnsafeBufferPointer { x in
-            weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
+        // y [N, Out] = x [N, In] x What^T
+        precision.product(transposeA: false, transposeB: true, m: batch, n: outF, k: inF,
+                          a: input, b: weight.effectiveWeight, c: &output.storage)
+        if let bias {
+            bias.value.storage.withUnsafeBufferPointer { b in
                 output.storage.withUnsafeMutableBufferPointer { y in
-                    precision.gemm(transposeA: false, transposeB: true, m: batch, n: outF, k: inF,
-                                   a: x.baseAddress!, lda: inF, b: w.baseAddress!, ldb: inF, c: y.baseAddress!, ldc: outF)
-                    if let bias {
-                        bias.value.storage.withUnsafeBufferPointer { b in
-                            for n in 0..<batch { for j in 0..<outF { y[n * outF + j] += b[j] } }
-                        }
-                    }
+                    for n in 0..<batch { for j in 0..<outF { y[n * outF + j] += b[j] } }
                 }
             }
         }
@@ -71,21 +68,15 @@ public final class Linear: ComputeLayer {
         let batch = input.shape[0], outF = outputFeatures, inF = inputFeatures
         precondition(dOutput.shape == [batch, outF], "\(name): dOutput shape \(dOutput.shape)")
         var dInput = Tensor.uninitialized(shape: [batch, inF])
-        dOutput.storage.withUnsafeBufferPointer { dY in
-            input.storage.withUnsafeBufferPointer { x in
-                dWeightScratch.withUnsafeMutableBufferPointer { dW in
-                    precision.gemm(transposeA: true, transposeB: false, m: outF, n: inF, k: batch,
-                                   a: dY.baseAddress!, lda: outF, b: x.baseAddress!, ldb: inF, c: dW.baseAddress!, ldc: inF)
-                    weight.accumulateGradient(dEffectiveWeight: dW.baseAddress!)
-                }
-            }
-            weight.effectiveWeight.storage.withUnsafeBufferPointer { w in
-                dInput.storage.withUnsafeMutableBufferPointer { dX in
-                    precision.gemm(transposeA: false, transposeB: false, m: batch, n: inF, k: outF,
-                                   a: dY.baseAddress!, lda: outF, b: w.baseAddress!, ldb: inF, c: dX.baseAddress!, ldc: inF)
-                }
-            }
-            if let bias {
+        // dWhat [Out, In] = dY^T [Out, N] x x [N, In]
+        precision.product(transposeA: true, transposeB: false, m: outF, n: inF, k: batch,
+                          a: dOutput, b: input, c: &dWeightScratch)
+        dWeightScratch.withUnsafeBufferPointer { weight.accumulateGradient(dEffectiveWeight: $0.baseAddress!) }
+        // dX [N, In] = dY [N, Out] x What [Out, In]
+        precision.product(transposeA: false, transposeB: false, m: batch, n: inF, k: outF,
+                          a: dOutput, b: weight.effectiveWeight, c: &dInput.storage)
+        if let bias {
+            dOutput.storage.withUnsafeBufferPointer { dY in
                 bias.gradient.storage.withUnsafeMutableBufferPointer { dB in
                     for j in 0..<outF {
                         var s: Float = 0

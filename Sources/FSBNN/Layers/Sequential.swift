@@ -2,7 +2,7 @@ import FSBCore
 
 /// Runs its layers in order (a BatchNorm2D followed by a ReLU in one fused pass, see
 /// `LayerChain`); backward runs them in reverse.
-public final class Sequential: Layer {
+public final class Sequential: ContainerLayer {
     public let name: String
     public let layers: [Layer]
 
@@ -12,11 +12,6 @@ public final class Sequential: Layer {
     }
 
     public var sublayers: [Layer] { layers }
-
-    public func outputShape(for inputShape: [Int]) throws -> [Int] {
-        var records: [LayerShapeRecord] = []
-        return try traceShapes(inputShape: inputShape, into: &records)
-    }
 
     public func traceShapes(inputShape: [Int], into records: inout [LayerShapeRecord]) throws -> [Int] {
         var shape = inputShape

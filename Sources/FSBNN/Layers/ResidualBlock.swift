@@ -4,7 +4,7 @@ import FSBCore
 /// 3x3 convolutions without bias, the first one with the block's stride, over `[N, C, H, W]`.
 /// Layer names: `<name>.conv1`, `.bn1`, `.relu1`, `.conv2`, `.bn2`, `.shortcut.0` (1x1 conv) and
 /// `.shortcut.1` (BN) for option B, `.relu`. The shortcut is the identity when shapes match.
-public final class ResidualBlock: Layer {
+public final class ResidualBlock: ContainerLayer {
     public let name: String
     public let inputChannels: Int
     public let outputChannels: Int
@@ -61,11 +61,6 @@ public final class ResidualBlock: Layer {
         var layers = mainPath
         if let projection { layers += [projection.conv, projection.bn] }
         return layers + [outputReLU]
-    }
-
-    public func outputShape(for inputShape: [Int]) throws -> [Int] {
-        var records: [LayerShapeRecord] = []
-        return try traceShapes(inputShape: inputShape, into: &records)
     }
 
     public func traceShapes(inputShape: [Int], into records: inout [LayerShapeRecord]) throws -> [Int] {

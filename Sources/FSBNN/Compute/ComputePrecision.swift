@@ -10,6 +10,30 @@ public enum ComputePrecision: Equatable, Sendable {
     /// bfloat16 operands, float32 accumulation, on the given bf16 GEMM path.
     case bfloat16(BFloat16GEMM.Path)
 
+    /// `C[m, n] = op(A) x op(B)` of densely stored row-major matrices (`A` `[m, k]`, or
+    /// `[k, m]` when transposed; `B` `[k, n]`, or `[n, k]`): the leading dimensions follow from
+    /// the sizes (`lda = transposeA ? m : k`, `ldb = transposeB ? k : n`, `ldc = n`).
+    @inline(__always)
+    public func product(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+        gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+             a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, c: c, ldc: n)
+    }
+
+    /// `product` over the elements of `a` and `b` into `c` (overwritten, at least `m*n`).
+    @inline(__always)
+    public func product(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                        a: Tensor, b: Tensor, c: inout [Float]) {
+        a.storage.withUnsafeBufferPointer { x in
+            b.storage.withUnsafeBufferPointer { y in
+                c.withUnsafeMutableBufferPointer { z in
+                    product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                            a: x.baseAddress!, b: y.baseAddress!, c: z.baseAddress!)
+                }
+            }
+        }
+    }
+
     /// The product `C = alpha * op(A) x op(B) + beta * C` in this precision (row-major).
     @inline(__always)
     public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,

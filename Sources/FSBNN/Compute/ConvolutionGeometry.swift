@@ -19,6 +19,12 @@ struct ConvolutionGeometry {
     let stride: Int
     let padding: Int
 
+    /// The same convolution over `batch` images of `height` x `width`.
+    func over(batch: Int, height: Int, width: Int) -> ConvolutionGeometry {
+        ConvolutionGeometry(batch: batch, channels: channels, height: height, width: width,
+                            kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding)
+    }
+
     var outputHeight: Int { LayerShape.outputSize(input: height, kernel: kernelHeight, stride: stride, padding: padding) }
     var outputWidth: Int { LayerShape.outputSize(input: width, kernel: kernelWidth, stride: stride, padding: padding) }
     var outputPixels: Int { outputHeight * outputWidth }

@@ -1,12 +1,13 @@
+import FSBData
 import Foundation
 
 /// Times loading the full CIFAR-10 training set (inflate + decode + normalise to float)
 /// and, for comparison, `zcat` of the same five files to /dev/null. The target is a load
-/// time of at most ~1.5x the `zcat` time. Called by `fsb-bench`.
-public enum DataLoadBenchmark {
+/// time of at most ~1.5x the `zcat` time, for `fsb-bench data` (`DataBenchmark`).
+enum DataLoadTiming {
     /// Seconds for `DatasetLoader.load(.cifar10, split: .train)` + `ImageDataset(raw:)`
     /// from `root` (best of `repetitions`); throws when the data is not there.
-    public static func cifar10TrainLoadSeconds(root: URL, repetitions: Int = 1) throws -> Double {
+    static func cifar10TrainLoadSeconds(root: URL, repetitions: Int = 1) throws -> Double {
         var best = Double.infinity
         for _ in 0..<max(1, repetitions) {
             let start = ContinuousClock.now
@@ -20,13 +21,13 @@ public enum DataLoadBenchmark {
     }
 
     /// The files `cifar10TrainLoadSeconds` reads from `root` (folder sources only).
-    public static func cifar10TrainFiles(root: URL) throws -> [String] {
+    static func cifar10TrainFiles(root: URL) throws -> [String] {
         let source = try DataLocation(dataRoot: root.path, environment: [:]).source(for: .cifar10)
-        return try DatasetLoader.requiredFiles(.cifar10, split: .train, in: source)
+        return try DatasetLoader.splitFiles(.cifar10, split: .train, in: source)
     }
 
     /// Seconds for `zcat FILES > /dev/null` run through `/usr/bin/env zcat` (best of `repetitions`).
-    public static func zcatSeconds(files: [String], repetitions: Int = 1) throws -> Double {
+    static func zcatSeconds(files: [String], repetitions: Int = 1) throws -> Double {
         var best = Double.infinity
         for _ in 0..<max(1, repetitions) {
             let process = Process()

@@ -45,12 +45,11 @@ public final class SignConvolutionPlan {
     }
 
     public let layerName: String
-    public let inputChannels: Int
+    /// The layer's convolution (input channels, kernel, stride, padding) over no images yet:
+    /// each forward sets its batch and image size (`ConvolutionGeometry.over`).
+    let layerGeometry: ConvolutionGeometry
+    public var inputChannels: Int { layerGeometry.channels }
     public let outputChannels: Int
-    public let kernelHeight: Int
-    public let kernelWidth: Int
-    public let stride: Int
-    public let padding: Int
     /// Whether a pattern and its negation were merged into one pattern.
     public let mergesNegatedPatterns: Bool
     /// `[N, kh*kw]` of +1/-1: the distinct patterns, in order of first appearance over the
@@ -104,12 +103,8 @@ public final class SignConvolutionPlan {
             throw FSBError("layer '\(convolution.name)': the sign path needs an fsb weight with kernel granularity, found \(found)")
         }
         layerName = convolution.name
-        inputChannels = convolution.inputChannels
+        layerGeometry = convolution.geometry(batch: 0, height: 0, width: 0)
         outputChannels = convolution.outputChannels
-        kernelHeight = convolution.kernelHeight
-        kernelWidth = convolution.kernelWidth
-        stride = convolution.stride
-        padding = convolution.padding
         let options = weight.options, scale = weight.factors, signs = weight.fixedSigns
         self.mergesNegatedPatterns = mergesNegatedPatterns ?? (options.alphaSign == .free)
         self.contraction = .gather
@@ -184,7 +179,7 @@ public final class SignConvolutionPlan {
         let factors = scale.value
         if signs != derivedSigns {
             (patterns, sliceCodes, sliceOrientations) = SignConvolutionPlan.distinctPatterns(
-                signs: signs, kernelArea: kernelHeight * kernelWidth, mergesNegatedPatterns: mergesNegatedPatterns)
+                signs: signs, kernelArea: layerGeometry.kernelHeight * layerGeometry.kernelWidth, mergesNegatedPatterns: mergesNegatedPatterns)
             derivedSigns = signs
         } else if factors == derivedFactors {
             return
@@ -199,9 +194,7 @@ public final class SignConvolutionPlan {
                      "\(layerName): expected [N, \(inputChannels), H, W], got \(input.shape)")
         refreshIfLayerChanged()
         let batch = input.shape[0], height = input.shape[2], width = input.shape[3]
-        let geometry = ConvolutionGeometry(batch: batch, channels: inputChannels, height: height, width: width,
-                                           kernelHeight: kernelHeight, kernelWidth: kernelWidth,
-                                           stride: stride, padding: padding)
+        let geometry = layerGeometry.over(batch: batch, height: height, width: width)
         let rows = patternCount * inputChannels, pixels = geometry.outputPixels, channels = outputChannels
         let chunk = workspace.imagesPerChunk(batch: batch, rows: rows, pixels: pixels)
         let signSums = workspace.buffer(ScratchWorkspace.Slot.columns, count: rows * chunk * pixels)
@@ -215,7 +208,8 @@ public final class SignConvolutionPlan {
                     let count = min(chunk, batch - first)
                     patterns.storage.withUnsafeBufferPointer { patternSigns in
                         fsb_sign_conv_batched(x.baseAddress! + first * inputPlaneSize, count, inputChannels,
-                                              height, width, kernelHeight, kernelWidth, padding, stride,
+                                              height, width, geometry.kernelHeight, geometry.kernelWidth,
+                                              geometry.padding, geometry.stride,
                                               patternSigns.baseAddress!, patternCount, signSums, count * pixels)
                     }
                     contract(signSums, images: count, pixels: pixels, into: outBase + first * channels * pixels)

@@ -29,17 +29,8 @@ public final class ReLU: Layer {
     /// same bits: each element is `max(a[i] + b[i], 0)`.
     func forward(sumOf a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "\(name): summands \(a.shape) and \(b.shape)")
-        var output = Tensor.uninitialized(shape: a.shape)
-        a.storage.withUnsafeBufferPointer { x in
-            b.storage.withUnsafeBufferPointer { z in
-                output.storage.withUnsafeMutableBufferPointer { y in
-                    let xp = x.baseAddress!, zp = z.baseAddress!, yp = y.baseAddress!
-                    let count = x.count
-                    ParallelLoop.run(count: count, work: count, minimumWork: 1 << 18) { range in
-                        for i in range { yp[i] = max(xp[i] + zp[i], 0) }
-                    }
-                }
-            }
+        let output = Tensor.elementwise(a, b) { x, z, y, range in
+            for i in range { y[i] = max(x[i] + z[i], 0) }
         }
         cachedOutput = output
         return output
@@ -52,21 +43,11 @@ public final class ReLU: Layer {
     public func backward(_ dOutput: Tensor) -> Tensor {
         guard let output = cachedOutput else { preconditionFailure("\(name): backward before forward") }
         precondition(dOutput.shape == output.shape, "\(name): dOutput shape \(dOutput.shape)")
-        var dInput = Tensor.uninitialized(shape: output.shape)
-        output.storage.withUnsafeBufferPointer { y in
-            dOutput.storage.withUnsafeBufferPointer { dy in
-                dInput.storage.withUnsafeMutableBufferPointer { dx in
-                    let yp = y.baseAddress!, dyp = dy.baseAddress!, dxp = dx.baseAddress!
-                    let count = y.count
-                    ParallelLoop.run(count: count, work: count, minimumWork: 1 << 18) { range in
-                        for i in range {
-                            let upstream = dyp[i]  // unconditional load so the select vectorises
-                            dxp[i] = yp[i] > 0 ? upstream : 0
-                        }
-                    }
-                }
+        return Tensor.elementwise(dOutput, output) { dy, y, dx, range in
+            for i in range {
+                let upstream = dy[i]  // unconditional load so the select vectorises
+                dx[i] = y[i] > 0 ? upstream : 0
             }
         }
-        return dInput
     }
 }

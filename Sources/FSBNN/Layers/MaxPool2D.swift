@@ -2,40 +2,21 @@ import FSBCore
 
 /// Max pooling over `[N, C, H, W]` with a square window, stride (default = window) and no
 /// padding: `outH = (H - kernel)/stride + 1`. Backward routes `dy` to the first maximum.
-public final class MaxPool2D: Layer {
-    public let name: String
-    public let kernelSize: Int
-    public let stride: Int
-    /// Input shape and, per output element, the flat in-plane index of its maximum.
-    private var cachedInputShape: [Int] = []
+public final class MaxPool2D: PoolingLayer, Layer {
+    /// Per output element of the last forward, the flat in-plane index of its maximum.
     private var argmax: [Int32] = []
 
-    public init(name: String, kernelSize: Int, stride: Int? = nil) {
-        self.name = name
-        self.kernelSize = kernelSize
-        self.stride = stride ?? kernelSize
-    }
-
-    private var window: PoolingWindow { PoolingWindow(kernelSize: kernelSize, stride: stride) }
-
-    public func outputShape(for inputShape: [Int]) throws -> [Int] {
-        try window.outputShape(for: inputShape, layer: name)
-    }
-
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        precondition(input.rank == 4, "\(name): input \(input.shape)")
-        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let outH = window.outputSize(h), outW = window.outputSize(w)
-        cachedInputShape = input.shape
-        var output = Tensor.uninitialized(shape: [n, c, outH, outW])
+        let (planes, h, w, outH, outW) = beginForward(input)
+        var output = Tensor.uninitialized(shape: [input.shape[0], input.shape[1], outH, outW])
         if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
         let k = kernelSize, s = stride
         input.storage.withUnsafeBufferPointer { xBuffer in
             output.storage.withUnsafeMutableBufferPointer { yBuffer in
                 argmax.withUnsafeMutableBufferPointer { indexBuffer in
                     let x = xBuffer.baseAddress!, y = yBuffer.baseAddress!, index = indexBuffer.baseAddress!
-                    ParallelLoop.run(count: n * c, work: n * c * h * w) { planes in
-                        for plane in planes {
+                    ParallelLoop.run(count: planes, work: planes * h * w) { range in
+                        for plane in range {
                             let src = x + plane * h * w
                             let dst = plane * outH * outW
                             if k == 2 && s == 2 {

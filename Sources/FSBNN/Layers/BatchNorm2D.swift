@@ -5,22 +5,8 @@ import FSBCore
 /// variance, like PyTorch); inference uses the running statistics. eps = 1e-5.
 /// Parameters `"<name>.weight"` (gamma, 1) and `"<name>.bias"` (beta, 0); buffers
 /// `"<name>.running_mean"` (0) and `"<name>.running_var"` (1).
-public final class BatchNorm2D: Layer {
-    public let name: String
-    public let channels: Int
-    let core: BatchNormalization
-
-    public init(name: String, channels: Int) {
-        self.name = name
-        self.channels = channels
-        core = BatchNormalization(name: name, channels: channels)
-    }
-
-    public var parameters: [Parameter] { [core.gamma, core.beta] }
-    public var buffers: [String: Tensor] {
-        get { core.buffers }
-        set { core.setBuffers(newValue) }
-    }
+public final class BatchNorm2D: BatchNormLayer, Layer {
+    public var channels: Int { core.channels }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape.count == 3, inputShape[0] == channels else {

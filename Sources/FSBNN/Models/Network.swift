@@ -111,14 +111,14 @@ public final class Network {
         let expectedNames = Set(expected.map(\.name))
         for item in expected {
             guard let stored = state[item.name] else {
-                throw FSBError("checkpoint has no tensor '\(item.name)' (model shape \(item.tensor.shape))")
+                throw FSBError("checkpoint does not match the model: tensor \"\(item.name)\" (shape \(item.tensor.shape)) is missing")
             }
             guard stored.shape == item.tensor.shape else {
-                throw FSBError("tensor '\(item.name)': checkpoint shape \(stored.shape), model shape \(item.tensor.shape)")
+                throw FSBError("checkpoint does not match the model: tensor \"\(item.name)\" has shape \(stored.shape), the model expects \(item.tensor.shape)")
             }
         }
         if let unknown = state.keys.sorted().first(where: { !expectedNames.contains($0) }) {
-            throw FSBError("checkpoint tensor '\(unknown)' does not belong to this model")
+            throw FSBError("checkpoint does not match the model: it holds tensor \"\(unknown)\" that the model does not have")
         }
         for (name, weight) in weightParameterizations where weight.fsbOptions?.signInit == .checkpoint {
             if let stored = state["\(name).signs"], !stored.storage.allSatisfy({ $0 == 1 || $0 == -1 }) {

@@ -2,21 +2,11 @@ import FSBCore
 
 /// Batch normalisation over features `[N, F]` (statistics over N); same rules, names and
 /// buffers as `BatchNorm2D`.
-public final class BatchNorm1D: Layer {
-    public let name: String
-    public let features: Int
-    let core: BatchNormalization
+public final class BatchNorm1D: BatchNormLayer, Layer {
+    public var features: Int { core.channels }
 
     public init(name: String, features: Int) {
-        self.name = name
-        self.features = features
-        core = BatchNormalization(name: name, channels: features)
-    }
-
-    public var parameters: [Parameter] { [core.gamma, core.beta] }
-    public var buffers: [String: Tensor] {
-        get { core.buffers }
-        set { core.setBuffers(newValue) }
+        super.init(name: name, channels: features)
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
