@@ -247,8 +247,8 @@ int fsb_conv_weight_gradient_direct(long outputs, const float *dy, const float *
     const long taps = g->kernel_h * g->kernel_w, rows = g->channels * taps;
     const int avx512 = kernel->isa == FSB_ISA_AVX512, avx2 = kernel->isa == FSB_ISA_AVX2;
     const int width_fits = avx512 ? g->out_w >= MIN_ROW_WIDTH : g->out_w % 8 == 0;
-    if (!(avx512 || avx2) || !width_fits || (avx2 && outputs > MAX_OUTPUTS_AVX2) || g->stride_h != 1 || g->stride_w != 1 || g->out_w < 1 ||
-        g->out_h < 1 || g->batch < 1 || taps > TAPS_MAX || outputs < 1 || outputs > MAX_OUTPUTS ||
+    if (!(avx512 || avx2) || !width_fits || (avx2 && outputs > MAX_OUTPUTS_AVX2) || g->stride_h != 1 ||
+        g->stride_w != 1 || g->out_w < 1 || g->out_h < 1 || g->batch < 1 || taps > TAPS_MAX || outputs < 1 || outputs > MAX_OUTPUTS ||
         rows > MAX_ROWS || rows < 1) {
         free(job);
         return 0;

@@ -145,10 +145,9 @@ enum ConvolutionGEMMComparison {
                                                 layer.shape(batch: count), first == 0 ? 0 : 1, dWeights[1], rows)
                 }
             }
-            let dWeightDirect = {
-                _ = fsb_conv_weight_gradient_direct(co, dOutput, images, layer.shape(batch: batch), dWeights[1], rows)
-            }
-            let directApplies = fsb_conv_weight_gradient_direct(co, dOutput, images, layer.shape(batch: batch), dWeights[1], rows) == 1
+            let direct = { fsb_conv_weight_gradient_direct(co, dOutput, images, layer.shape(batch: batch), dWeights[1], rows) == 1 }
+            let dWeightDirect = { _ = direct() }
+            let directApplies = direct()
             var products = [
                 ("forward", forwardExplicit, forwardImplicit, outputs, co * n),
                 ("dweight", dWeightExplicit, dWeightImplicit, dWeights, co * rows),
