@@ -107,7 +107,7 @@ struct JSONParser {
         if depth > JSONDocument.maximumDepth { throw error("expected at most \(JSONDocument.maximumDepth) nested arrays and objects, found more") }
         index += 1
         var members: [(key: String, value: JSONDocument)] = []
-        var positions: [String: (Int, Int)] = [:]
+        var offsets: [String: Int] = [:]   // each key's byte offset, for the duplicate-key message
         skipWhitespace()
         if peek == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
@@ -117,12 +117,13 @@ struct JSONParser {
                 throw error(peek == UInt8(ascii: "}") ? "expected a member name\(after), found '}' (trailing commas are not allowed)"
                             : "expected a member name in double quotes\(after), found \(found())")
             }
-            let start = position(of: index)
+            let start = index
             let key = try parseString()
-            if let first = positions[key] {
+            if let firstOffset = offsets[key] {
+                let first = position(of: firstOffset)
                 throw error("duplicate key \"\(key)\" (first at line \(first.0), column \(first.1))", at: start)
             }
-            positions[key] = start
+            offsets[key] = start
             skipWhitespace()
             guard peek == UInt8(ascii: ":") else { throw error("expected ':' after the member name \"\(key)\", found \(found())") }
             index += 1
@@ -185,7 +186,7 @@ struct JSONParser {
     }
 
     private mutating func parseString() throws -> String {
-        let start = position(of: index)
+        let start = index
         index += 1
         var out: [UInt8] = []
         while true {
@@ -203,19 +204,24 @@ struct JSONParser {
             case 0..<0x20:
                 throw error("expected a control character to be escaped in a string, found byte 0x\(String(byte, radix: 16))")
             default:
-                out.append(byte)
-                index += 1
+                // A run of plain bytes is copied at once.
+                let runStart = index
+                while let next = peek, next != UInt8(ascii: "\""), next != UInt8(ascii: "\\"), next >= 0x20 { index += 1 }
+                out.append(contentsOf: bytes[runStart..<index])
             }
         }
     }
 
+    /// The byte each one-letter escape (`\n`, `\"`, …) stands for.
+    private static let simpleEscapes: [UInt8: UInt8] = [
+        UInt8(ascii: "\""): 0x22, UInt8(ascii: "\\"): 0x5C, UInt8(ascii: "/"): 0x2F, UInt8(ascii: "b"): 0x08,
+        UInt8(ascii: "f"): 0x0C, UInt8(ascii: "n"): 0x0A, UInt8(ascii: "r"): 0x0D, UInt8(ascii: "t"): 0x09,
+    ]
+
     private mutating func parseEscape(into out: inout [UInt8]) throws {
         guard let byte = peek else { throw error("expected an escape after '\\', found the end of the text") }
         index += 1
-        let simple: [UInt8: UInt8] = [UInt8(ascii: "\""): 0x22, UInt8(ascii: "\\"): 0x5C, UInt8(ascii: "/"): 0x2F,
-                                      UInt8(ascii: "b"): 0x08, UInt8(ascii: "f"): 0x0C, UInt8(ascii: "n"): 0x0A,
-                                      UInt8(ascii: "r"): 0x0D, UInt8(ascii: "t"): 0x09]
-        if let value = simple[byte] { out.append(value); return }
+        if let value = JSONParser.simpleEscapes[byte] { out.append(value); return }
         guard byte == UInt8(ascii: "u") else { index -= 1; throw error("expected an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX), found \(found())") }
         var scalar = try parseHex4()
         if (0xD800...0xDBFF).contains(scalar) {
@@ -276,7 +282,8 @@ struct JSONParser {
         return "byte 0x\(byte < 16 ? "0" : "")\(String(byte, radix: 16))"
     }
 
-    /// Line and column (1-based) of a byte offset.
+    /// Line and column (1-based) of a byte offset: a scan from the start, so it is computed
+    /// only for an error's message (offsets are kept while parsing).
     private func position(of offset: Int) -> (Int, Int) {
         var line = 1, lineStart = 0
         for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A {
@@ -286,8 +293,9 @@ struct JSONParser {
         return (line, offset - lineStart + 1)
     }
 
-    private func error(_ message: String, at place: (Int, Int)? = nil) -> JSONSyntaxError {
-        let (line, column) = place ?? position(of: index)
+    /// The error `message` at byte offset `offset` (the current position by default).
+    private func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
+        let (line, column) = position(of: offset ?? index)
         var rendered = ""
         for component in path {
             rendered += component.hasPrefix("[") || rendered.isEmpty ? component : "." + component
