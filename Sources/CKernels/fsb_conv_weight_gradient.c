@@ -17,8 +17,11 @@
 //   AVX2:    tiles of 2 output channels x 4 or 6 input channels at one tap (ky, kx), 8-lane
 //            sums, chunks of exactly 8 pixels (output width a multiple of 8, so dY needs no
 //            mask); one tap per tile means one lane mask per chunk, built once (AVX2 has no
-//            mask registers, a mask is three vector instructions); at most 32 output channels
-//            (`fsb-bench gemm --im2col-compare`, rows dweight-direct, on a Zen 3: process CPU
+//            mask registers, a mask is three vector instructions) — or none: each cache block's
+//            images are first copied with their zero padding written out (staged, as the
+//            forward direct tiles do, fsb_set_direct_staging), so the input is read with
+//            plain loads (same values, same bits) unless the copy would be too large; at most
+//            32 output channels (`fsb-bench gemm --im2col-compare`, rows dweight-direct, on a Zen 3: process CPU
 //            time 1.4-1.6x the packed GEMM's for 16 channels, 1.05x for 32, 0.7x for 64).
 //
 // Cache blocking: the columns are walked in blocks (2048 columns for AVX-512, 1024 for AVX2,
@@ -52,10 +55,19 @@ enum {
 
 typedef struct weight_gradient_job weight_gradient_job;
 
+/// Where a column block's input is read: row r of the column matrix, chunk i at
+/// images + row_source[r] + chunks->source[i] (the job's images and row sources, or a staged
+/// copy of the block's images with its own row sources; staged: no lane masks needed).
+typedef struct {
+    const float *images;
+    const long *row_source;
+    int staged;
+} block_input;
+
 /// Adds the chunks of one column block to tile t's partial sums (parked in `sums`).
 /// dy_offset[i], dy_lanes[i]: where chunk i's dY starts (for output channel 0) and its lanes.
 typedef void (*tile_block_fn)(const weight_gradient_job *job, long t, float *sums, const chunk_set *chunks,
-                              const long *dy_offset, const uint32_t *dy_lanes);
+                              const long *dy_offset, const uint32_t *dy_lanes, const block_input *input);
 
 struct weight_gradient_job {
     fsb_conv_geometry g;
@@ -70,6 +82,9 @@ struct weight_gradient_job {
     long ldw;
     long row_source[MAX_ROWS];   // offset of row r's tap in an image: plane + ky * width + kx
     long row_tap[MAX_ROWS];
+    int staging;                 // AVX2: stage each block's images (fsb_set_direct_staging)
+    long padded_w, plane_size;   // staged planes: (height + 2 pad_h) x (width + 2 pad_w)
+    long staged_row_source[MAX_ROWS];  // row r's tap in a staged image: plane + ky * padded_w + kx
 };
 
 /// The column-matrix rows of tile t (job->tile_r of them; rows past the last repeat it, and
@@ -93,7 +108,8 @@ static void tile_rows(const weight_gradient_job *job, long t, long rows[TILE_R],
 
 /// Where tile t reads: dY of each of its job->tile_o output channels (channels past the last
 /// one repeat it; their results are not written) and, per row, its image offset and tap.
-static void tile_sources(const weight_gradient_job *job, long t, const float **dy, const float **source, long *taps) {
+static void tile_sources(const weight_gradient_job *job, long t, const block_input *input, const float **dy,
+                         const float **source, long *taps) {
     const long o0 = (t % job->o_blocks) * job->tile_o;
     for (long k = 0; k < job->tile_o; k++)
         dy[k] = job->dy + (o0 + k < job->outputs ? o0 + k : job->outputs - 1) * job->pixels;
@@ -101,21 +117,21 @@ static void tile_sources(const weight_gradient_job *job, long t, const float **d
     int real[TILE_R];
     tile_rows(job, t, rows, real);
     for (long r = 0; r < job->tile_r; r++) {
-        source[r] = job->images + job->row_source[rows[r]];
+        source[r] = input->images + input->row_source[rows[r]];
         taps[r] = job->row_tap[rows[r]];
     }
 }
 
 __attribute__((target("avx512f,fma")))
 static void tile_block_avx512(const weight_gradient_job *job, long t, float *sums, const chunk_set *chunks,
-                              const long *dy_offset, const uint32_t *dy_lanes) {
+                              const long *dy_offset, const uint32_t *dy_lanes, const block_input *input) {
     enum { TILE_O = 4 };
     __m512 acc[TILE_O][TILE_R];
     for (int k = 0; k < TILE_O; k++)
         for (int r = 0; r < TILE_R; r++) acc[k][r] = _mm512_load_ps(sums + (k * TILE_R + r) * 16);
     const float *dy[TILE_O], *source[TILE_R];
     long taps[TILE_R];
-    tile_sources(job, t, dy, source, taps);
+    tile_sources(job, t, input, dy, source, taps);
     const uint32_t *masks[TILE_R];
     for (int r = 0; r < TILE_R; r++) masks[r] = chunks->masks + taps[r] * chunks->capacity;
     for (long i = 0; i < chunks->count; i++) {
@@ -142,28 +158,32 @@ static float reduce16(const float *lanes) { return _mm512_reduce_add_ps(_mm512_l
 
 /// tile_block_avx512 for AVX2 tiles of 2 output channels x `channels` (4 or 6, a constant
 /// after inlining) input channels at one tap; every chunk is a full 8 pixels, so dY loads
-/// need no mask (dy_lanes unused) and the input's lane mask is one per chunk.
+/// need no mask (dy_lanes unused) and the input's lane mask is one per chunk (none when
+/// `staged`, a constant after inlining: the padding is in memory).
 __attribute__((target("avx2,fma"))) FSB_ALWAYS_INLINE
 void tile_block_avx2(const weight_gradient_job *job, long t, float *sums, const chunk_set *chunks,
-                     const long *dy_offset, const int channels) {
+                     const long *dy_offset, const block_input *input, const int channels, const int staged) {
     enum { TILE_O = 2 };
     __m256 acc[TILE_O][TILE_R];
     for (int k = 0; k < TILE_O; k++)
         for (int r = 0; r < channels; r++) acc[k][r] = _mm256_load_ps(sums + (k * TILE_R + r) * 8);
     const float *dy[TILE_O], *source[TILE_R];
     long taps[TILE_R];
-    tile_sources(job, t, dy, source, taps);
+    tile_sources(job, t, input, dy, source, taps);
     const uint32_t *masks = chunks->masks + taps[0] * chunks->capacity;  // one tap for the whole tile
     const __m256i lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
     for (long i = 0; i < chunks->count; i++) {
         const long at = dy_offset[i];
         const __m256 d0 = _mm256_loadu_ps(dy[0] + at), d1 = _mm256_loadu_ps(dy[1] + at);
-        const __m256i bits = _mm256_and_si256(_mm256_set1_epi32((int)masks[i]), lane_bits);
-        const __m256i lanes = _mm256_cmpeq_epi32(bits, lane_bits);
         const long offset = chunks->source[i];
+        __m256i lanes = _mm256_setzero_si256();
+        if (!staged) {
+            const __m256i bits = _mm256_and_si256(_mm256_set1_epi32((int)masks[i]), lane_bits);
+            lanes = _mm256_cmpeq_epi32(bits, lane_bits);
+        }
 #pragma clang loop unroll(full)
         for (int r = 0; r < channels; r++) {
-            const __m256 c = _mm256_maskload_ps(source[r] + offset, lanes);
+            const __m256 c = staged ? _mm256_loadu_ps(source[r] + offset) : _mm256_maskload_ps(source[r] + offset, lanes);
             acc[0][r] = _mm256_fmadd_ps(d0, c, acc[0][r]);
             acc[1][r] = _mm256_fmadd_ps(d1, c, acc[1][r]);
         }
@@ -174,16 +194,18 @@ void tile_block_avx2(const weight_gradient_job *job, long t, float *sums, const 
 
 __attribute__((target("avx2,fma")))
 static void tile_block_avx2_6(const weight_gradient_job *job, long t, float *sums, const chunk_set *chunks,
-                              const long *dy_offset, const uint32_t *dy_lanes) {
+                              const long *dy_offset, const uint32_t *dy_lanes, const block_input *input) {
     (void)dy_lanes;
-    tile_block_avx2(job, t, sums, chunks, dy_offset, 6);
+    if (input->staged) tile_block_avx2(job, t, sums, chunks, dy_offset, input, 6, 1);
+    else tile_block_avx2(job, t, sums, chunks, dy_offset, input, 6, 0);
 }
 
 __attribute__((target("avx2,fma")))
 static void tile_block_avx2_4(const weight_gradient_job *job, long t, float *sums, const chunk_set *chunks,
-                              const long *dy_offset, const uint32_t *dy_lanes) {
+                              const long *dy_offset, const uint32_t *dy_lanes, const block_input *input) {
     (void)dy_lanes;
-    tile_block_avx2(job, t, sums, chunks, dy_offset, 4);
+    if (input->staged) tile_block_avx2(job, t, sums, chunks, dy_offset, input, 4, 1);
+    else tile_block_avx2(job, t, sums, chunks, dy_offset, input, 4, 0);
 }
 
 /// Sum of 8 lanes in a fixed order: the two halves, then pairs, then the last two.
@@ -211,17 +233,30 @@ static void weight_gradient_part(void *context, int part, int parts) {
     long *dy_offset = described + 2 * CAPACITY;
     uint32_t *dy_lanes = chunks.masks + TAPS_MAX * CAPACITY;
     const long pixels = job->pixels;
+    const fsb_conv_geometry *g = &job->g;
     for (long p0 = 0; p0 < job->columns; p0 += job->block_columns) {
         const long count = job->columns - p0 < job->block_columns ? job->columns - p0 : job->block_columns;
-        fsb_describe_chunks(&job->g, fsb_locate_column(&job->g, p0), count, job->lanes, &chunks);
+        fsb_describe_chunks(g, fsb_locate_column(g, p0), count, job->lanes, &chunks);
         for (long i = 0; i < chunks.count; i++) {
             const long j = p0 + chunks.offset[i];
             const long width = (i + 1 < chunks.count ? chunks.offset[i + 1] : count) - chunks.offset[i];
             dy_offset[i] = (j / pixels) * job->outputs * pixels + j % pixels;
             dy_lanes[i] = (1u << width) - 1u;
         }
+        block_input input = {job->images, job->row_source, 0};
+        const long b0 = p0 / pixels, b1 = (p0 + count - 1) / pixels;
+        const long staged_images = (b1 - b0 + 1) * g->channels * job->plane_size;
+        if (job->staging && staged_images <= FSB_STAGED_MAX_FLOATS) {
+            float *staged = fsb_thread_scratch(7, (size_t)staged_images);
+            fsb_stage_padded_images(g, job->images, b0, b1, 0, g->channels, job->padded_w, job->plane_size, staged);
+            for (long i = 0; i < chunks.count; i++) {  // stride 1: chunk i starts at its output pixel
+                const column_position at = fsb_locate_column(g, p0 + chunks.offset[i]);
+                chunks.source[i] = (at.b - b0) * g->channels * job->plane_size + at.oy * job->padded_w + at.ox;
+            }
+            input = (block_input){staged, job->staged_row_source, 1};
+        }
         for (long t = t0; t < t1; t++)
-            job->tile_block(job, t, sums + (t - t0) * tile_floats, &chunks, dy_offset, dy_lanes);
+            job->tile_block(job, t, sums + (t - t0) * tile_floats, &chunks, dy_offset, dy_lanes, &input);
     }
     for (long t = t0; t < t1; t++) {
         const long o0 = (t % job->o_blocks) * job->tile_o;
@@ -275,10 +310,14 @@ int fsb_conv_weight_gradient_direct(long outputs, const float *dy, const float *
     job->tiles = job->o_blocks * job->r_blocks;
     job->dw = dw;
     job->ldw = ldw;
+    job->staging = avx2 && fsb_direct_staging_enabled();
+    job->padded_w = g->width + 2 * g->pad_w;
+    job->plane_size = (g->height + 2 * g->pad_h) * job->padded_w;
     for (long r = 0; r < rows; r++) {
         const long c = r / taps, t = r % taps, ky = t / g->kernel_w, kx = t % g->kernel_w;
         job->row_source[r] = c * g->height * g->width + ky * g->width + kx;
         job->row_tap[r] = t;
+        job->staged_row_source[r] = c * job->plane_size + ky * job->padded_w + kx;
     }
     int parts = fsb_get_num_threads();
     if (parts > job->tiles) parts = (int)job->tiles;

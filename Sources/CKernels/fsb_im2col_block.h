@@ -57,6 +57,18 @@ struct fsb_im2col_block {
     uint32_t chunk_masks[TAPS_MAX * CHUNKS_MAX];
 };
 
+/// Staging (fsb_im2col_direct.c; fsb_set_direct_staging): the AVX2 packing-free tiles copy the
+/// images a block reads with their zero padding written out and then read them with plain
+/// loads. Images [b0, b1], channels [c0, c0 + channels) are copied to staged, plane (b, c) at
+/// ((b - b0) * channels + c - c0) * plane_size, input pixel (y, x) at row y + pad_h, column
+/// x + pad_w of rows padded_w = width + 2 pad_w wide; plane_size = (height + 2 pad_h) *
+/// padded_w. Blocks whose copy would exceed FSB_STAGED_MAX_FLOATS (1 MiB; ResNet-20's layers
+/// stage 12-210 KiB) read the images with masked loads instead.
+enum { FSB_STAGED_MAX_FLOATS = 1 << 18 };
+int fsb_direct_staging_enabled(void);
+void fsb_stage_padded_images(const fsb_conv_geometry *g, const float *images, long b0, long b1, long c0,
+                             long channels, long padded_w, long plane_size, float *staged);
+
 /// Cuts columns [at, at + count) into chunks of up to `chunk` (16 or 8) columns that never
 /// cross an output row, with their offsets, sources and per-tap lane masks (set->capacity
 /// must be enough, see the bounds above). x86-64 only.

@@ -17,7 +17,8 @@ void fsb_parallel_run(int parts, fsb_task_fn task, void *context);
 /// A 64-byte aligned scratch buffer private to the calling OS thread, at least `floats`
 /// floats long; `slot` selects one of a few independent buffers (0: packed A, 1: packed B,
 /// 2: the implicit-im2col block description, 3 and 4: the direct weight gradient's partial
-/// sums and chunk descriptions, 5 and 6: the bf16 GEMM's packed A and B).
+/// sums and chunk descriptions, 5 and 6: the bf16 GEMM's packed A and B, 7: the packing-free
+/// convolution tiles' staged images).
 float *fsb_thread_scratch(int slot, size_t floats);
 
 /// A GEMM micro-kernel: computes the mr x nr tile

@@ -20,7 +20,11 @@ import Foundation
 /// stride-1 layers), a third row, `dweight-direct`, times the chunked implicit GEMM of the
 /// `dweight` row (left) against it (right) on the same gradient laid out as dOutput
 /// [batch, Co, P]; it sums in another order, so its bits differ by rounding and the row
-/// reports the largest difference relative to the largest |dW| instead.
+/// reports the largest difference relative to the largest |dW| instead. With the AVX2 kernel a
+/// `forward-staged` row times the implicit forward with the packing-free tiles' masked loads
+/// (left, `fsb_set_direct_staging(0)`) against their staged images (right, the default); it
+/// differs only on the layers those tiles take (stride 1, at most 32 outputs). Likewise
+/// `dweight-staged` for the direct weight gradient, where it applies.
 enum ConvolutionGEMMComparison {
     /// One convolution layer: `outputs` filters of `kernel x kernel` over `channels x size x size`.
     struct Layer {
@@ -83,7 +87,8 @@ enum ConvolutionGEMMComparison {
     static func run(threadCounts: [Int], repeats: Int, filter: String, batch: Int, csvPath: String?) throws {
         let selected = layers.filter { filter.isEmpty || $0.name.contains(filter) }
         print("explicit im2col + GEMM vs implicit-im2col GEMM (dweight-direct: implicit GEMM vs the direct "
-              + "weight gradient), batch \(batch), kernel \(Kernels.gemmKernelName), "
+              + "weight gradient; forward-staged, dweight-staged: direct tiles with masked loads vs staged images), "
+              + "batch \(batch), kernel \(Kernels.gemmKernelName), "
               + "\(repeats) interleaved repeats (median), threads \(threadCounts)")
         var measurements: [Measurement] = []
         let savedThreads = Kernels.threadCount
@@ -153,6 +158,23 @@ enum ConvolutionGEMMComparison {
                 ("dweight", dWeightExplicit, dWeightImplicit, dWeights, co * rows),
             ]
             if directApplies { products.append(("dweight-direct", dWeightImplicit, dWeightDirect, dWeights, co * rows)) }
+            if Kernels.gemmKernelName == "avx2" {
+                let forwardMasked = {
+                    let saved = fsb_set_direct_staging(0)
+                    fsb_sgemm_im2col(co, 1, weights, rows, images, layer.shape(batch: batch), 0, outputs[0],
+                                     pixels, pixels, co * pixels)
+                    fsb_set_direct_staging(saved)
+                }
+                products.append(("forward-staged", forwardMasked, forwardImplicit, outputs, co * n))
+                if directApplies {
+                    let dWeightMasked = {
+                        let saved = fsb_set_direct_staging(0)
+                        _ = fsb_conv_weight_gradient_direct(co, dOutput, images, layer.shape(batch: batch), dWeights[0], rows)
+                        fsb_set_direct_staging(saved)
+                    }
+                    products.append(("dweight-staged", dWeightMasked, dWeightDirect, dWeights, co * rows))
+                }
+            }
             for threads in threadCounts {
                 Kernels.threadCount = threads
                 for (product, explicit, implicit, results, count) in products {

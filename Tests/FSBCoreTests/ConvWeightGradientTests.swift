@@ -4,7 +4,8 @@ import XCTest
 
 /// `fsb_conv_weight_gradient_direct` (the packing-free weight gradient of small stride-1
 /// convolutions) against a double-precision sum over the explicit column matrix, and
-/// independent of the thread count; shapes it does not handle are declined untouched.
+/// independent of the thread count and (AVX2) of whether the images are staged with their
+/// padding or read with masked loads; shapes it does not handle are declined untouched.
 final class ConvWeightGradientTests: XCTestCase {
     struct Case { let batch, channels, height, width, kernel, pad, outputs: Int }
 
@@ -72,13 +73,16 @@ final class ConvWeightGradientTests: XCTestCase {
                 var columns = [Float](repeating: .nan, count: rows * columnCount)
                 fsb_im2col_batched(images, c.batch, c.channels, c.height, c.width, c.kernel, c.kernel, c.pad, c.pad, 1, 1, &columns)
                 var results: [[Float]] = []
-                for threads in [1, 2] {
+                for (threads, staging): (Int, Int32) in [(1, 1), (2, 1), (1, 0)] {
                     Kernels.threadCount = threads
+                    let saved = fsb_set_direct_staging(staging)
+                    defer { fsb_set_direct_staging(saved) }
                     var dw = [Float](repeating: .nan, count: c.outputs * rows)
                     XCTAssertEqual(fsb_conv_weight_gradient_direct(c.outputs, dy, images, shape(c), &dw, rows), 1, "\(kernel) \(c)")
                     results.append(dw)
                 }
                 XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern), "\(kernel) \(c): 1 vs 2 threads")
+                XCTAssertEqual(results[0].map(\.bitPattern), results[2].map(\.bitPattern), "\(kernel) \(c): staged vs masked loads")
                 for o in 0..<c.outputs {
                     for r in 0..<rows {
                         var sum = 0.0, magnitude = 0.0

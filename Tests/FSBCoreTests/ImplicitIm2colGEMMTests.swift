@@ -10,7 +10,8 @@ import XCTest
 /// multiples of the tiles, several KC and NC blocks), with beta 0 and 1, on every micro-kernel
 /// (the AVX-512 and AVX2 ones pack with masked vector loads, or, for at most 32 output
 /// channels at stride 1 with output rows a multiple of 16 (AVX-512) or 8 (AVX2) wide, read B
-/// straight from the images; the portable one packs in plain C) at 1 and 2 threads.
+/// straight from the images — on AVX2 from a staged copy with the padding written out, or with
+/// masked loads, both tested; the portable one packs in plain C) at 1 and 2 threads.
 final class ImplicitIm2colGEMMTests: XCTestCase {
     /// One convolution: input [batch, channels, height, width], `outputs` filters.
     struct Case {
@@ -109,8 +110,12 @@ final class ImplicitIm2colGEMMTests: XCTestCase {
             let columns = test.columns(images)
             let (n, p, o) = (test.columnCount, test.pixels, test.outputs)
             var failed = false
-            forEachKernelAndThreadCount { label in
-                for beta: Float in [0, 1] where !failed {
+            forEachKernelAndThreadCount { kernelLabel in
+                // AVX2's packing-free tiles read staged (padded) images, or mask their loads.
+                for (staging, beta): (Int32, Float) in [(1, 0), (1, 1), (0, 0), (0, 1)] where !failed {
+                    let label = "\(kernelLabel) staging \(staging)"
+                    let saved = fsb_set_direct_staging(staging)
+                    defer { fsb_set_direct_staging(saved) }
                     // NCHW output: column b*P + q of the product is output[b, :, q].
                     var expected = initial, found = initial
                     fsb_sgemm_grouped_c(0, 0, o, n, test.rows, 1, weights, test.rows, columns, n, beta,

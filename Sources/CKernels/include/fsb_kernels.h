@@ -213,6 +213,12 @@ const char *fsb_gemm_kernel_name(void);
 /// Different kernels may round differently (the SIMD ones use fused multiply-add).
 int fsb_set_gemm_kernel(const char *name);
 
+/// Whether the AVX2 packing-free convolution tiles first copy a block's images with their
+/// zero padding written out (1, the default: plain loads) or read them with masked loads (0);
+/// the bits are the same either way (for tests and benchmarks). Returns the previous setting.
+/// Not to be called while a GEMM runs.
+int fsb_set_direct_staging(int enabled);
+
 /// Makes glibc's malloc keep freed blocks up to 1 GiB in the heap (mmap and trim thresholds
 /// raised) so the next allocation of the same size reuses them instead of mapping and
 /// zero-faulting fresh pages. Returns 1 when applied, 0 where the C library is not glibc.
