@@ -82,9 +82,8 @@ struct weight_gradient_job {
     long ldw;
     long row_source[MAX_ROWS];   // offset of row r's tap in an image: plane + ky * width + kx
     long row_tap[MAX_ROWS];
-    int staging;                 // AVX2: stage each block's images (fsb_set_direct_staging)
-    long padded_w, plane_size;   // staged planes: (height + 2 pad_h) x (width + 2 pad_w)
-    long staged_row_source[MAX_ROWS];  // row r's tap in a staged image: plane + ky * padded_w + kx
+    long row_ky[MAX_ROWS], row_kx[MAX_ROWS];
+    int staging;                 // AVX2: stage each block's input rows (fsb_set_direct_staging)
 };
 
 /// The column-matrix rows of tile t (job->tile_r of them; rows past the last repeat it, and
@@ -234,6 +233,13 @@ static void weight_gradient_part(void *context, int part, int parts) {
     uint32_t *dy_lanes = chunks.masks + TAPS_MAX * CAPACITY;
     const long pixels = job->pixels;
     const fsb_conv_geometry *g = &job->g;
+    long staged_row_source[MAX_ROWS];  // row r's tap in the staged window of the current block
+    // Staged (AVX2 tap tiles only): just the channels of this part's tiles (tap tiles run
+    // channel block by channel block, each block's taps in turn: one channel range per part).
+    const long channel_tile = job->tile_r, blocks_per_channel_tile = job->taps;
+    const long c_first = (t0 / job->o_blocks) / blocks_per_channel_tile * channel_tile;
+    long c_last = ((t1 - 1) / job->o_blocks) / blocks_per_channel_tile * channel_tile + channel_tile - 1;
+    if (c_last > g->channels - 1) c_last = g->channels - 1;  // repeated channels are the last one
     for (long p0 = 0; p0 < job->columns; p0 += job->block_columns) {
         const long count = job->columns - p0 < job->block_columns ? job->columns - p0 : job->block_columns;
         fsb_describe_chunks(g, fsb_locate_column(g, p0), count, job->lanes, &chunks);
@@ -244,16 +250,17 @@ static void weight_gradient_part(void *context, int part, int parts) {
             dy_lanes[i] = (1u << width) - 1u;
         }
         block_input input = {job->images, job->row_source, 0};
-        const long b0 = p0 / pixels, b1 = (p0 + count - 1) / pixels;
-        const long staged_images = (b1 - b0 + 1) * g->channels * job->plane_size;
-        if (job->staging && staged_images <= FSB_STAGED_MAX_FLOATS) {
-            float *staged = fsb_thread_scratch(7, (size_t)staged_images);
-            fsb_stage_padded_images(g, job->images, b0, b1, 0, g->channels, job->padded_w, job->plane_size, staged);
-            for (long i = 0; i < chunks.count; i++) {  // stride 1: chunk i starts at its output pixel
-                const column_position at = fsb_locate_column(g, p0 + chunks.offset[i]);
-                chunks.source[i] = (at.b - b0) * g->channels * job->plane_size + at.oy * job->padded_w + at.ox;
-            }
-            input = (block_input){staged, job->staged_row_source, 1};
+        const fsb_staged_window window =
+            job->staging ? fsb_staged_window_of(g, p0, count, c_first, c_last - c_first + 1) : (fsb_staged_window){0};
+        if (job->staging && fsb_staged_floats(&window) <= FSB_STAGED_MAX_FLOATS) {
+            float *staged = fsb_thread_scratch(7, (size_t)fsb_staged_floats(&window));
+            fsb_stage_window(g, job->images, &window, staged);
+            for (long i = 0; i < chunks.count; i++)  // stride 1: chunk i starts at its output pixel
+                chunks.source[i] = fsb_staged_offset(g, &window, fsb_locate_column(g, p0 + chunks.offset[i]));
+            for (long r = c_first * job->taps; r < (c_last + 1) * job->taps; r++)  // row r = (c, ky, kx)
+                staged_row_source[r] = (r / job->taps - c_first) * window.plane_size + job->row_ky[r] * window.padded_w +
+                                       job->row_kx[r];
+            input = (block_input){staged, staged_row_source, 1};
         }
         for (long t = t0; t < t1; t++)
             job->tile_block(job, t, sums + (t - t0) * tile_floats, &chunks, dy_offset, dy_lanes, &input);
@@ -311,13 +318,12 @@ int fsb_conv_weight_gradient_direct(long outputs, const float *dy, const float *
     job->dw = dw;
     job->ldw = ldw;
     job->staging = avx2 && fsb_direct_staging_enabled();
-    job->padded_w = g->width + 2 * g->pad_w;
-    job->plane_size = (g->height + 2 * g->pad_h) * job->padded_w;
     for (long r = 0; r < rows; r++) {
         const long c = r / taps, t = r % taps, ky = t / g->kernel_w, kx = t % g->kernel_w;
         job->row_source[r] = c * g->height * g->width + ky * g->width + kx;
         job->row_tap[r] = t;
-        job->staged_row_source[r] = c * job->plane_size + ky * job->padded_w + kx;
+        job->row_ky[r] = ky;
+        job->row_kx[r] = kx;
     }
     int parts = fsb_get_num_threads();
     if (parts > job->tiles) parts = (int)job->tiles;

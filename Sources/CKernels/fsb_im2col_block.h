@@ -58,16 +58,37 @@ struct fsb_im2col_block {
 };
 
 /// Staging (fsb_im2col_direct.c; fsb_set_direct_staging): the AVX2 packing-free tiles copy the
-/// images a block reads with their zero padding written out and then read them with plain
-/// loads. Images [b0, b1], channels [c0, c0 + channels) are copied to staged, plane (b, c) at
-/// ((b - b0) * channels + c - c0) * plane_size, input pixel (y, x) at row y + pad_h, column
-/// x + pad_w of rows padded_w = width + 2 pad_w wide; plane_size = (height + 2 pad_h) *
-/// padded_w. Blocks whose copy would exceed FSB_STAGED_MAX_FLOATS (1 MiB; ResNet-20's layers
-/// stage 12-210 KiB) read the images with masked loads instead.
+/// input rows that a block of columns reads, with their zero padding written out, and then
+/// read them with plain loads. The window of columns [j0, j0 + count) (output rows oy0 of
+/// image b0 to oy1 of image b1) and channels [c0, c0 + channels): plane (b, c) at
+/// ((b - b0) * channels + c - c0) * plane_size holds `rows` rows of padded_w = width +
+/// 2 pad_w floats, its row i being padded input row first_row(b) + i (padded row r is input
+/// row r - pad_h; column x + pad_w holds input column x). Windows larger than
+/// FSB_STAGED_MAX_FLOATS (1 MiB; ResNet-20's layers stage at most 210 KiB) are not staged:
+/// those blocks read the images with masked loads.
+typedef struct {
+    long b0, b1, oy0, oy1, c0, channels;
+    long padded_w, rows, plane_size;
+} fsb_staged_window;
 enum { FSB_STAGED_MAX_FLOATS = 1 << 18 };
 int fsb_direct_staging_enabled(void);
-void fsb_stage_padded_images(const fsb_conv_geometry *g, const float *images, long b0, long b1, long c0,
-                             long channels, long padded_w, long plane_size, float *staged);
+/// The window of columns [j0, j0 + count), count >= 1, and channels [c0, c0 + channels).
+fsb_staged_window fsb_staged_window_of(const fsb_conv_geometry *g, long j0, long count, long c0, long channels);
+/// The floats the window's copy takes (a double: no overflow).
+static inline double fsb_staged_floats(const fsb_staged_window *w) {
+    return (double)(w->b1 - w->b0 + 1) * (double)w->channels * (double)w->plane_size;
+}
+/// The padded input row that image b's staged planes start with.
+static inline long fsb_staged_first_row(const fsb_conv_geometry *g, const fsb_staged_window *w, long b) {
+    return (b == w->b0 ? w->oy0 : 0) * g->stride_h;
+}
+/// Where output pixel (b, oy, ox)'s tap (0, 0) of channel c0 is in the staged copy (stride_w 1).
+static inline long fsb_staged_offset(const fsb_conv_geometry *g, const fsb_staged_window *w, column_position at) {
+    return (at.b - w->b0) * w->channels * w->plane_size +
+           (at.oy * g->stride_h - fsb_staged_first_row(g, w, at.b)) * w->padded_w + at.ox;
+}
+/// Copies the window of `images` ([batch, channels, height, width]) to `staged`.
+void fsb_stage_window(const fsb_conv_geometry *g, const float *images, const fsb_staged_window *w, float *staged);
 
 /// Cuts columns [at, at + count) into chunks of up to `chunk` (16 or 8) columns that never
 /// cross an output row, with their offsets, sources and per-tap lane masks (set->capacity

@@ -11,12 +11,12 @@
 //            whole 8-row panels);
 //   AVX2:    the 6x16 tile, two 8-lane chunks per panel (output width a multiple of 8); the
 //            last panel may have fewer than 6 rows (packed A is zero there; only real rows
-//            are stored). The images of a block of columns are first copied with their zero
-//            padding written out ("staged": planes of (height + 2 pad_h) x (width + 2 pad_w),
-//            at most a few hundred KiB, which stay in L2), so the tile reads B with plain loads
-//            instead of masked ones (and from planes whose stride, e.g. 34 x 34 floats, is no
-//            longer a multiple of 4 KiB); the zeros loaded are those the masks would give, so
-//            the bits are the same. Blocks whose staged copy would exceed FSB_STAGED_MAX_FLOATS
+//            are stored). The input rows a block of columns reads are first copied with their
+//            zero padding written out ("staged": rows of width + 2 pad_w floats, at most a few
+//            hundred KiB, which stay in L2; fsb_staged_window), so the tile reads B with plain
+//            loads instead of masked ones (and from planes whose stride is no longer a
+//            multiple of 4 KiB); the zeros loaded are those the masks would give, so the bits
+//            are the same. Blocks whose staged copy would exceed FSB_STAGED_MAX_FLOATS
 //            keep the masked loads (as do all after fsb_set_direct_staging(0)); on a Zen 3
 //            staging made these products 1.2-1.6x faster (`fsb-bench gemm --im2col-compare`,
 //            rows forward-staged).
@@ -33,22 +33,41 @@ int fsb_set_direct_staging(int enabled) { return atomic_exchange(&staging_enable
 
 int fsb_direct_staging_enabled(void) { return atomic_load_explicit(&staging_enabled, memory_order_relaxed); }
 
-void fsb_stage_padded_images(const fsb_conv_geometry *g, const float *images, long b0, long b1, long c0,
-                             long channels, long padded_w, long plane_size, float *staged) {
-    const long plane = g->height * g->width, pad_w = g->pad_w, width = g->width;
-    for (long b = b0; b <= b1; b++)
-        for (long c = c0; c < c0 + channels; c++) {
+fsb_staged_window fsb_staged_window_of(const fsb_conv_geometry *g, long j0, long count, long c0, long channels) {
+    const column_position first = fsb_locate_column(g, j0), last = fsb_locate_column(g, j0 + count - 1);
+    fsb_staged_window w = {first.b, last.b, first.oy, last.oy, c0, channels, g->width + 2 * g->pad_w, 0, 0};
+    // Output rows [from, to] of an image read padded rows [from * stride_h, to * stride_h + kernel_h).
+    long from_first = w.oy0, to_first = w.b0 == w.b1 ? w.oy1 : g->out_h - 1;
+    w.rows = (to_first - from_first) * g->stride_h + g->kernel_h;
+    if (w.b1 > w.b0) {
+        const long last_rows = w.oy1 * g->stride_h + g->kernel_h;
+        const long middle_rows = w.b1 > w.b0 + 1 ? (g->out_h - 1) * g->stride_h + g->kernel_h : 0;
+        if (last_rows > w.rows) w.rows = last_rows;
+        if (middle_rows > w.rows) w.rows = middle_rows;
+    }
+    w.plane_size = w.rows * w.padded_w;
+    return w;
+}
+
+void fsb_stage_window(const fsb_conv_geometry *g, const float *images, const fsb_staged_window *w, float *staged) {
+    const long plane = g->height * g->width, pad_w = g->pad_w, width = g->width, padded_w = w->padded_w;
+    for (long b = w->b0; b <= w->b1; b++) {
+        const long first_row = fsb_staged_first_row(g, w, b);
+        for (long c = w->c0; c < w->c0 + w->channels; c++) {
             const float *source = images + (b * g->channels + c) * plane;
-            float *dst = staged + ((b - b0) * channels + c - c0) * plane_size;
-            memset(dst, 0, sizeof(float) * (size_t)(g->pad_h * padded_w));
-            float *row = dst + g->pad_h * padded_w;
-            for (long y = 0; y < g->height; y++, row += padded_w) {
+            float *row = staged + ((b - w->b0) * w->channels + c - w->c0) * w->plane_size;
+            for (long i = 0; i < w->rows; i++, row += padded_w) {
+                const long y = first_row + i - g->pad_h;
+                if (y < 0 || y >= g->height) {
+                    memset(row, 0, sizeof(float) * (size_t)padded_w);
+                    continue;
+                }
                 memset(row, 0, sizeof(float) * (size_t)pad_w);
                 memcpy(row + pad_w, source + y * width, sizeof(float) * (size_t)width);
                 memset(row + pad_w + width, 0, sizeof(float) * (size_t)(padded_w - pad_w - width));
             }
-            memset(row, 0, sizeof(float) * (size_t)(plane_size - (g->pad_h + g->height) * padded_w));
         }
+    }
 }
 
 #if defined(__x86_64__)
@@ -144,27 +163,23 @@ static int staged_multiply_avx2(const fsb_im2col_block *block, const float *imag
                                 long mc, long j0, long nc, float *c, long ldc, long c_group,
                                 long c_group_stride, float alpha, float beta) {
     const fsb_conv_geometry *g = &block->geometry;
-    const long taps = g->kernel_h * g->kernel_w, pixels = g->out_h * g->out_w;
+    const long taps = g->kernel_h * g->kernel_w;
     const long c0 = block->p0 / taps, c1 = (block->p0 + block->kc - 1) / taps;
-    const long b0 = j0 / pixels, b1 = (j0 + nc - 1) / pixels, channels = c1 - c0 + 1;
-    const long padded_w = g->width + 2 * g->pad_w, plane_size = (g->height + 2 * g->pad_h) * padded_w;
-    const double floats = (double)(b1 - b0 + 1) * (double)channels * (double)plane_size;
+    const fsb_staged_window window = fsb_staged_window_of(g, j0, nc, c0, c1 - c0 + 1);
+    const double floats = fsb_staged_floats(&window);
     if (floats > FSB_STAGED_MAX_FLOATS) return 0;
     float *staged = fsb_thread_scratch(7, (size_t)floats);
-    fsb_stage_padded_images(g, images, b0, b1, c0, channels, padded_w, plane_size, staged);
-    long offset[FSB_KC_MAX];  // row p: its plane, kernel row and kernel column in the staged images
+    fsb_stage_window(g, images, &window, staged);
+    long offset[FSB_KC_MAX];  // row p: its plane, kernel row and kernel column in the staged copy
     for (long p = 0; p < block->kc; p++) {
         const long r = block->p0 + p, t = r % taps;
-        offset[p] = (r / taps - c0) * plane_size + (t / g->kernel_w) * padded_w + t % g->kernel_w;
+        offset[p] = (r / taps - c0) * window.plane_size + (t / g->kernel_w) * window.padded_w + t % g->kernel_w;
     }
-    const long image_size = channels * plane_size;
     for (long jr = 0; jr < nc; jr += 16) {
         const long column = j0 + jr;
         const float *source[2];
-        for (int i = 0; i < 2; i++) {  // chunk i: columns column + 8i .. + 7, in one output row
-            const column_position at = fsb_locate_column(g, column + 8 * i);
-            source[i] = staged + (at.b - b0) * image_size + at.oy * g->stride_h * padded_w + at.ox;
-        }
+        for (int i = 0; i < 2; i++)  // chunk i: columns column + 8i .. + 7, in one output row
+            source[i] = staged + fsb_staged_offset(g, &window, fsb_locate_column(g, column + 8 * i));
         float *c_panel = c + (column / c_group) * c_group_stride + column % c_group;
         for (long ir = 0; ir < mc; ir += 6)
             staged_tile_6x16(block->kc, packed_a + ir * block->kc, offset, source[0], source[1],

@@ -34,6 +34,7 @@ final class ConvWeightGradientTests: XCTestCase {
             Case(batch: 1, channels: 6, height: 20, width: 20, kernel: 5, pad: 0, outputs: 4),   // 5x5 valid, 16x16 output, 6-channel tiles
             Case(batch: 2, channels: 3, height: 8, width: 8, kernel: 3, pad: 1, outputs: 5),     // 4-channel tiles, one repeated; odd outputs
             Case(batch: 1, channels: 10, height: 6, width: 24, kernel: 3, pad: 1, outputs: 3),   // 6-channel tiles, 2 repeated; 3 chunks per row
+            Case(batch: 3, channels: 4, height: 24, width: 24, kernel: 3, pad: 1, outputs: 6),   // column blocks end mid-image and mid-row
         ],
     ]
 
