@@ -50,22 +50,20 @@ fsb_staged_window fsb_staged_window_of(const fsb_conv_geometry *g, long j0, long
 }
 
 void fsb_stage_window(const fsb_conv_geometry *g, const float *images, const fsb_staged_window *w, float *staged) {
-    const long plane = g->height * g->width, pad_w = g->pad_w, width = g->width, padded_w = w->padded_w;
+    const long plane = g->height * g->width, width = g->width, padded_w = w->padded_w;
+    // One memset for all the padding (rows are a few dozen floats: a call per border would
+    // cost as much as the copy), then each input row copied into place.
+    memset(staged, 0, sizeof(float) * (size_t)((w->b1 - w->b0 + 1) * w->channels * w->plane_size));
     for (long b = w->b0; b <= w->b1; b++) {
         const long first_row = fsb_staged_first_row(g, w, b);
+        long i0 = g->pad_h - first_row, i1 = g->pad_h + g->height - first_row;  // rows holding input rows
+        if (i0 < 0) i0 = 0;
+        if (i1 > w->rows) i1 = w->rows;
         for (long c = w->c0; c < w->c0 + w->channels; c++) {
-            const float *source = images + (b * g->channels + c) * plane;
-            float *row = staged + ((b - w->b0) * w->channels + c - w->c0) * w->plane_size;
-            for (long i = 0; i < w->rows; i++, row += padded_w) {
-                const long y = first_row + i - g->pad_h;
-                if (y < 0 || y >= g->height) {
-                    memset(row, 0, sizeof(float) * (size_t)padded_w);
-                    continue;
-                }
-                memset(row, 0, sizeof(float) * (size_t)pad_w);
-                memcpy(row + pad_w, source + y * width, sizeof(float) * (size_t)width);
-                memset(row + pad_w + width, 0, sizeof(float) * (size_t)(padded_w - pad_w - width));
-            }
+            const float *source = images + (b * g->channels + c) * plane + (first_row + i0 - g->pad_h) * width;
+            float *row = staged + ((b - w->b0) * w->channels + c - w->c0) * w->plane_size + i0 * padded_w + g->pad_w;
+            for (long i = i0; i < i1; i++, row += padded_w, source += width)
+                memcpy(row, source, sizeof(float) * (size_t)width);
         }
     }
 }
