@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Fuzzes the targets one after the other (never two at once) in runs of CHUNK seconds
+# (scripts/fuzz.sh TARGET CHUNK) until each has at least EXECUTIONS executions recorded in
+# results/fuzz/TARGET.txt (summed over every run there, so a campaign continues across working
+# sessions), then prints the table of scripts/fuzz-summary.sh. Stops at the first failed run
+# (a crash, hang, leak or unclean error: its artifact is in Fuzz/artifacts/), exit 1.
+# Usage: scripts/fuzz-campaign.sh EXECUTIONS CHUNK [TARGET ...]   (default: every target)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if [ $# -lt 2 ] || ! [[ "$1" =~ ^[0-9]+$ ]] || ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2" -lt 1 ]; then
+  echo "usage: scripts/fuzz-campaign.sh EXECUTIONS CHUNK_SECONDS [TARGET ...]" >&2; exit 2
+fi
+wanted="$1"; chunk="$2"; shift 2
+targets="${*:-gzip tar config hardware compare topology idx cifar checkpoint checkpoint-crc}"
+recorded() {  # executions recorded for target $1
+  [ -f "results/fuzz/$1.txt" ] || { echo 0; return; }
+  grep -E '^#[0-9]+' "results/fuzz/$1.txt" | sed -E 's/^#([0-9]+).*/\1/' | awk '{s += $1} END {print s + 0}'
+}
+for target in $targets; do
+  while [ "$(recorded "$target")" -lt "$wanted" ]; do
+    scripts/fuzz.sh "$target" "$chunk" || { echo "fuzz-campaign.sh: $target: a run failed; see results/fuzz/$target.txt" >&2; exit 1; }
+  done
+  echo "fuzz-campaign.sh: $target: $(recorded "$target") executions recorded" >&2
+done
+scripts/fuzz-summary.sh
