@@ -18,8 +18,8 @@
 //            multiple of 4 KiB); the zeros loaded are those the masks would give, so the bits
 //            are the same. Blocks whose staged copy would exceed FSB_STAGED_MAX_FLOATS
 //            keep the masked loads (as do all after fsb_set_direct_staging(0)); on a Zen 3
-//            staging made these products 1.2-1.6x faster (`fsb-bench gemm --im2col-compare`,
-//            rows forward-staged).
+//            staging made these products 1.2-1.3x faster in process CPU time (`fsb-bench gemm
+//            --im2col-compare`, rows forward-staged).
 // Applies at stride 1, when the C panels never straddle a column group.
 #include "fsb_im2col_block.h"
 #include "fsb_tile.h"
@@ -37,8 +37,8 @@ fsb_staged_window fsb_staged_window_of(const fsb_conv_geometry *g, long j0, long
     const column_position first = fsb_locate_column(g, j0), last = fsb_locate_column(g, j0 + count - 1);
     fsb_staged_window w = {first.b, last.b, first.oy, last.oy, c0, channels, g->width + 2 * g->pad_w, 0, 0};
     // Output rows [from, to] of an image read padded rows [from * stride_h, to * stride_h + kernel_h).
-    long from_first = w.oy0, to_first = w.b0 == w.b1 ? w.oy1 : g->out_h - 1;
-    w.rows = (to_first - from_first) * g->stride_h + g->kernel_h;
+    const long to_first = w.b0 == w.b1 ? w.oy1 : g->out_h - 1;  // image b0's last output row
+    w.rows = (to_first - w.oy0) * g->stride_h + g->kernel_h;
     if (w.b1 > w.b0) {
         const long last_rows = w.oy1 * g->stride_h + g->kernel_h;
         const long middle_rows = w.b1 > w.b0 + 1 ? (g->out_h - 1) * g->stride_h + g->kernel_h : 0;
