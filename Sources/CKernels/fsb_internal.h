@@ -109,7 +109,8 @@ void fsb_pack_im2col_transposed_panels(const fsb_im2col_block *block, const floa
                                        long j0, long nc, int nr, fsb_transpose16_fn transpose16, float *out);
 
 /// Whether the forward implicit GEMM can skip packing B for a block of `rows` rows of A with
-/// an mr x nr micro-kernel (fsb_im2col_direct.c, stride 1, at most 32 rows: AVX-512 8x32 with
+/// an mr x nr micro-kernel (fsb_im2col_direct.c, stride 1, at most 32 rows, 64 for AVX2 tiles
+/// reading staged images: AVX-512 8x32 with
 /// output width a multiple of 16 and whole 8-row panels, or AVX2 6x16 with output width a
 /// multiple of 8); block prepared with transposed == 0.
 int fsb_im2col_direct_applies(const fsb_im2col_block *block, long rows, int mr, int nr);

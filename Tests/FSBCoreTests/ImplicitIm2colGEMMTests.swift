@@ -9,7 +9,7 @@ import XCTest
 /// kernels, rows wider than a panel or one column wide, batch 1-3, channel counts that are not
 /// multiples of the tiles, several KC and NC blocks), with beta 0 and 1, on every micro-kernel
 /// (the AVX-512 and AVX2 ones pack with masked vector loads, or, for at most 32 output
-/// channels at stride 1 with output rows a multiple of 16 (AVX-512) or 8 (AVX2) wide, read B
+/// channels (64 for AVX2 with staged images) at stride 1 with output rows a multiple of 16 (AVX-512) or 8 (AVX2) wide, read B
 /// straight from the images — on AVX2 from a staged copy with the padding written out, or with
 /// masked loads, both tested; the portable one packs in plain C) at 1 and 2 threads.
 final class ImplicitIm2colGEMMTests: XCTestCase {
@@ -77,6 +77,7 @@ final class ImplicitIm2colGEMMTests: XCTestCase {
         Case(3, 3, 40, 1, kernel: 1, stride: 1, pad: 0, outputs: 6),      // one-column rows
         Case(1, 2, 8, 8, kernel: 3, stride: 1, pad: 1, outputs: 130),     // two MC row blocks (pre-packed A offsets)
         Case(2, 5, 8, 8, kernel: 3, stride: 1, pad: 1, outputs: 10),      // AVX2: B unpacked, 8-wide rows, a 4-row tail panel
+        Case(2, 64, 8, 8, kernel: 3, stride: 1, pad: 1, outputs: 64),     // stage 3: AVX2 staged tiles up to 64 rows, several KC blocks
         Case(2, 3, 9, 8, kernel: (3, 3), stride: (2, 1), pad: (1, 1), outputs: 7),  // AVX2: B unpacked at vertical stride 2
     ]
 
