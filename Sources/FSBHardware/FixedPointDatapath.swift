@@ -186,9 +186,18 @@ public struct FixedPointDatapath: Sendable {
     /// The FSB datapath: per `(o, i, p)` a sign convolution, then one multiplication by
     /// `A_q[o, i]`, accumulated over `i`.
     public func runFSB(_ input: QuantizedTensor) throws -> Result {
+        try runFSB(input, checkingEveryAddition: false)
+    }
+
+    /// `runFSB`; unless `checkingEveryAddition`, runs that cannot saturate skip the checks
+    /// (`runFSBUnsaturated`, same integers).
+    func runFSB(_ input: QuantizedTensor, checkingEveryAddition: Bool) throws -> Result {
         let g = try geometry(input)
         let scale = input.scale * factors.scale
         let biasQ = quantizedBias(scale: scale)
+        if !checkingEveryAddition && cannotSaturate(input, biasQ: biasQ) {
+            return runFSBUnsaturated(input, g, biasQ: biasQ, scale: scale)
+        }
         var acc = Accumulator(bits: widths.accumulatorBits)
         var out = [Int64](repeating: 0, count: outputChannels * g.outputHeight * g.outputWidth)
         input.values.withUnsafeBufferPointer { xs in
@@ -268,9 +277,18 @@ public struct FixedPointDatapath: Sendable {
     /// The plain integer convolution with `W_q = A_q * S`: one multiply-accumulate per
     /// weight and pixel.
     public func runPlain(_ input: QuantizedTensor) throws -> Result {
+        try runPlain(input, checkingEveryAddition: false)
+    }
+
+    /// `runPlain`; unless `checkingEveryAddition`, runs that cannot saturate skip the checks
+    /// (`runPlainUnsaturated`, same integers).
+    func runPlain(_ input: QuantizedTensor, checkingEveryAddition: Bool) throws -> Result {
         let g = try geometry(input)
         let scale = input.scale * factors.scale
         let biasQ = quantizedBias(scale: scale)
+        if !checkingEveryAddition && cannotSaturate(input, biasQ: biasQ) {
+            return runPlainUnsaturated(input, g, biasQ: biasQ, scale: scale)
+        }
         let weights = integerWeights
         var acc = Accumulator(bits: widths.accumulatorBits)
         var out = [Int64](repeating: 0, count: outputChannels * g.outputHeight * g.outputWidth)

@@ -86,6 +86,38 @@ final class FixedPointDatapathTests: XCTestCase {
         }
     }
 
+    /// Runs that cannot saturate skip the per-addition checks (`runFSBUnsaturated`,
+    /// `runPlainUnsaturated`): the same integers as the checked loops, on random layers with
+    /// strides 1-3, padding 0-2 and kernels wider than the input; with a narrow accumulator the
+    /// bound fails and the checked loops run.
+    func testUncheckedRunsEqualTheCheckedOnes() throws {
+        for seed in 0..<24 as Range<UInt64> {
+            var rng = SeededGenerator(seed: seed, stream: "unchecked-geometry")
+            let co = 1 + rng.nextInt(below: 5), ci = 1 + rng.nextInt(below: 4)
+            let kh = 1 + rng.nextInt(below: 4), kw = 1 + rng.nextInt(below: 4)
+            let stride = 1 + rng.nextInt(below: 3), padding = rng.nextInt(below: 3)
+            let h = max(1, kh - 2 * padding) + rng.nextInt(below: 6), w = max(1, kw - 2 * padding) + rng.nextInt(below: 6)
+            let signs = randomSigns([co, ci, kh, kw], seed: seed)
+            let factors = randomTensor([co, ci], seed: seed + 100, scale: 0.3)
+            let bias = randomTensor([co], seed: seed + 200)
+            let datapath = try FixedPointDatapath(signs: signs, factors: factors, bias: bias, stride: stride,
+                                                  padding: padding, widths: widths)
+            let input = datapath.quantizeInput(randomTensor([ci, h, w], seed: seed + 300))
+            let label = "seed \(seed): \(co)x\(ci)x\(kh)x\(kw) stride \(stride) padding \(padding) input \(h)x\(w)"
+            let biasQ = datapath.quantizedBias(scale: input.scale * datapath.factors.scale)
+            XCTAssertTrue(datapath.cannotSaturate(input, biasQ: biasQ), label)
+            let checked = try datapath.runFSB(input, checkingEveryAddition: true)
+            XCTAssertEqual(try datapath.runFSB(input), checked, label)
+            XCTAssertEqual(try datapath.runPlain(input), try datapath.runPlain(input, checkingEveryAddition: true), label)
+            XCTAssertEqual(checked, try datapath.runPlain(input, checkingEveryAddition: true), label)
+        }
+        let narrow = FixedPointDatapath.Widths(activationBits: 8, factorBits: 8, accumulatorBits: 10)
+        let datapath = try FixedPointDatapath(signs: Tensor(shape: [1, 1, 1, 4], repeating: 1),
+                                              factors: Tensor(shape: [1, 1], storage: [1]), widths: narrow, factorScale: 1 / 64)
+        let input = QuantizedTensor(shape: [1, 1, 4], values: [127, 127, 127, 127], scale: 1, bits: 8)
+        XCTAssertFalse(datapath.cannotSaturate(input, biasQ: [0]))
+    }
+
     func testOverflowSaturatesAndIsCounted() throws {
         let narrow = FixedPointDatapath.Widths(activationBits: 8, factorBits: 8, accumulatorBits: 10)
         let signs = Tensor(shape: [1, 1, 1, 4], repeating: 1)
