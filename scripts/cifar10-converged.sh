@@ -2,7 +2,8 @@
 # Runs (or resumes) the converged CIFAR-10 ResNet-20 grids of results/cifar10-resnet20-converged*:
 # first the methods x seeds grid, then the 1-seed ablations (one of which takes the signs of
 # the grid's fp seed-1 model). Finished cells are skipped and a partial cell resumes from its
-# last.fsbckpt, so the same command continues the grid in every working session.
+# last.fsbckpt, so the same command continues the grid in every working session. When every
+# cell has finished it writes the simulator tables and datapath checks (results/hw/trained-*).
 #
 #   scripts/cifar10-converged.sh [--data-root DIR]     (default ../shared/datasets)
 #
@@ -17,4 +18,9 @@ binary="$(mktemp -d)/fsb"
 cp .build/release/fsb "$binary"
 for spec in configs/compare/cifar10-resnet20-converged.json configs/compare/cifar10-resnet20-converged-ablations.json; do
   nice -n 10 "$binary" compare --spec "$spec" --data-root "$data_root" --jobs 1
+done
+# Every cell trained: the simulator tables of each model, and for fsb models the bit-accurate
+# datapath check on the full 10,000-image test set (about half an hour per model on a Zen 3).
+for grid in cifar10-resnet20-converged cifar10-resnet20-converged-ablations; do
+  ALL_SEEDS=1 FSB="$binary" nice -n 10 scripts/simulate-trained.sh "results/$grid" "results/hw/trained-$grid" 10000 "$data_root"
 done
