@@ -12,10 +12,7 @@ if [ $# -lt 2 ] || ! [[ "$1" =~ ^[0-9]+$ ]] || ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2
 fi
 wanted="$1"; chunk="$2"; shift 2
 targets="${*:-gzip tar config hardware compare topology idx cifar checkpoint checkpoint-crc}"
-recorded() {  # executions recorded for target $1
-  [ -f "results/fuzz/$1.txt" ] || { echo 0; return; }
-  grep -E '^#[0-9]+' "results/fuzz/$1.txt" | sed -E 's/^#([0-9]+).*/\1/' | awk '{s += $1} END {print s + 0}'
-}
+recorded() { scripts/fuzz-executions.sh "$1"; }
 for target in $targets; do
   while [ "$(recorded "$target")" -lt "$wanted" ]; do
     scripts/fuzz.sh "$target" "$chunk" || { echo "fuzz-campaign.sh: $target: a run failed; see results/fuzz/$target.txt" >&2; exit 1; }

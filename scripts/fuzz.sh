@@ -58,6 +58,6 @@ status=${PIPESTATUS[0]}
   fi
   echo
 } >> "results/fuzz/$target.txt"
-total="$(grep -E '^#[0-9]+' "results/fuzz/$target.txt" | sed -E 's/^#([0-9]+).*/\1/' | awk '{s += $1} END {print s + 0}')"
+total="$(scripts/fuzz-executions.sh "$target")"
 echo "fuzz.sh: $target: exit $status; $total executions recorded in results/fuzz/$target.txt" >&2
 exit "$status"
