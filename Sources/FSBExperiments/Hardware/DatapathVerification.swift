@@ -36,6 +36,13 @@ public struct DatapathVerification {
         public var sharedCodebook = false
     }
 
+    /// One image's run through one FSB layer: the datapath's result and how many of its
+    /// accumulators differ from the plain integer convolution's.
+    private struct ImageCheck {
+        var fsb: FixedPointDatapath.Result
+        var mismatches: Int
+    }
+
     public var layers: [LayerCheck]
     public var images: Int
     public var floatAccuracy: Double
@@ -126,25 +133,30 @@ public struct DatapathVerification {
                 let batch = input.shape[0]
                 let imageShape = input.rank == 4 ? Array(input.shape.dropFirst()) : [input.shape[1], 1, 1]
                 let imageSize = imageShape.reduce(1, *)
-                var values: [Float] = []
-                var outputShape: [Int] = []
-                for b in 0..<batch {
-                    let image = Tensor(shape: imageShape, storage: Array(input.storage[(b * imageSize)..<((b + 1) * imageSize)]))
-                    let quantized = datapath.quantizeInput(image)
-                    do {
+                // The images of a batch are checked on every core; the integers do not depend
+                // on the schedule, and the results are gathered in image order.
+                let results: [ImageCheck]
+                do {
+                    results = try parallelMap(batch) { b in
+                        let image = Tensor(shape: imageShape, storage: Array(input.storage[(b * imageSize)..<((b + 1) * imageSize)]))
+                        let quantized = datapath.quantizeInput(image)
                         let fsb = shared ? try datapath.runFSBShared(quantized) : try datapath.runFSB(quantized)
                         let plain = try datapath.runPlain(quantized)
-                        checks[index].images += 1
-                        checks[index].outputs += fsb.accumulators.count
-                        checks[index].overflows += fsb.overflows
-                        checks[index].mismatches += zip(fsb.accumulators, plain.accumulators).filter { $0 != $1 }.count
-                        outputShape = fsb.shape
-                        values += fsb.accumulators.map { Float($0) * fsb.scale }
-                    } catch {
-                        failure = error
-                        return Tensor(shape: input.rank == 4 ? [batch, outputs, 1, 1] : [batch, outputs])
+                        return ImageCheck(fsb: fsb, mismatches: zip(fsb.accumulators, plain.accumulators).filter { $0 != $1 }.count)
                     }
+                } catch {
+                    failure = error
+                    return Tensor(shape: input.rank == 4 ? [batch, outputs, 1, 1] : [batch, outputs])
                 }
+                var values: [Float] = []
+                for result in results {
+                    checks[index].images += 1
+                    checks[index].outputs += result.fsb.accumulators.count
+                    checks[index].overflows += result.fsb.overflows
+                    checks[index].mismatches += result.mismatches
+                    values += result.fsb.accumulators.map { Float($0) * result.fsb.scale }
+                }
+                let outputShape = results.first?.fsb.shape ?? []
                 return Tensor(shape: input.rank == 4 ? [batch] + outputShape : [batch, outputs], storage: values)
             }
             compute.inferenceOverride = override
