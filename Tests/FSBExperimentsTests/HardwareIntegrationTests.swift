@@ -70,6 +70,26 @@ final class HardwareIntegrationTests: XCTestCase {
         XCTAssertTrue(float.render().contains("end-to-end integer model: not run: integer model: activations of 32 bits"), float.render())
     }
 
+    /// Element granularity (one factor per weight) is no computation of the FSB datapath: such
+    /// layers are listed and left in float, the 1x1 ones (where element is kernel granularity)
+    /// are checked, and the end-to-end integer model still runs.
+    func testElementGranularityLayersAreListedNotChecked() throws {
+        let folder = try ExportFixtures.temporaryFolder(self)
+        let samples = Self.root.appendingPathComponent("datasets/samples/mnist").path
+        let (checkpoint, _) = try ExportFixtures.checkpoint(name: "element", dataset: "mnist",
+            modelJSON: #"{"architecture": "lenet5", "batchNorm": true, "method": "fsb", "fsb": {"granularity": "element"}}"#,
+            in: folder, datasetPath: samples)
+        let check = try DatapathVerification(checkpointPath: checkpoint,
+                                             hardwareConfig: Self.root.appendingPathComponent("configs/hw/fsb-int8-os.json").path,
+                                             count: 10, dataRoot: nil, calibration: 16)
+        XCTAssertEqual(check.uncheckedLayers, ["conv2"])
+        XCTAssertEqual(check.layers.map(\.layer), ["fc1", "fc2"])
+        XCTAssertTrue(check.bitExact, check.render())
+        XCTAssertNotNil(check.integerAccuracy, check.integerProblem ?? "")
+        XCTAssertTrue(check.render().contains("not on the FSB datapath (element granularity: one factor per weight), kept in float: conv2"),
+                      check.render())
+    }
+
     func testLayerShapesOfAConfig() throws {
         let shapes = try NetworkShapes.layerShapes(ofConfigOrCheckpoint: Self.root.appendingPathComponent("configs/mnist-lenet5-fsb.json").path).layers
         XCTAssertEqual(shapes.map(\.name), ["conv1", "conv2", "fc1", "fc2", "fc"])

@@ -44,6 +44,9 @@ public struct DatapathVerification {
     }
 
     public var layers: [LayerCheck]
+    /// fsb layers with element granularity (one factor per weight, kernels larger than 1x1):
+    /// not a computation of the FSB datapath, so left in float in the fixed-point run.
+    public var uncheckedLayers: [String]
     public var images: Int
     public var floatAccuracy: Double
     public var fixedPointAccuracy: Double
@@ -104,6 +107,7 @@ public struct DatapathVerification {
         }
 
         var checks: [LayerCheck] = []
+        var uncheckedLayers: [String] = []
         var failure: Error?
         let shapes = Dictionary(network.layerShapes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for layer in network.allLayers {
@@ -120,7 +124,11 @@ public struct DatapathVerification {
             case .element where target.weight.kernelSize == 1:
                 factors = scale.value.reshaped([outputs, inputs])
             case .element:
-                throw FSBError("\(checkpointPath): layer \(layer.name) has element granularity; the FSB datapath needs one factor per kernel slice (kernel or filter granularity)")
+                // One factor per weight: the FSB datapath (one multiply per kernel slice) does
+                // not compute this layer; it stays in float here (the integer model and the
+                // C module run it as multiply-accumulates).
+                uncheckedLayers.append(layer.name)
+                continue
             }
             let signShape = signs.rank == 4 ? signs.shape : [outputs, inputs, 1, 1]
             let datapath = try FixedPointDatapath(signs: signs.reshaped(signShape), factors: factors, bias: target.bias?.value,
@@ -171,6 +179,7 @@ public struct DatapathVerification {
         if let failure { throw failure }
         predictions = zip(data.test.labels, integerPredicted ?? predicted).map { (label: Int($0), predicted: $1) }
         layers = checks
+        self.uncheckedLayers = uncheckedLayers
     }
 
     /// `predictions.csv`: `index,label,predicted`, one row per verified image.
@@ -181,8 +190,12 @@ public struct DatapathVerification {
     /// The report printed by `fsb simulate-hw --verify`.
     public func render() -> String {
         var text = "bit-accurate FSB datapath check: \(images) test images, activations \(widths.activationBits)-bit, factors \(widths.factorBits)-bit, accumulators \(widths.accumulatorBits)-bit\n"
+        if !uncheckedLayers.isEmpty {
+            text += "not on the FSB datapath (element granularity: one factor per weight), kept in float: \(uncheckedLayers.joined(separator: ", "))\n"
+        }
         if layers.isEmpty {
-            text += "no fsb layers: nothing to compare with the plain integer convolution\n"
+            text += uncheckedLayers.isEmpty ? "no fsb layers: nothing to compare with the plain integer convolution\n"
+                                            : "no fsb layer on the FSB datapath: nothing to compare with the plain integer convolution\n"
         } else {
             text += TextTable.render(header: ["layer", "images", "outputs", "mismatches", "overflows", "codebook_shared"], rows: layers.map {
                 [$0.layer, String($0.images), String($0.outputs), String($0.mismatches), String($0.overflows), $0.sharedCodebook ? "yes" : "no"]
