@@ -92,6 +92,23 @@ final class CompareTests: XCTestCase {
         XCTAssertTrue(turned.hasPrefix("model.method=bwn vs fsb: "), turned)
         XCTAssertFalse(turned.contains("fsb vs bwn"), turned)
 
+        // Labels name the values in the tables and verdicts; the run folders keep the values.
+        let labelled = try String(contentsOfFile: spec, encoding: .utf8)
+            .replacingOccurrences(of: #""values": ["bwn", "fsb"]"#,
+                                  with: #""values": ["bwn", "fsb"], "labels": ["binary weights", "fixed signs"], "reference": "fsb""#)
+        let labelledSpec = folder + "/labelled.json"
+        try labelled.write(toFile: labelledSpec, atomically: true, encoding: .utf8)
+        let labelledRows = try CompareRunner(specFile: labelledSpec, output: folder + "/labelled", dataRoot: nil, quiet: true)
+            .writeTables(from: [output])
+        XCTAssertEqual(labelledRows.map { $0.settings["model.method"] }, ["binary weights", "binary weights", "fixed signs", "fixed signs"])
+        XCTAssertEqual(labelledRows.map(\.folder), rows.map(\.folder))
+        let labelledVerdicts = try String(contentsOfFile: folder + "/labelled/verdicts.txt", encoding: .utf8)
+        XCTAssertTrue(labelledVerdicts.hasPrefix("model.method=binary weights vs fixed signs: "), labelledVerdicts)
+        let labelledTable = try String(contentsOfFile: folder + "/labelled/table.md", encoding: .utf8)
+        XCTAssertTrue(labelledTable.contains("| fixed signs | 2 |"), labelledTable)
+        XCTAssertTrue(try String(contentsOfFile: folder + "/labelled/runs.csv", encoding: .utf8)
+            .contains("\nbinary weights,1,model.method-bwn__seed-1,done,"))
+
         // Cells exported without checkpoints (as in results/) give the same tables: the
         // simulator totals come from each run's config.json.
         let exported = folder + "/exported"
@@ -114,6 +131,22 @@ final class CompareTests: XCTestCase {
         XCTAssertThrowsError(try CompareRunner(specFile: spec, output: folder + "/out", dataRoot: nil, quiet: true)) { error in
             XCTAssertTrue("\(error)".contains("reference"), "\(error)")
             XCTAssertTrue("\(error)".contains("must be one of the axis' values [bwn, fsb], got fp"), "\(error)")
+        }
+    }
+
+    func testLabelsNameEachValueOnce() throws {
+        let folder = temporaryFolder()
+        let spec = try writeSpec(in: folder)
+        let original = try String(contentsOfFile: spec, encoding: .utf8)
+        for (labels, message) in [(#"["one"]"#, "axes[0].labels: must name each of the 2 values, got 1 labels"),
+                                  (#"["same", "same"]"#, #"axes[0].labels: labels must differ, got "same" twice"#),
+                                  (#"["", "b"]"#, #"axes[0].labels: each label must be non-empty text without control characters, got """#),
+                                  (#"["a\tb", "b"]"#, #"axes[0].labels: each label must be non-empty text without control characters, got "a\tb""#)] {
+            try original.replacingOccurrences(of: #""values": ["bwn", "fsb"]"#, with: #""values": ["bwn", "fsb"], "labels": \#(labels)"#)
+                .write(toFile: spec, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try CompareRunner(specFile: spec, output: folder + "/out", dataRoot: nil, quiet: true), labels) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(error)")
+            }
         }
     }
 

@@ -202,9 +202,14 @@ public struct CompareRunner {
         }
         var seen = Set<String>()
         rows = rows.filter { seen.insert($0.folder).inserted }.sorted { (order[$0.folder] ?? 0) < (order[$1.folder] ?? 0) }
+        for axis in spec.axes where axis.labels != nil {
+            for i in rows.indices { rows[i].settings[axis.path] = rows[i].settings[axis.path].map(axis.label(ofValue:)) }
+        }
         let out = URL(fileURLWithPath: outputDirectory)
         try AtomicFile.write(CompareRow.table(axes: axes, hardware: hardwareNames).render(rows), to: out.appendingPathComponent("runs.csv"))
-        let references = spec.axes.reduce(into: [String: String]()) { result, axis in result[axis.path] = axis.reference?.compactText }
+        let references = spec.axes.reduce(into: [String: String]()) { result, axis in
+            result[axis.path] = axis.reference.map { axis.label(ofValue: $0.compactText) }
+        }
         let tables = CompareTables(rows: rows, axes: axes, hardware: hardwareNames, references: references)
         try AtomicFile.write(tables.csv(), to: out.appendingPathComponent("table.csv"))
         try AtomicFile.write(tables.markdown(), to: out.appendingPathComponent("table.md"))

@@ -20,12 +20,16 @@ import Foundation
 public struct CompareSpec: Decodable, Sendable {
     /// One axis of the grid: a config path, the values it takes, and the value the
     /// verdicts compare the others against (`reference`, one of `values`; default the first).
+    /// `labels` optionally names the values (one per value, in order, distinct): the tables,
+    /// verdicts and `runs.csv` show a label in place of its value (an object value such as a
+    /// whole `model` section reads better as "fsb, codebook 16"); run folders keep the values.
     public struct Axis: Decodable, Sendable, Equatable {
         public var path: String
         public var values: [JSONValue]
         public var reference: JSONValue?
+        public var labels: [String]?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case path, values, reference }
+        enum CodingKeys: String, CodingKey, CaseIterable { case path, values, reference, labels }
 
         public init(from decoder: Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -36,11 +40,32 @@ public struct CompareSpec: Decodable, Sendable {
                 throw DecodingError.dataCorruptedError(forKey: .values, in: c, debugDescription: "must list at least one value, got []")
             }
             reference = c.contains(.reference) ? try c.decode(JSONValue.self, forKey: .reference) : nil
+            labels = try c.decodeIfPresent([String].self, forKey: .labels)
+            if let labels {
+                let problem: String?
+                if labels.count != values.count {
+                    problem = "must name each of the \(values.count) values, got \(labels.count) labels"
+                } else if let bad = labels.first(where: { $0.isEmpty || $0.contains(where: { $0.isNewline || ($0.asciiValue ?? 32) < 32 }) }) {
+                    problem = "each label must be non-empty text without control characters, got \(bad.debugDescription)"
+                } else if let twice = labels.first(where: { label in labels.filter { $0 == label }.count > 1 }) {
+                    problem = "labels must differ, got \"\(twice)\" twice"
+                } else {
+                    problem = nil
+                }
+                if let problem { throw DecodingError.dataCorruptedError(forKey: .labels, in: c, debugDescription: problem) }
+            }
             if let reference, !values.contains(reference) {
                 let listed = values.map(\.compactText).joined(separator: ", ")
                 throw DecodingError.dataCorruptedError(forKey: .reference, in: c,
                     debugDescription: "must be one of the axis' values [\(listed)], got \(reference.compactText)")
             }
+        }
+
+        /// The label of the value written `text` (compact JSON, as in `CompareRow.settings`),
+        /// or `text` itself when the axis has no labels or no such value.
+        public func label(ofValue text: String) -> String {
+            guard let labels, let index = values.firstIndex(where: { $0.compactText == text }) else { return text }
+            return labels[index]
         }
     }
 
