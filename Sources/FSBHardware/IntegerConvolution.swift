@@ -1,5 +1,7 @@
 import FSBCore
 
+/// The multiply-accumulate and sign-sum kernels of `IntegerNetwork`, saturating every partial
+/// sum at the accumulator width like `FixedPointDatapath`.
 struct IntegerConvolution {
     let co: Int, ci: Int, kh: Int, kw: Int, stride: Int, padding: Int
     let h: Int, w: Int, outH: Int, outW: Int

@@ -65,6 +65,7 @@ public struct IntegerNetwork: Sendable {
         case scores
     }
 
+    /// One tensor of the network: name, shape, kind and the real value of one integer.
     public struct TensorInfo: Sendable {
         public var name: String
         /// `[C, H, W]` or `[F]`.
@@ -175,6 +176,7 @@ public struct IntegerNetwork: Sendable {
         }
     }
 
+    /// What happens to a compute layer's accumulators.
     public enum Epilogue: Sendable {
         /// The accumulators are the output (class scores).
         case scores
@@ -182,6 +184,8 @@ public struct IntegerNetwork: Sendable {
         case requantize(rescale: [Rescale], residual: Residual?, relu: Bool)
     }
 
+    /// A convolution or linear layer in integer form: tensors read and written, kernel,
+    /// geometry, bias and epilogue.
     public struct Compute: Sendable {
         public var name: String
         /// The method it came from (`fp`, `bwn`, `binaryconnect`, `fsb`, `twn`), for reports.
@@ -227,6 +231,7 @@ public struct IntegerNetwork: Sendable {
         }
     }
 
+    /// One step of the network, run in order.
     public enum Step: Sendable {
         case compute(Compute)
         /// Square window, no padding.
@@ -311,5 +316,3 @@ public struct IntegerNetwork: Sendable {
     /// `2^(accumulatorBits-1) - 1`.
     public var accumulatorLimit: Int64 { QuantizedTensor.maximum(bits: widths.accumulatorBits) }
 }
-
-/// The multiply-accumulate and sign-sum kernels of `IntegerNetwork`, saturating every partial
