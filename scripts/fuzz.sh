@@ -25,8 +25,16 @@ case " $targets_all " in *" $target "*) ;; *) echo "fuzz.sh: unknown target \"$t
 export PATH="/opt/swift/usr/bin:$PATH"
 scratch=.build-fuzz
 binary="$scratch/release/fsb-fuzz"
+# SwiftPM keeps the build plan of a path dependency (the main package) when files are added
+# to or removed from it, and then fails to find what the new files declare: drop the plan
+# whenever the list of source files differs from that of the last build.
+sources_now="$(find Sources -type f \( -name '*.swift' -o -name '*.c' -o -name '*.h' \) | LC_ALL=C sort)"
+if [ "$(cat "$scratch/source-files.txt" 2>/dev/null)" != "$sources_now" ]; then
+  rm -f "$scratch/release/description.json" "$scratch/release/plugin-tools-description.json" "$scratch/release.yaml"
+fi
 nice -n 5 swift build --package-path Fuzz -c release --scratch-path "$PWD/$scratch" --product fsb-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2 || { echo "fuzz.sh: build failed" >&2; exit 1; }
+printf '%s\n' "$sources_now" > "$scratch/source-files.txt"
 
 corpus="Fuzz/corpus/$target"
 if [ ! -d "$corpus" ] || [ -z "$(ls -A "$corpus")" ]; then
