@@ -120,39 +120,57 @@ int fsb_bf16_hardware_path(void) {
 
 typedef struct {
     int path;
-    int trans_a, trans_b;
+    int trans_b;
     long m, n, k, kp, mp;
     float alpha, beta;
-    const float *a, *b;
-    long lda, ldb, ldc;
+    const float *b;
+    long ldb, ldc;
     float *c;
     const bf16 *packed_a;
     long blocks_per_part;
 } bf16_problem;
 
-static inline float element_a(const bf16_problem *g, long i, long p) {
-    return g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
-}
-
 static inline float element_b(const bf16_problem *g, long p, long j) {
     return g->trans_b ? g->b[j * g->ldb + p] : g->b[p * g->ldb + j];
 }
 
-/// Packs all of op(A) (mp x kp with zero padding) into 16-row groups of 32-value chunks.
-static void pack_a(const bf16_problem *g, bf16 *out) {
-    const long chunks = g->kp / CHUNK;
-    memset(out, 0, sizeof(bf16) * (size_t)(g->mp * g->kp));
-    for (long i = 0; i < g->m; i++) {
+#if defined(__x86_64__)
+/// pack_a for A stored m x k (trans_a == 0) with AVX512-BF16 conversions: 32 values of a row
+/// per chunk, converted and stored in one go.
+__attribute__((target("avx512f,avx512bw,avx512bf16")))
+static void pack_a_rows_avx512(const float *a, long lda, long m, long k, long kp, bf16 *out) {
+    const long chunks = kp / CHUNK;
+    for (long i = 0; i < m; i++) {
+        const float *row = a + i * lda;
         bf16 *group = out + (i / GROUP) * chunks * GROUP * CHUNK + (i % GROUP) * CHUNK;
-        if (!g->trans_a) {
-            const float *row = g->a + i * g->lda;
-            for (long p = 0; p < g->k; p++) group[(p / CHUNK) * GROUP * CHUNK + p % CHUNK] = to_bf16(row[p]);
-        } else {
-            for (long p = 0; p < g->k; p++)
-                group[(p / CHUNK) * GROUP * CHUNK + p % CHUNK] = to_bf16(g->a[p * g->lda + i]);
+        for (long chunk = 0; chunk < chunks; chunk++) {
+            const long p = chunk * CHUNK, left = k - p;
+            const __mmask16 low = (__mmask16)(left >= 16 ? 0xffffu : (1u << left) - 1u);
+            const __mmask16 high = (__mmask16)(left >= 32 ? 0xffffu : left <= 16 ? 0u : (1u << (left - 16)) - 1u);
+            __m512 lo = _mm512_maskz_loadu_ps(low, row + p), hi = _mm512_maskz_loadu_ps(high, row + p + 16);
+            _mm512_storeu_si512((void *)(group + chunk * GROUP * CHUNK), (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
         }
     }
 }
+#endif
+
+void fsb_bf16_pack_a(int path, int trans_a, long m, long k, const float *a, long lda, uint16_t *out) {
+    const long kp = round_up(k, CHUNK), mp = round_up(m, BLOCK), chunks = kp / CHUNK;
+    memset(out, 0, sizeof(bf16) * (size_t)(mp * kp));
+#if defined(__x86_64__)
+    if (!trans_a && path != FSB_BF16_PORTABLE && fsb_bf16_path_available(FSB_BF16_AVX512BF16)) {
+        pack_a_rows_avx512(a, lda, m, k, kp, out);
+        return;
+    }
+#endif
+    for (long i = 0; i < m; i++) {
+        bf16 *group = out + (i / GROUP) * chunks * GROUP * CHUNK + (i % GROUP) * CHUNK;
+        for (long p = 0; p < k; p++)
+            group[(p / CHUNK) * GROUP * CHUNK + p % CHUNK] = to_bf16(trans_a ? a[p * lda + i] : a[i * lda + p]);
+    }
+}
+
+size_t fsb_bf16_packed_a_count(long m, long k) { return (size_t)(round_up(m, BLOCK) * round_up(k, CHUNK)); }
 
 #if defined(__x86_64__)
 /// pack_b_block for B stored k x n (trans_b == 0) with AVX512-BF16 conversions: each pair of
@@ -179,11 +197,69 @@ static void pack_b_block_avx512(const bf16_problem *g, long j0, bf16 *out) {
 }
 #endif
 
+#if defined(__x86_64__)
+/// The 16 x 16 transpose of 32-bit elements: rows[i] element j -> rows[j] element i.
+__attribute__((target("avx512f")))
+static void transpose16_epi32(__m512i rows[16]) {
+    __m512i t[16], u[16];
+    for (int r = 0; r < 16; r += 2) {                 // per 128-bit lane: a0 b0 a1 b1 | a2 b2 a3 b3
+        t[r] = _mm512_unpacklo_epi32(rows[r], rows[r + 1]);
+        t[r + 1] = _mm512_unpackhi_epi32(rows[r], rows[r + 1]);
+    }
+    for (int r = 0; r < 16; r += 4) {                 // u[r + s], lane L: element 4L + s of rows r..r+3
+        u[r] = _mm512_unpacklo_epi64(t[r], t[r + 2]);
+        u[r + 1] = _mm512_unpackhi_epi64(t[r], t[r + 2]);
+        u[r + 2] = _mm512_unpacklo_epi64(t[r + 1], t[r + 3]);
+        u[r + 3] = _mm512_unpackhi_epi64(t[r + 1], t[r + 3]);
+    }
+    for (int s = 0; s < 4; s++) {                     // gather lane L of u[s], u[4+s], u[8+s], u[12+s]
+        __m512i x = _mm512_shuffle_i32x4(u[s], u[4 + s], 0x88), y = _mm512_shuffle_i32x4(u[s], u[4 + s], 0xdd);
+        __m512i x2 = _mm512_shuffle_i32x4(u[8 + s], u[12 + s], 0x88), y2 = _mm512_shuffle_i32x4(u[8 + s], u[12 + s], 0xdd);
+        rows[s] = _mm512_shuffle_i32x4(x, x2, 0x88);
+        rows[4 + s] = _mm512_shuffle_i32x4(y, y2, 0x88);
+        rows[8 + s] = _mm512_shuffle_i32x4(x, x2, 0xdd);
+        rows[12 + s] = _mm512_shuffle_i32x4(y, y2, 0xdd);
+    }
+}
+
+/// pack_b_block for B stored n x k (trans_b == 1, element (p, j) at b[j * ldb + p]): each
+/// column's 32 values of a chunk are contiguous, so 16 columns are converted to 16 pair rows
+/// of 16 values and transposed into the chunk's 16 VNNI pair rows.
+__attribute__((target("avx512f,avx512bw,avx512bf16")))
+static void pack_b_block_transposed_avx512(const bf16_problem *g, long j0, bf16 *out) {
+    const long pairs = g->kp / 2, chunks = g->kp / CHUNK;
+    for (long panel = 0; panel < BLOCK / GROUP; panel++) {
+        const long j = j0 + panel * GROUP;
+        long width = g->n - j;
+        width = width < 0 ? 0 : width > GROUP ? GROUP : width;
+        bf16 *dst = out + panel * pairs * GROUP * 2;
+        for (long chunk = 0; chunk < chunks; chunk++) {
+            const long p = chunk * CHUNK, left = g->k - p;
+            const __mmask16 low = (__mmask16)(left >= 16 ? 0xffffu : (1u << left) - 1u);
+            const __mmask16 high = (__mmask16)(left >= 32 ? 0xffffu : left <= 16 ? 0u : (1u << (left - 16)) - 1u);
+            __m512i rows[16];
+            for (long c = 0; c < GROUP; c++) {
+                if (c < width) {
+                    const float *column = g->b + (j + c) * g->ldb + p;
+                    __m512 lo = _mm512_maskz_loadu_ps(low, column), hi = _mm512_maskz_loadu_ps(high, column + 16);
+                    rows[c] = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);  // pair q of this chunk = 32-bit element q
+                } else {
+                    rows[c] = _mm512_setzero_si512();
+                }
+            }
+            transpose16_epi32(rows);
+            for (int q = 0; q < 16; q++) _mm512_storeu_si512((void *)(dst + (chunk * 16 + q) * GROUP * 2), rows[q]);
+        }
+    }
+}
+#endif
+
 /// Packs columns [j0, j0 + 32) of op(B) (kp rows, zero padded) into two VNNI panels.
 static void pack_b_block(const bf16_problem *g, long j0, bf16 *out) {
 #if defined(__x86_64__)
-    if (!g->trans_b && g->path != FSB_BF16_PORTABLE && fsb_bf16_path_available(FSB_BF16_AVX512BF16)) {
-        pack_b_block_avx512(g, j0, out);
+    if (g->path != FSB_BF16_PORTABLE && fsb_bf16_path_available(FSB_BF16_AVX512BF16)) {
+        if (g->trans_b) pack_b_block_transposed_avx512(g, j0, out);
+        else pack_b_block_avx512(g, j0, out);
         return;
     }
 #endif
@@ -223,10 +299,10 @@ static void block_portable(const bf16 *a, const bf16 *b, long kp, float *acc) {
 
 #if defined(__x86_64__)
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
-static void block_avx512bf16(const bf16 *a, const bf16 *b, long kp, float *acc) {
+static void block_avx512bf16(const bf16 *a, const bf16 *b, long kp, long rows, float *acc) {
     const long chunks = kp / CHUNK, pairs = kp / 2;
     const bf16 *panel0 = b, *panel1 = b + pairs * GROUP * 2;
-    for (long r0 = 0; r0 < BLOCK; r0 += 8) {
+    for (long r0 = 0; r0 < rows; r0 += 8) {
         __m512 c[8][2];
         for (int r = 0; r < 8; r++) c[r][0] = c[r][1] = _mm512_setzero_ps();
         const bf16 *group = a + (r0 / GROUP) * chunks * GROUP * CHUNK + (r0 % GROUP) * CHUNK;
@@ -293,10 +369,11 @@ static void block_amx(const bf16 *a, const bf16 *b, long kp, float *acc) {
 
 // MARK: - Driver
 
-static void multiply_block(int path, const bf16 *a, const bf16 *b, long kp, float *acc) {
+/// acc rows [0, rows) (at least; the AMX and portable kernels compute all 32) of the block.
+static void multiply_block(int path, const bf16 *a, const bf16 *b, long kp, long rows, float *acc) {
 #if defined(__x86_64__)
     if (path == FSB_BF16_AMX) { block_amx(a, b, kp, acc); return; }
-    if (path == FSB_BF16_AVX512BF16) { block_avx512bf16(a, b, kp, acc); return; }
+    if (path == FSB_BF16_AVX512BF16) { block_avx512bf16(a, b, kp, rows, acc); return; }
 #endif
     block_portable(a, b, kp, acc);
 }
@@ -320,8 +397,8 @@ static void run_part(void *context, int part, int parts) {
         pack_b_block(g, j0, packed_b);
         const long cols = g->n - j0 < BLOCK ? g->n - j0 : BLOCK;
         for (long i0 = 0; i0 < g->m; i0 += BLOCK) {
-            multiply_block(g->path, g->packed_a + (i0 / GROUP) * chunks * GROUP * CHUNK, packed_b, g->kp, acc);
             const long rows = g->m - i0 < BLOCK ? g->m - i0 : BLOCK;
+            multiply_block(g->path, g->packed_a + (i0 / GROUP) * chunks * GROUP * CHUNK, packed_b, g->kp, rows, acc);
             for (long r = 0; r < rows; r++) {
                 float *c = g->c + (i0 + r) * g->ldc + j0;
                 const float *t = acc + r * BLOCK;
@@ -335,8 +412,8 @@ static void run_part(void *context, int part, int parts) {
 #endif
 }
 
-int fsb_sgemm_bf16(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
-                   const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+int fsb_bf16_gemm_packed_a(int path, const uint16_t *packed_a, int trans_b, long m, long n, long k, float alpha,
+                           const float *b, long ldb, float beta, float *c, long ldc, int threaded) {
     if (!fsb_bf16_path_available(path)) return 0;
     if (m <= 0 || n <= 0) return 1;
     if (k <= 0 || alpha == 0) {
@@ -345,21 +422,29 @@ int fsb_sgemm_bf16(int path, int trans_a, int trans_b, long m, long n, long k, f
         return 1;
     }
     bf16_problem g = {
-        .path = path, .trans_a = trans_a, .trans_b = trans_b, .m = m, .n = n, .k = k,
+        .path = path, .trans_b = trans_b, .m = m, .n = n, .k = k,
         .kp = round_up(k, CHUNK), .mp = round_up(m, BLOCK), .alpha = alpha, .beta = beta,
-        .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = ldc, .c = c,
+        .b = b, .ldb = ldb, .ldc = ldc, .c = c, .packed_a = packed_a,
     };
-    bf16 *packed_a = (bf16 *)fsb_thread_scratch(5, (size_t)(g.mp * g.kp / 2));
-    pack_a(&g, packed_a);
-    g.packed_a = packed_a;
     const long column_blocks = round_up(n, BLOCK) / BLOCK;
     int parts = 1;
-    if ((double)m * (double)n * (double)k >= SINGLE_THREAD_MACS) {
+    if (threaded && (double)m * (double)n * (double)k >= SINGLE_THREAD_MACS) {
         long wanted = (long)fsb_get_num_threads() * OVERSPLIT;
         parts = (int)(wanted < column_blocks ? wanted : column_blocks);
         if (parts < 1) parts = 1;
     }
     g.blocks_per_part = (column_blocks + parts - 1) / parts;
-    fsb_parallel_run(parts, run_part, &g);
+    if (parts == 1) run_part(&g, 0, 1);
+    else fsb_parallel_run(parts, run_part, &g);
     return 1;
+}
+
+int fsb_sgemm_bf16(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
+                   const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+    if (!fsb_bf16_path_available(path)) return 0;
+    if (m <= 0 || n <= 0 || k <= 0 || alpha == 0)
+        return fsb_bf16_gemm_packed_a(path, NULL, trans_b, m, n, k, alpha, b, ldb, beta, c, ldc, 0);
+    uint16_t *packed_a = (uint16_t *)fsb_thread_scratch(5, fsb_bf16_packed_a_count(m, k) / 2);
+    fsb_bf16_pack_a(path, trans_a, m, k, a, lda, packed_a);
+    return fsb_bf16_gemm_packed_a(path, packed_a, trans_b, m, n, k, alpha, b, ldb, beta, c, ldc, 1);
 }

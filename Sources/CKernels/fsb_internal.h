@@ -3,6 +3,7 @@
 #define FSB_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "fsb_kernels.h"
 
 /// One slice of a parallel job: `task(context, part, parts)` for part in [0, parts).
@@ -18,7 +19,10 @@ void fsb_parallel_run(int parts, fsb_task_fn task, void *context);
 /// floats long; `slot` selects one of a few independent buffers (0: packed A, 1: packed B,
 /// 2: the implicit-im2col block description, 3 and 4: the direct weight gradient's partial
 /// sums and chunk descriptions, 5 and 6: the bf16 GEMM's packed A and B, 7: the packing-free
-/// convolution tiles' staged images).
+/// convolution tiles' staged images, 8-12: the bf16 convolution's columns, column gradient,
+/// packed output gradient (per thread) and packed weights and partial weight gradients
+/// (caller); FSB_SCRATCH_SLOTS in all).
+enum { FSB_SCRATCH_SLOTS = 13 };
 float *fsb_thread_scratch(int slot, size_t floats);
 
 /// A GEMM micro-kernel: computes the mr x nr tile
@@ -123,5 +127,17 @@ int fsb_im2col_direct_applies(const fsb_im2col_block *block, long rows, int mr, 
 void fsb_im2col_direct_multiply(const fsb_im2col_block *block, const float *images, const float *packed_a,
                                 long mc, long j0, long nc, float *c, long ldc, long c_group,
                                 long c_group_stride, float alpha, float beta);
+
+/// Values of the bf16 GEMM's packed A for an m x k operand (fsb_bf16_pack_a).
+size_t fsb_bf16_packed_a_count(long m, long k);
+
+/// Packs op(A) (m x k; A stored k x m when trans_a) for fsb_bf16_gemm_packed_a: rounded to
+/// bfloat16 once, zero padded to whole 32 x 32 blocks (fsb_bf16_packed_a_count values).
+void fsb_bf16_pack_a(int path, int trans_a, long m, long k, const float *a, long lda, uint16_t *out);
+
+/// fsb_sgemm_bf16 with A packed by fsb_bf16_pack_a (same bits); threaded == 0 keeps the
+/// whole product on the calling thread (for callers that split the work themselves).
+int fsb_bf16_gemm_packed_a(int path, const uint16_t *packed_a, int trans_b, long m, long n, long k, float alpha,
+                           const float *b, long ldb, float beta, float *c, long ldc, int threaded);
 
 #endif

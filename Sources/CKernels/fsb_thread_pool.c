@@ -172,7 +172,7 @@ void fsb_parallel_for(int parts, void (*body)(void *context, int part, int parts
     fsb_parallel_run(parts, body, context);
 }
 
-static _Thread_local struct { float *data; size_t capacity; } scratch[8];
+static _Thread_local struct { float *data; size_t capacity; } scratch[FSB_SCRATCH_SLOTS];
 
 float *fsb_thread_scratch(int slot, size_t floats) {
     if (scratch[slot].capacity < floats) {

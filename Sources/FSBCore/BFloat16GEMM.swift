@@ -13,7 +13,8 @@ public enum BFloat16GEMM {
         /// Intel AMX tiles, `tdpbf16ps` (Sapphire Rapids and later).
         case amx
 
-        var code: Int32 {
+        /// The path's number in the C kernels (`FSB_BF16_*` of `fsb_kernels.h`).
+        public var code: Int32 {
             switch self {
             case .portable: return Int32(FSB_BF16_PORTABLE)
             case .avx512bf16: return Int32(FSB_BF16_AVX512BF16)

@@ -190,6 +190,21 @@ float fsb_round_to_bf16(float x);
 int fsb_sgemm_bf16(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
                    const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
+/// A batch's convolution with bf16 products (fsb_conv_bf16.c), weights w [out_channels,
+/// channels*kh*kw] over NCHW images: per image, the column matrix (fsb_im2col) times the
+/// weights on the bf16 GEMM of `path`, the weights packed once per call. Work is split over
+/// images (over column blocks for a single image), so the result does not depend on the
+/// thread count. Each returns 0, writing nothing, when this CPU cannot run `path`.
+///   forward:  out[b] = w x columns_b                         (overwrites out [batch, out_channels, P])
+int fsb_conv_bf16_forward(int path, const float *w, long out_channels, const float *images,
+                          fsb_conv_shape shape, float *out);
+
+///   backward: dw = sum over b of dout_b x columns_b^T  (overwrites dw [out_channels, channels*kh*kw];
+///             images summed in fixed groups of 8, the groups in order), and when dimages is
+///             not NULL, dimages_b += col2im(w^T x dout_b).
+int fsb_conv_bf16_backward(int path, const float *w, long out_channels, const float *images,
+                           const float *dout, fsb_conv_shape shape, float *dw, float *dimages);
+
 /// Runs `body(context, part, parts)` for every part in [0, parts) on the kernels' persistent
 /// thread pool (the calling thread runs parts too) and returns when all parts are done.
 /// Each part must write memory disjoint from the others, so the results do not depend on
