@@ -84,7 +84,7 @@ struct TrainBenchmarkCommand: ParsableCommand {
 struct FMAPeakBenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peak",
-        abstract: "Fused multiply-add peak GFLOP/s per vector instruction set and thread count.",
+        abstract: "Multiply-add peak GFLOP/s (fp32 FMA, bf16 vdpbf16ps) per instruction set and thread count.",
         usage: "fsb-bench peak [--threads 1,2] [--repeats N] [--iterations N]")
 
     @Option(help: "Comma-separated thread counts.")

@@ -3,11 +3,12 @@ import FSBCore
 import Foundation
 
 /// `fsb-bench peak`: the CPU's fused multiply-add peak in GFLOP/s, per vector instruction set
-/// it has (avx512, avx2) and thread count: each thread runs 12 independent chains of
-/// multiply-adds on registers (`fsb_fma_peak_run`), all threads at once; the median of
-/// `repeats` runs. The ceiling the GEMM and a training step are measured against.
+/// it has (avx512, avx2; avx512-bf16: `vdpbf16ps`, bf16 products accumulated in float32)
+/// and thread count: each thread runs independent chains of multiply-adds on registers
+/// (`fsb_fma_peak_run`; 12, or 24 for the longer-latency `vdpbf16ps`), all threads at once;
+/// the median of `repeats` runs. The ceiling the GEMM and a training step are measured against.
 enum FMAPeakBenchmark {
-    static let instructionSets = ["avx512", "avx2"]
+    static let instructionSets = ["avx512", "avx2", "avx512-bf16"]
 
     static func run(_ options: FMAPeakBenchmarkCommand) throws {
         let threadCounts = try GEMMBenchmark.threadCountList(options.threads, command: "peak")
