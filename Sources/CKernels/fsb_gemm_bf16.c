@@ -14,7 +14,10 @@
 //   A: 16-row groups, each [kp/32 chunks][16 rows][32 values]    (an AMX A tile per chunk)
 //   B: 16-column panels, each [kp/2 pairs][16 columns][2 values] (the VNNI layout: an AMX B
 //      tile per 32-deep chunk, one 512-bit vdpbf16ps operand per pair of rows)
-// Conversion from float is round to nearest even (NaN stays NaN), once per element per call.
+// Conversion from float is round to nearest even (NaN stays NaN), once per element per call;
+// where the CPU has AVX512-BF16 the packing uses vcvtne2ps2bf16, which also flushes subnormal
+// floats (|x| < 2^-126) to zero, so the hardware paths see those as 0 and the portable path
+// (scalar conversion) keeps them — the only difference in their operands.
 //
 // Determinism: work is split over column blocks only; every C element is the same sequence
 // of operations whatever thread computes it, so results do not depend on the thread count.
