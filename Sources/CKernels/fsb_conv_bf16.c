@@ -32,12 +32,18 @@ static void im2col_image(const conv_job *job, long b, float *columns) {
                g->kernel_h, g->kernel_w, g->pad_h, g->pad_w, g->stride_h, g->stride_w, columns);
 }
 
+/// The units [*first, *last) of `part`; 0 when it has none.
+static int part_units(const conv_job *job, int part, long *first, long *last) {
+    *first = part * job->units_per_part;
+    *last = *first + job->units_per_part < job->units ? *first + job->units_per_part : job->units;
+    return *first < *last;
+}
+
 static void forward_part(void *context, int part, int parts) {
     (void)parts;
     const conv_job *job = context;
-    const long first = part * job->units_per_part;
-    const long last = first + job->units_per_part < job->units ? first + job->units_per_part : job->units;
-    if (first >= last) return;
+    long first, last;
+    if (!part_units(job, part, &first, &last)) return;
     float *columns = fsb_thread_scratch(SLOT_COLUMNS, (size_t)(job->rows * job->pixels));
     for (long b = first; b < last; b++) {
         im2col_image(job, b, columns);
@@ -50,9 +56,8 @@ static void forward_part(void *context, int part, int parts) {
 static void backward_part(void *context, int part, int parts) {
     (void)parts;
     const conv_job *job = context;
-    const long first = part * job->units_per_part;
-    const long last = first + job->units_per_part < job->units ? first + job->units_per_part : job->units;
-    if (first >= last) return;
+    long first, last;
+    if (!part_units(job, part, &first, &last)) return;
     const fsb_conv_geometry *g = &job->g;
     const long co = job->out_channels, rows = job->rows, pixels = job->pixels;
     float *columns = fsb_thread_scratch(SLOT_COLUMNS, (size_t)(rows * pixels));
