@@ -6,7 +6,7 @@ import FSBExperiments
 struct FSBBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fsb-bench",
-        abstract: "Benchmarks (not tests): GEMM, training and inference, data loading, sign path, FMA peak.",
+        abstract: "Benchmarks (not tests): GEMM, training and inference, data loading, sign path, multiply-add peak.",
         subcommands: [GEMMBenchmarkCommand.self, TrainBenchmarkCommand.self, DataBenchmarkCommand.self,
                       SignConvolutionBenchmarkCommand.self, FMAPeakBenchmarkCommand.self])
 }
@@ -91,7 +91,7 @@ struct FMAPeakBenchmarkCommand: ParsableCommand {
     var threads = "1,2"
     @Option(help: "Runs per cell; the median is reported.")
     var repeats = 5
-    @Option(help: "Loop steps per thread and run (12 vector multiply-adds each).")
+    @Option(help: "Loop steps per thread and run (12 vector multiply-adds each; 24 for avx512-bf16).")
     var iterations = 50_000_000
 
     func validate() throws {
