@@ -2,7 +2,9 @@
 //
 // All matrices are row-major float32. Results are deterministic and bit-identical for ANY
 // thread count: work is split over blocks of output rows/columns, never over the reduction
-// dimension, and the reduction blocking depends only on the problem shape.
+// dimension, and the reduction blocking depends only on the problem shape (the one reduction
+// that is split, the bf16 convolutions' weight gradient over a batch, sums fixed groups of
+// images in a fixed order).
 //
 // Threading: the kernels share one persistent worker pool. They are meant to be called from
 // one thread at a time (the layers run sequentially); a call made while another thread is
