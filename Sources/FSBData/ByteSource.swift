@@ -30,11 +30,12 @@ extension ByteSource {
     }
 
     /// Reads up to `count` bytes (fewer only at the end of the stream) into a new array that
-    /// grows with the data actually read, so a corrupt header announcing a huge size cannot
-    /// make the reader allocate more than the file holds.
+    /// grows with the data actually read (from 64 KiB, doubling), so a corrupt header
+    /// announcing a huge size cannot make the reader allocate more than twice what the
+    /// stream holds.
     public func readPrefix(count: Int) throws -> [UInt8] {
-        let chunkSize = 16 << 20
-        var bytes = [UInt8](repeating: 0, count: min(count, chunkSize))
+        let firstChunk = 64 << 10
+        var bytes = [UInt8](repeating: 0, count: min(count, firstChunk))
         var filled = 0
         while filled < count {
             if filled == bytes.count { bytes += [UInt8](repeating: 0, count: min(count - filled, bytes.count)) }
