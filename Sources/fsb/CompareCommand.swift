@@ -11,11 +11,14 @@ struct CompareCommand: ParsableCommand {
         fsb compare --spec FILE [--set PATH=VALUE ...] [--output DIR] [--jobs N]
           [--shard I/N] [--data-root DIR] [--quiet]
         fsb compare --spec FILE [--output DIR] --collect DIR ...
+        fsb compare --spec FILE [--output DIR] [--shard I/N] --status
         fsb compare --spec FILE [--output DIR] --emit slurm [--shards N]
           [--cpus-per-task N] [--time D-HH:MM:SS] [--mem SIZE] [--data-root DIR]
         """,
         discussion: """
         Finished cells are skipped, so re-running an interrupted compare resumes it.
+        --status prints each cell's state (done, in progress at epoch E, failed, not
+        started) while the grid runs or after it stopped; it trains and writes nothing.
 
         Examples:
           fsb compare --spec configs/compare/mnist-methods.json \\
@@ -49,6 +52,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Merge the runs found in these compare output folders into the tables; trains nothing.", completion: .directory)
     var collect: [String] = []
 
+    @Flag(name: .long, help: "Print each cell's state and accuracy so far; trains and writes nothing.")
+    var status = false
+
     @Option(name: .long, help: "Print a cluster script instead of running: slurm.", completion: .list(["slurm"]))
     var emit: String?
 
@@ -81,6 +87,7 @@ struct CompareCommand: ParsableCommand {
         if let shard, parsedShard(shard) == nil {
             throw ValidationError("--shard must be I/N with 1 <= I <= N and N in \(CompareRunner.shardCountRange.text), got \"\(shard)\"")
         }
+        if status && (emit != nil || !collect.isEmpty) { throw ValidationError("--status does not combine with --emit or --collect") }
         if let emit, emit != "slurm" { throw ValidationError("--emit supports \"slurm\", got \"\(emit)\"") }
         if let problem = CompareRunner.shardCountRange.problem(shards) { throw ValidationError("--shards \(problem), got \(shards)") }
         if emit == nil && (cpusPerTask != nil || time != nil || mem != nil) {
@@ -98,6 +105,11 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         let runner = try CompareRunner(specFile: spec, output: output, dataRoot: data.dataRoot, quiet: quiet,
                                        overrides: try overrides.map { try ConfigOverride(parsing: $0) })
+        if status {
+            print(CellStatus.report(try runner.status(shard: shard.flatMap(parsedShard)), grid: runner.spec.name,
+                                    output: runner.outputDirectory), terminator: "")
+            return
+        }
         if emit != nil {
             print(try runner.prepareSlurm(shards: shards, executable: Self.executablePath, cpusPerTask: cpusPerTask,
                                           time: time, memory: mem), terminator: "")

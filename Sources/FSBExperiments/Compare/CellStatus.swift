@@ -1,0 +1,107 @@
+import FSBCore
+import Foundation
+
+/// Where one cell of a compare grid stands, read from its run folder without training,
+/// writing or locking anything (`fsb compare --status`): finished (its summary), in
+/// progress (the epochs its `last.fsbckpt` holds), failed (`error.txt`), or not started.
+public struct CellStatus: Equatable, Sendable {
+    /// The cell's state.
+    public enum State: Equatable, Sendable {
+        /// Finished: the final and best test accuracy of `summary.json`.
+        case done(epochs: Int, finalAccuracy: Double, bestAccuracy: Double, bestEpoch: Int)
+        /// Resumable: `epochsDone` completed epochs (and `nextBatch` batches of the next one)
+        /// in its latest checkpoint, the test accuracy of the last completed epoch, and the
+        /// training time so far.
+        case inProgress(epochsDone: Int, nextBatch: Int, lastAccuracy: Double?, wallSeconds: Double)
+        /// Not resumable: the first line of `error.txt`, or why the checkpoint cannot be read.
+        case failed(String)
+        case notStarted
+    }
+
+    /// The cell's axis values, labelled as in the tables (`method=fsb, seed=2`).
+    public var cell: String
+    /// The run folder's name under `<output>/runs/`.
+    public var folder: String
+    /// Epochs the cell's config asks for.
+    public var epochs: Int
+    public var state: State
+
+    /// Reads the state of `cell` from `folder`.
+    static func read(cell: CompareCell, label: String, folder: URL) -> CellStatus {
+        var status = CellStatus(cell: label, folder: cell.folderName, epochs: cell.config.training.epochs, state: .notStarted)
+        let run = RunFolder(path: folder.path)
+        if let data = FileManager.default.contents(atPath: run.summaryJSON.path) {
+            guard let summary = try? JSONDecoder().decode(RunSummary.self, from: data) else {
+                status.state = .failed("\(run.summaryJSON.path): not a readable run summary")
+                return status
+            }
+            status.state = .done(epochs: summary.epochs, finalAccuracy: summary.finalTestAccuracy,
+                                 bestAccuracy: summary.bestTestAccuracy, bestEpoch: summary.bestEpoch)
+        } else if FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {
+            do {
+                let progress = try Checkpoint.read(from: run.lastCheckpoint).header.progress
+                status.state = .inProgress(epochsDone: progress.epoch, nextBatch: progress.nextBatch,
+                                           lastAccuracy: progress.metrics.last?.testAccuracy, wallSeconds: progress.wallSeconds)
+            } catch {
+                status.state = .failed("\(error)")
+            }
+        } else if let text = try? String(contentsOf: folder.appendingPathComponent("error.txt"), encoding: .utf8) {
+            status.state = .failed(text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "error.txt is empty")
+        }
+        return status
+    }
+
+    /// One line: `seed=2, model.method=fp  in progress: 12/60 epochs (+ 83 batches), test 71.30% at epoch 12, 41 min of training`.
+    public func line(cellWidth: Int) -> String {
+        let name = cell.padding(toLength: max(cellWidth, cell.count), withPad: " ", startingAt: 0)
+        return "\(name)  \(describe())"
+    }
+
+    private func describe() -> String {
+        switch state {
+        case .done(let epochs, let final, let best, let bestEpoch):
+            return String(format: "done: %d epochs, test %.2f%% (best %.2f%% at epoch %d)", epochs, final, best, bestEpoch)
+        case .inProgress(let done, let batch, let accuracy, let seconds):
+            var text = "in progress: \(done)/\(epochs) epochs"
+            if batch > 0 { text += " (+ \(batch) batches)" }
+            if let accuracy { text += String(format: ", test %.2f%% at epoch %d", accuracy, done) }
+            return text + ", \(Self.duration(seconds)) of training"
+        case .failed(let message):
+            return "failed: \(message)"
+        case .notStarted:
+            return "not started"
+        }
+    }
+
+    /// `40 s`, `12 min`, `3.5 h`.
+    static func duration(_ seconds: Double) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return "\(Int(s)) s" }
+        if s < 3600 { return "\(Int(s / 60)) min" }
+        return String(format: "%.1f h", s / 3600)
+    }
+
+    /// The report: a count line, then one line per cell.
+    public static func report(_ statuses: [CellStatus], grid: String, output: String) -> String {
+        func count(_ test: (State) -> Bool) -> Int { statuses.filter { test($0.state) }.count }
+        let done = count { if case .done = $0 { return true }; return false }
+        let running = count { if case .inProgress = $0 { return true }; return false }
+        let failed = count { if case .failed = $0 { return true }; return false }
+        var lines = ["compare \(grid): \(statuses.count) cells: \(done) done, \(running) in progress, \(failed) failed, \(statuses.count - done - running - failed) not started (output \(output))"]
+        let width = statuses.map(\.cell.count).max() ?? 0
+        lines += statuses.map { $0.line(cellWidth: width) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension CompareRunner {
+    /// The state of each cell of the grid (or of one shard), in grid order; reads only.
+    public func status(shard: (index: Int, count: Int)? = nil) throws -> [CellStatus] {
+        try cells(shard: shard).map { cell in
+            let label = zip(spec.axes, cell.assignment).map { axis, setting in
+                "\(axis.path)=\(axis.label(ofValue: setting.value.compactText))"
+            }.joined(separator: ", ")
+            return CellStatus.read(cell: cell, label: label.isEmpty ? "(base)" : label, folder: folder(of: cell))
+        }
+    }
+}
