@@ -2,7 +2,8 @@
 # Runs (or resumes) the converged CIFAR-10 ResNet-20 grids of results/cifar10-resnet20-converged*:
 # first the methods x seeds grid, then the 1-seed ablations (one of which takes the signs of
 # the grid's fp seed-1 model). Finished cells are skipped and a partial cell resumes from its
-# last.fsbckpt, so the same command continues the grid in every working session. When every
+# last.fsbckpt, so the same command continues the grid in every working session; it starts by
+# printing each cell's state (fsb compare --status). When every
 # cell has finished it writes the simulator tables and datapath checks (results/hw/trained-*).
 #
 #   scripts/cifar10-converged.sh [--data-root DIR]     (default ../shared/datasets)
@@ -16,7 +17,9 @@ if [ "${1:-}" = "--data-root" ]; then data_root="$2"; fi
 swift build -c release --product fsb >/dev/null
 binary="$(mktemp -d)/fsb"
 cp .build/release/fsb "$binary"
-for spec in configs/compare/cifar10-resnet20-converged.json configs/compare/cifar10-resnet20-converged-ablations.json; do
+specs="configs/compare/cifar10-resnet20-converged.json configs/compare/cifar10-resnet20-converged-ablations.json"
+for spec in $specs; do "$binary" compare --spec "$spec" --status; done   # where each cell stands
+for spec in $specs; do
   nice -n 10 "$binary" compare --spec "$spec" --data-root "$data_root" --jobs 1
 done
 # Every cell trained: the simulator tables of each model, and for fsb models the bit-accurate
