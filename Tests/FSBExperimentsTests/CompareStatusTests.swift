@@ -49,7 +49,7 @@ final class CompareStatusTests: XCTestCase {
         XCTAssertEqual(statuses[0].state, .done(epochs: 2, finalAccuracy: summary.finalTestAccuracy,
                                                 bestAccuracy: summary.bestTestAccuracy, bestEpoch: summary.bestEpoch))
         XCTAssertEqual(statuses[1].state, .notStarted)
-        guard case .inProgress(let epochs, let batch, let accuracy, let seconds) = statuses[2].state else {
+        guard case .inProgress(let epochs, let batch, let accuracy, let seconds, let left) = statuses[2].state else {
             return XCTFail("expected in progress, got \(statuses[2].state)")
         }
         XCTAssertEqual(epochs, 1)
@@ -58,6 +58,10 @@ final class CompareStatusTests: XCTestCase {
         XCTAssertEqual(metrics.count, 2)
         XCTAssertEqual(accuracy.map { String(format: "%.4f", $0) }, String(metrics[1].split(separator: ",")[5]))
         XCTAssertGreaterThan(seconds, 0)
+        // Half an epoch to go (2 of the 4 steps of epoch 2 done) at epoch 1's pace.
+        let checkpoint = try Checkpoint.read(from: RunFolder(path: output + "/runs/" + statuses[2].folder).lastCheckpoint)
+        let epochSeconds = try XCTUnwrap(checkpoint.header.progress.metrics.last?.epochSeconds)
+        XCTAssertEqual(try XCTUnwrap(left), 0.5 * epochSeconds, accuracy: 1e-12)
         guard case .failed(let damage) = statuses[3].state else { return XCTFail("expected failed, got \(statuses[3].state)") }
         XCTAssertTrue(damage.contains("last.fsbckpt") && damage.contains("CRC"), damage)
         XCTAssertEqual(statuses[4].state, .failed("training diverged at epoch 1"))
@@ -68,7 +72,7 @@ final class CompareStatusTests: XCTestCase {
         XCTAssertEqual(report.count, 7)
         XCTAssertEqual(report[0], "compare status: 6 cells: 1 done, 1 in progress, 2 failed, 2 not started (output \(output))")
         XCTAssertTrue(report[3].hasPrefix("model.method=fixed signs, seed=1     in progress: 1/2 epochs (+ 2 batches), test "), report[3])
-        XCTAssertTrue(report[3].contains("% at epoch 1, ") && report[3].hasSuffix(" of training"), report[3])
+        XCTAssertTrue(report[3].contains("% at epoch 1, ") && report[3].contains(" so far, ~") && report[3].hasSuffix(" left at the last epoch's pace"), report[3])
         XCTAssertTrue(report[5].hasSuffix("  failed: training diverged at epoch 1"), report[5])
     }
 

@@ -10,9 +10,10 @@ public struct CellStatus: Equatable, Sendable {
         /// Finished: the final and best test accuracy of `summary.json`.
         case done(epochs: Int, finalAccuracy: Double, bestAccuracy: Double, bestEpoch: Int)
         /// Resumable: `epochsDone` completed epochs (and `nextBatch` batches of the next one)
-        /// in its latest checkpoint, the test accuracy of the last completed epoch, and the
-        /// training time so far.
-        case inProgress(epochsDone: Int, nextBatch: Int, lastAccuracy: Double?, wallSeconds: Double)
+        /// in its latest checkpoint, the test accuracy of the last completed epoch, the
+        /// training time so far, and the time the remaining epochs would take at the pace of
+        /// the last completed one (nil before the first).
+        case inProgress(epochsDone: Int, nextBatch: Int, lastAccuracy: Double?, wallSeconds: Double, secondsLeft: Double?)
         /// Not resumable: the first line of `error.txt`, or why the checkpoint cannot be read.
         case failed(String)
         case notStarted
@@ -41,7 +42,8 @@ public struct CellStatus: Equatable, Sendable {
             do {
                 let progress = try Checkpoint.read(from: run.lastCheckpoint).header.progress
                 status.state = .inProgress(epochsDone: progress.epoch, nextBatch: progress.nextBatch,
-                                           lastAccuracy: progress.metrics.last?.testAccuracy, wallSeconds: progress.wallSeconds)
+                                           lastAccuracy: progress.metrics.last?.testAccuracy, wallSeconds: progress.wallSeconds,
+                                           secondsLeft: Self.secondsLeft(progress, epochs: status.epochs))
             } catch {
                 status.state = .failed("\(error)")
             }
@@ -51,7 +53,7 @@ public struct CellStatus: Equatable, Sendable {
         return status
     }
 
-    /// One line: `seed=2, model.method=fp  in progress: 12/60 epochs (+ 83 batches), test 71.30% at epoch 12, 41 min of training`.
+    /// One line: `seed=2, model.method=fp  in progress: 12/60 epochs (+ 83 batches), test 71.30% at epoch 12, 41 min so far, ~3.1 h left at the last epoch's pace`.
     public func line(cellWidth: Int) -> String {
         let name = cell.padding(toLength: max(cellWidth, cell.count), withPad: " ", startingAt: 0)
         return "\(name)  \(describe())"
@@ -61,16 +63,28 @@ public struct CellStatus: Equatable, Sendable {
         switch state {
         case .done(let epochs, let final, let best, let bestEpoch):
             return String(format: "done: %d epochs, test %.2f%% (best %.2f%% at epoch %d)", epochs, final, best, bestEpoch)
-        case .inProgress(let done, let batch, let accuracy, let seconds):
+        case .inProgress(let done, let batch, let accuracy, let seconds, let left):
             var text = "in progress: \(done)/\(epochs) epochs"
             if batch > 0 { text += " (+ \(batch) batches)" }
             if let accuracy { text += String(format: ", test %.2f%% at epoch %d", accuracy, done) }
-            return text + ", \(Self.duration(seconds)) of training"
+            text += ", \(Self.duration(seconds)) so far"
+            if let left { text += ", ~\(Self.duration(left)) left at the last epoch's pace" }
+            return text
         case .failed(let message):
             return "failed: \(message)"
         case .notStarted:
             return "not started"
         }
+    }
+
+    /// The remaining epochs (the one in progress counted by its batches still to run) times
+    /// the last completed epoch's time; nil before the first epoch completes.
+    static func secondsLeft(_ progress: TrainingProgress, epochs: Int) -> Double? {
+        guard progress.epoch > 0, let last = progress.metrics.last else { return nil }
+        let stepsPerEpoch = Double(progress.globalStep - progress.nextBatch) / Double(progress.epoch)
+        guard stepsPerEpoch > 0 else { return nil }
+        let remaining = Double(epochs - progress.epoch) - Double(progress.nextBatch) / stepsPerEpoch
+        return max(0, remaining) * last.epochSeconds
     }
 
     /// `40 s`, `12 min`, `3.5 h`.
