@@ -19,7 +19,7 @@ public struct CellStatus: Equatable, Sendable {
         case notStarted
     }
 
-    /// The cell's axis values, labelled as in the tables (`method=fsb, seed=2`).
+    /// The cell's axis values, with the axes' labels where the spec gives them (`model.method=fsb, seed=2`).
     public var cell: String
     /// The run folder's name under `<output>/runs/`.
     public var folder: String
