@@ -78,24 +78,12 @@ final class CompareStatusTests: XCTestCase {
 
     func testTheCommandPrintsTheReportAndRefusesOtherModes() throws {
         let (runner, spec, output) = try gridWithEveryState()
-        func fsb(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try HardeningFixtures.fsbExecutable())
-            process.arguments = arguments
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let printed = out.fileHandleForReading.readDataToEndOfFile()
-            let complained = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: printed, as: UTF8.self), String(decoding: complained, as: UTF8.self))
-        }
-        let shown = try fsb(["compare", "--spec", spec, "--output", output, "--status"])
-        XCTAssertEqual(shown.status, 0, shown.err)
-        XCTAssertEqual(shown.out, CellStatus.report(try runner.status(), grid: "status", output: output))
-        let refused = try fsb(["compare", "--spec", spec, "--output", output, "--status", "--collect", output])
+        let fsb = try HardeningFixtures.fsbExecutable()
+        let shown = try CModuleFixtures.run([fsb, "compare", "--spec", spec, "--output", output, "--status"])
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        XCTAssertEqual(shown.stdout, CellStatus.report(try runner.status(), grid: "status", output: output))
+        let refused = try CModuleFixtures.run([fsb, "compare", "--spec", spec, "--output", output, "--status", "--collect", output])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.err.contains("--status does not combine with --emit or --collect"), refused.err)
+        XCTAssertTrue(refused.stderr.contains("--status does not combine with --emit or --collect"), refused.stderr)
     }
 }

@@ -97,11 +97,16 @@ public struct CellStatus: Equatable, Sendable {
 
     /// The report: a count line, then one line per cell.
     public static func report(_ statuses: [CellStatus], grid: String, output: String) -> String {
-        func count(_ test: (State) -> Bool) -> Int { statuses.filter { test($0.state) }.count }
-        let done = count { if case .done = $0 { return true }; return false }
-        let running = count { if case .inProgress = $0 { return true }; return false }
-        let failed = count { if case .failed = $0 { return true }; return false }
-        var lines = ["compare \(grid): \(statuses.count) cells: \(done) done, \(running) in progress, \(failed) failed, \(statuses.count - done - running - failed) not started (output \(output))"]
+        var done = 0, running = 0, failed = 0, waiting = 0
+        for status in statuses {
+            switch status.state {
+            case .done: done += 1
+            case .inProgress: running += 1
+            case .failed: failed += 1
+            case .notStarted: waiting += 1
+            }
+        }
+        var lines = ["compare \(grid): \(statuses.count) cells: \(done) done, \(running) in progress, \(failed) failed, \(waiting) not started (output \(output))"]
         let width = statuses.map(\.cell.count).max() ?? 0
         lines += statuses.map { $0.line(cellWidth: width) }
         return lines.joined(separator: "\n") + "\n"
