@@ -7,6 +7,7 @@
 # scripts/fuzz-seeds.sh, plus the committed seeds of Fuzz/seeds/); a crash, trap, hang, leak or
 # unclean error is written to Fuzz/artifacts/. Each run appends its date, command and
 # libFuzzer's figures (executions, cov:, ft:) to results/fuzz/TARGET.txt.
+# Exit status: libFuzzer's (0: clean run), 2 for bad usage, 3 when the build failed.
 # Usage: scripts/fuzz.sh TARGET|all SECONDS
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ if [ "$(cat "$scratch/source-files.txt" 2>/dev/null)" != "$sources_now" ]; then
   rm -f "$scratch/release/description.json" "$scratch/release/plugin-tools-description.json" "$scratch/release.yaml"
 fi
 nice -n 5 swift build --package-path Fuzz -c release --scratch-path "$PWD/$scratch" --product fsb-fuzz \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2 || { echo "fuzz.sh: build failed" >&2; exit 1; }
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2 || { echo "fuzz.sh: build failed" >&2; exit 3; }
 printf '%s\n' "$sources_now" > "$scratch/source-files.txt"
 
 corpus="Fuzz/corpus/$target"

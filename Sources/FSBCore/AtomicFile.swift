@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes files so that a reader never sees them half-written: the bytes go to a
 /// temporary file in the same folder, which is flushed and then renamed over the target.
@@ -16,8 +19,15 @@ public enum AtomicFile {
         try write(Data(text.utf8), to: url)
     }
 
-    /// Writes every file, or (on any error) none of them.
+    /// Writes every file, or (on any error) none of them. A target that is a folder (which
+    /// a rename cannot replace) is refused before anything is written.
     public static func writeGroup(_ files: [(url: URL, data: Data)]) throws {
+        for (url, _) in files {
+            var info = stat()
+            if lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+                throw FSBError("\(url.path): cannot write: expected a file or nothing there, found a folder")
+            }
+        }
         var temporaries: [URL] = []
         defer { for temporary in temporaries { try? FileManager.default.removeItem(at: temporary) } }
         for (url, data) in files { temporaries.append(try writeTemporary(data, for: url)) }

@@ -47,12 +47,18 @@ public indirect enum JSONDocument: Sendable, Equatable {
         }
     }
 
+    /// A number's text as an error message shows it: whole up to 40 characters, else its
+    /// first 24 and its length, so that a 100,000-digit number does not fill the terminal.
+    public static func clipped(number text: String) -> String {
+        text.count > 40 ? "\(text.prefix(24))… (\(text.count) characters)" : text
+    }
+
     /// What the value is, in words (`an object`, `the number 1.5`), for type errors.
     public var kindDescription: String {
         switch self {
         case .null: return "null"
         case .bool(let value): return "the boolean \(value)"
-        case .number(let text): return "the number \(text)"
+        case .number(let text): return "the number \(JSONDocument.clipped(number: text))"
         case .string(let text): return "the string \"\(text.count > 40 ? String(text.prefix(40)) + "…" : text)\""
         case .array: return "an array"
         case .object: return "an object"

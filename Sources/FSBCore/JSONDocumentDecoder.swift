@@ -52,7 +52,7 @@ private enum Primitive {
     static func double(_ node: JSONDocument, _ path: [CodingKey]) throws -> Double {
         guard case .number(let text) = node else { throw mismatch(Double.self, node, path) }
         guard let value = Double(text), value.isFinite else {
-            throw badNumber("expected a number of at most about 1.8e308 in magnitude, found \(text)", path)
+            throw badNumber("expected a number of at most about 1.8e308 in magnitude, found \(JSONDocument.clipped(number: text))", path)
         }
         return value
     }
@@ -62,9 +62,9 @@ private enum Primitive {
         guard case .number(let text) = node else { throw mismatch(T.self, node, path) }
         if let value = T(text) { return value }
         let isWhole = !text.contains(".") && !text.contains("e") && !text.contains("E")
-        if !isWhole { throw badNumber("expected an integer, found \(text)", path) }
-        if !T.isSigned && text.hasPrefix("-") { throw badNumber("expected a non-negative integer, found \(text)", path) }
-        throw badNumber("expected an integer in \(T.min)...\(T.max), found \(text)", path)
+        if !isWhole { throw badNumber("expected an integer, found \(JSONDocument.clipped(number: text))", path) }
+        if !T.isSigned && text.hasPrefix("-") { throw badNumber("expected a non-negative integer, found \(JSONDocument.clipped(number: text))", path) }
+        throw badNumber("expected an integer in \(T.min)...\(T.max), found \(JSONDocument.clipped(number: text))", path)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ node: JSONDocument, _ path: [CodingKey]) throws -> T {

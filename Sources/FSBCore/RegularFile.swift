@@ -9,7 +9,7 @@ import Darwin
 ///
 /// Only regular files are read: a FIFO, device or folder given where a file is expected
 /// would block (`/dev/stdin`), never end (`/dev/zero`) or make no sense, so it reads as
-/// "cannot read". The file is read with `open`/`read` rather than
+/// "cannot read", with the reason (`data(atPath:what:)`). The file is read with `open`/`read` rather than
 /// `FileManager.contents(atPath:)`, which leaks a 4 KiB buffer on every empty file
 /// (found by fuzzing, `scripts/fuzz.sh`).
 public enum RegularFile {
@@ -32,6 +32,40 @@ public enum RegularFile {
             }
             if got == 0 { return data }
             data.append(contentsOf: chunk[0..<got])
+        }
+    }
+
+    /// The bytes of the regular file at `path`; otherwise throws one line naming the path,
+    /// `what` it should be (`checkpoint`, `hardware config`) and why it cannot be read: no
+    /// such file, another kind of file (`expected a regular file, found a FIFO`), or the
+    /// system's reason.
+    public static func data(atPath path: String, what: String) throws -> Data {
+        if let data = contents(atPath: path) { return data }
+        var info = stat()
+        let reason: String
+        if stat(path, &info) != 0 {
+            reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
+        } else if (info.st_mode & S_IFMT) != S_IFREG {
+            reason = "expected a regular file, found \(kindName(mode: info.st_mode))"
+        } else if access(path, R_OK) != 0 {
+            reason = String(cString: strerror(errno))
+        } else {
+            reason = "the read failed"
+        }
+        throw FSBError("\(path): cannot read \(what): \(reason)")
+    }
+
+    /// `a folder`, `a FIFO`, `a device`, `a socket`, `a symbolic link` or `a regular file`
+    /// for the file type bits of `mode`.
+    public static func kindName(mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFREG: return "a regular file"
+        case S_IFDIR: return "a folder"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR, S_IFBLK: return "a device"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "a file of unknown kind"
         }
     }
 }

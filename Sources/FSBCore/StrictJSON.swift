@@ -53,10 +53,7 @@ public enum StrictJSON {
 
     /// Reads and decodes a JSON file.
     public static func decode<T: Decodable>(_ type: T.Type, fromFile path: String) throws -> T {
-        guard let data = RegularFile.contents(atPath: path) else {
-            throw FSBError("\(path): cannot read file (does it exist?)")
-        }
-        return try decode(type, from: data, file: path)
+        try decode(type, from: try RegularFile.data(atPath: path, what: "file"), file: path)
     }
 
     /// Renders a value as it would be written in JSON (`-1` rather than `-1.0`).

@@ -41,15 +41,7 @@ public final class GzipReader: ByteSource {
         // Only regular files: a FIFO or device would block or never end.
         var info = stat()
         if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
-            let kind: String
-            switch info.st_mode & S_IFMT {
-            case S_IFDIR: kind = "a folder"
-            case S_IFIFO: kind = "a FIFO"
-            case S_IFCHR, S_IFBLK: kind = "a device"
-            case S_IFSOCK: kind = "a socket"
-            default: kind = "not a regular file"
-            }
-            throw DataFileError(file: path, "expected a regular file, found \(kind)")
+            throw DataFileError(file: path, "expected a regular file, found \(RegularFile.kindName(mode: info.st_mode))")
         }
         descriptor = open(path, O_RDONLY)
         if descriptor < 0 {

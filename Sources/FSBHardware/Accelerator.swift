@@ -16,9 +16,7 @@ public struct Accelerator: Equatable, Sendable {
     /// every buffer has an SRAM energy entry. Every error names the config (and the table,
     /// when the table is at fault).
     public static func load(configPath: String) throws -> Accelerator {
-        guard let data = RegularFile.contents(atPath: configPath) else {
-            throw FSBError("\(configPath): cannot read hardware config (does it exist?)")
-        }
+        let data = try RegularFile.data(atPath: configPath, what: "hardware config")
         let config = try HardwareConfig.decode(data, file: configPath)
         let tablePath = resolve(config.energyTable, relativeTo: configPath)
         // Errors name the hardware config too: its energyTable field chose the table.

@@ -82,9 +82,7 @@ public enum TopologyCSV {
 
     /// Reads a topology file.
     public static func read(path: String) throws -> [LayerShape] {
-        guard let data = RegularFile.contents(atPath: path) else {
-            throw FSBError("\(path): cannot read topology file (does it exist?)")
-        }
+        let data = try RegularFile.data(atPath: path, what: "topology file")
         guard let text = String(data: data, encoding: .utf8) else {
             throw FSBError("\(path): topology file is not UTF-8 text")
         }

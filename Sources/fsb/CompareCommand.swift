@@ -93,7 +93,6 @@ struct CompareCommand: ParsableCommand {
         if emit == nil && (cpusPerTask != nil || time != nil || mem != nil) {
             throw ValidationError("--cpus-per-task, --time and --mem apply to --emit slurm")
         }
-        if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be >= 1, got \(cpusPerTask)") }
     }
 
     private func parsedShard(_ text: String) -> (index: Int, count: Int)? {

@@ -79,7 +79,7 @@ struct TrainCommand: ParsableCommand {
     /// on the decoded config: a JSON number would round seeds above 2^53).
     func configOverrides() throws -> [ConfigOverride] {
         var list = try overrides.map { try ConfigOverride(parsing: $0) }
-        if let epochs { list.append(try ConfigOverride(path: "training.epochs", value: .number(Double(epochs)), origin: "--epochs \(epochs)")) }
+        if let epochs { list.append(try ConfigOverride(path: "training.epochs", value: .integer(Int64(epochs)), origin: "--epochs \(epochs)")) }
         return list
     }
 
@@ -98,8 +98,9 @@ struct TrainCommand: ParsableCommand {
                 return
             }
         } catch let error as ConfigError {
-            // Problems only the built model can find (a layer name) name the config's file.
-            throw error.located(in: config ?? (resume.map { $0 + "/last.fsbckpt" } ?? ""))
+            // Problems only the built model or the data can find (a layer name, a validation
+            // hold-out) name the override that set the field, else the config's file.
+            throw try configOverrides().locate(error, file: config ?? (resume.map { $0 + "/last.fsbckpt" } ?? ""))
         }
         do {
             let summary = try trainer.run()

@@ -85,7 +85,7 @@ final class ExportCommandTests: XCTestCase {
             XCTAssertEqual(failure(["--checkpoint", notes, "--format", format, "--output", outputs[format]!]),
                            "\(notes): not an fsb checkpoint: file is 5 bytes, shorter than the 20-byte preamble")
             XCTAssertEqual(failure(["--checkpoint", missing, "--format", format, "--output", outputs[format]!]),
-                           "\(missing): cannot read checkpoint (does it exist?)")
+                           "\(missing): cannot read checkpoint: no such file")
             XCTAssertEqual(failure(["--checkpoint", folder.path, "--format", format, "--output", outputs[format]!]),
                            "\(folder.path): expected an fsb checkpoint file (.fsbckpt), found a folder")
         }

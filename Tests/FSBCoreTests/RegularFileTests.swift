@@ -43,4 +43,18 @@ final class RegularFileTests: XCTestCase {
         XCTAssertNil(RegularFile.contents(atPath: path))
         XCTAssertNil(RegularFile.contents(atPath: path + "/missing"))
     }
+
+    func testReadSaysWhyAFileCannotBeRead() throws {
+        let path = try folder()
+        XCTAssertEqual(mkfifo(path + "/fifo", 0o600), 0)
+        let cases = [(path + "/fifo", "expected a regular file, found a FIFO"), (path, "expected a regular file, found a folder"),
+                     (path + "/missing", "no such file"), ("/dev/zero", "expected a regular file, found a device")]
+        for (file, reason) in cases {
+            XCTAssertThrowsError(try RegularFile.data(atPath: file, what: "hardware config"), file) { error in
+                XCTAssertEqual("\(error)", "\(file): cannot read hardware config: \(reason)")
+            }
+        }
+        try Data([1, 2]).write(to: URL(fileURLWithPath: path + "/plain"))
+        XCTAssertEqual(try RegularFile.data(atPath: path + "/plain", what: "file"), Data([1, 2]))
+    }
 }

@@ -60,6 +60,10 @@ final class StrictJSONTests: XCTestCase {
             (#""flag": true"#, #""flag": 1"#, "s.json: nested.flag: expected a boolean, found the number 1"),
             (#""name": "x""#, #""name": null"#, "s.json: name: expected a string, found null"),
             (#""list": [1, 2]"#, #""list": [1, null]"#, "s.json: list[1]: expected an integer, found null"),
+            (#""seed": 7"#, #""seed": "# + String(repeating: "9", count: 100_000),
+             "s.json: seed: expected an integer in 0...18446744073709551615, found 999999999999999999999999… (100000 characters)"),
+            (#""flag": true"#, #""flag": 1."# + String(repeating: "5", count: 50),
+             "s.json: nested.flag: expected a boolean, found the number 1.5555555555555555555555… (52 characters)"),
         ]
         for (old, new, expected) in cases {
             XCTAssertEqual(message(replacing(old, new)), expected, new)

@@ -34,7 +34,8 @@ final class ConfigOverrideTests: XCTestCase {
     }
 
     func testValuesAreJSONOrBareStrings() throws {
-        XCTAssertEqual(try ConfigOverride(parsing: "training.epochs=3").value, .number(3))
+        XCTAssertEqual(try ConfigOverride(parsing: "training.epochs=3").value, .integer(3))
+        XCTAssertEqual(try ConfigOverride(parsing: "training.optimizer.learningRate=0.5").value, .number(0.5))
         XCTAssertEqual(try ConfigOverride(parsing: "model.method=bwn").value, .string("bwn"))
         XCTAssertEqual(try ConfigOverride(parsing: #"name="42""#).value, .string("42"))
         XCTAssertEqual(try ConfigOverride(parsing: "training.gradientClipNorm=null").value, .null)
@@ -43,6 +44,21 @@ final class ConfigOverrideTests: XCTestCase {
         XCTAssertEqual(try ConfigOverride(parsing: #"training.optimizer={"kind": "adam"}"#).value, .object(["kind": .string("adam")]))
         XCTAssertEqual(try ConfigOverride(parsing: "model.layerMethods.layer1.0.conv1=bwn").components,
                        ["model", "layerMethods", "layer1.0.conv1"])
+    }
+
+    /// Integers stay exact (no trip through a double), and JSON values are as strict as a file.
+    func testValuesAreExactIntegersAndStrictJSON() throws {
+        XCTAssertEqual(try load(["seed=9007199254740993"]).seed, 9_007_199_254_740_993)
+        XCTAssertEqual(try load(["seed=18446744073709551615"]).seed, UInt64.max)
+        XCTAssertEqual(message(["training.epochs=9223372036854775807"]),
+                       "--set training.epochs=9223372036854775807: training.epochs: must be in 1...100000, got 9223372036854775807")
+        XCTAssertEqual(message(["model.layerMethods={\"conv2\":\"bwn\",}"]),
+                       "--set model.layerMethods={\"conv2\":\"bwn\",}: the value is not valid JSON: line 1, column 16: expected a member name after ',', found '}' (trailing commas are not allowed)")
+        XCTAssertEqual(message(["model.layerMethods={\"conv2\":\"bwn\",\"conv2\":\"fp\"}"]),
+                       "--set model.layerMethods={\"conv2\":\"bwn\",\"conv2\":\"fp\"}: the value is not valid JSON: line 1, column 16: duplicate key \"conv2\" (first at line 1, column 2)")
+        let cell = CompareCell(index: 0, assignment: [.init(path: "seed", value: try ConfigOverride(parsing: "seed=9007199254740993").value)],
+                               config: try load([]))
+        XCTAssertEqual(cell.folderName, "seed-9007199254740993")
     }
 
     func testOverridesAreAppliedAndValidated() throws {

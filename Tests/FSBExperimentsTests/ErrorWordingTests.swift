@@ -38,5 +38,14 @@ final class ErrorWordingTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["plain"])
         try AtomicFile.writeGroup(Array(files.prefix(2)))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["eval.csv", "per_class.csv", "plain"])
+        // A folder where the last file goes: refused before the first is replaced.
+        try FileManager.default.createDirectory(atPath: folder + "/confusion.csv/keep", withIntermediateDirectories: true)
+        let again: [(url: URL, data: Data)] = [files[0].url, files[1].url, URL(fileURLWithPath: folder + "/confusion.csv")]
+            .map { (url: $0, data: Data("new".utf8)) }
+        XCTAssertThrowsError(try AtomicFile.writeGroup(again)) { error in
+            XCTAssertEqual("\(error)", "\(folder)/confusion.csv: cannot write: expected a file or nothing there, found a folder")
+        }
+        XCTAssertEqual(try String(contentsOfFile: folder + "/eval.csv", encoding: .utf8), "1", "the old file stays")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["confusion.csv", "eval.csv", "per_class.csv", "plain"])
     }
 }

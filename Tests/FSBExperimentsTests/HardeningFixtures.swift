@@ -24,10 +24,11 @@ enum HardeningFixtures {
         return path
     }
 
-    /// The config of the fixture grid's base (MLP 784-4-4-10, 200 images, 2 epochs).
+    /// The config of the fixture grid's base (MLP 784-4-4-10 without BatchNorm, the default
+    /// of the fsb that wrote the fixture; 200 images, 2 epochs).
     static let baseJSON = """
     {"name": "format-v1", "dataset": {"name": "mnist", "trainLimit": 200, "testLimit": 50},
-     "model": {"architecture": "mlp", "hidden": [4, 4], "method": "fsb"},
+     "model": {"architecture": "mlp", "hidden": [4, 4], "batchNorm": false, "method": "fsb"},
      "training": {"epochs": 2, "batchSize": 50, "evalBatchSize": 50, "threads": 1,
                   "optimizer": {"kind": "sgd", "learningRate": 0.05, "momentum": 0.9}}}
     """

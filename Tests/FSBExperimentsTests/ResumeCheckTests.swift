@@ -1,9 +1,11 @@
 import FSBCore
+import FSBData
 @testable import FSBExperiments
 import XCTest
 
 /// Resume refuses a checkpoint from another run and a `config.json` edited after the run,
-/// saying which fields differ, and a checkpoint whose progress does not fit the run.
+/// saying which fields differ (also when the checkpoint's header was edited with its
+/// checksum rewritten), and a checkpoint whose progress does not fit the run.
 final class ResumeCheckTests: XCTestCase {
     /// A run of `config` interrupted after step 3 (of 4 per epoch, 2 epochs).
     private func interruptedRun(_ config: ExperimentConfig) throws -> String {
@@ -43,6 +45,26 @@ final class ResumeCheckTests: XCTestCase {
         assertResumeRefused(folder, "\(path): missing; cannot check that \(folder)/last.fsbckpt belongs to this run (a run folder always holds the config.json it was started with)")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         _ = try Trainer.resuming(options: .init(runDirectory: folder, dataRoot: HardeningFixtures.dataRoot, quiet: true)).run()
+    }
+
+    /// The header's config edited (seed 1 -> 3) with the header CRC-32 rewritten to match:
+    /// the checksums pass and the stored config hash is still that of config.json, yet the
+    /// checkpoint's config is another run's.
+    func testAHeaderEditedWithItsChecksumRewrittenIsRefused() throws {
+        let folder = try interruptedRun(try HardeningFixtures.tinyConfig(seed: 1))
+        let url = URL(fileURLWithPath: folder + "/last.fsbckpt")
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let length = (0..<8).reduce(0) { $0 | Int(bytes[12 + $1]) << (8 * $1) }
+        let header = String(decoding: bytes[24..<(24 + length)], as: UTF8.self)
+        let seedAt = try XCTUnwrap(header.range(of: #","seed":1,"#)).upperBound
+        bytes[24 + header.utf8.distance(from: header.startIndex, to: seedAt) - 2] = UInt8(ascii: "3")
+        var crc = CRC32()
+        crc.update(bytes[0..<20])
+        crc.update(bytes[24..<(24 + length)])
+        withUnsafeBytes(of: crc.value.littleEndian) { bytes.replaceSubrange(20..<24, with: $0) }
+        try Data(bytes).write(to: url)
+        XCTAssertEqual(try Checkpoint.read(from: url).header.config.seed, 3, "the edit passes the checksums")
+        assertResumeRefused(folder, "\(folder)/last.fsbckpt: does not belong to the run in \(folder): its config differs from config.json at seed: config.json has 1, the checkpoint 3; refusing to resume")
     }
 
     func testProgressOutsideTheRunIsRefused() throws {

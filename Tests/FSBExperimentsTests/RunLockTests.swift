@@ -36,6 +36,23 @@ final class RunLockTests: XCTestCase {
         withExtendedLifetime(other) {}
     }
 
+    /// A writer that has not saved its first checkpoint yet: the resume is refused for the
+    /// lock, not for the missing checkpoint; a plain folder gets no lock file.
+    func testResumeBeforeTheFirstCheckpointNamesTheLock() throws {
+        let folder = HardeningFixtures.temporaryFolder(self)
+        let other = try held(folder)
+        XCTAssertThrowsError(try Trainer.resuming(options: .init(runDirectory: folder, dataRoot: HardeningFixtures.dataRoot, quiet: true))) { error in
+            XCTAssertEqual(error as? DirectoryLockHeld, DirectoryLockHeld(directory: folder), "\(error)")
+        }
+        other.release()
+        let plain = HardeningFixtures.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: plain, withIntermediateDirectories: true)
+        XCTAssertThrowsError(try Trainer.resuming(options: .init(runDirectory: plain, dataRoot: nil, quiet: true))) { error in
+            XCTAssertEqual("\(error)", "\(plain)/last.fsbckpt: no checkpoint to resume from (is \(plain) a run folder?)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: plain), [])
+    }
+
     func testLockHeldByAnotherProcessIsRefusedAndReleasedWhenItDies() throws {
         let folder = HardeningFixtures.temporaryFolder(self)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -112,7 +112,7 @@ public struct Checkpoint {
             if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
                 throw FSBError("\(path): expected an fsb checkpoint file (.fsbckpt), found a folder")
             }
-            throw FSBError("\(path): cannot read checkpoint (does it exist?)")
+            return try RegularFile.data(atPath: path, what: "checkpoint")
         }
         return data
     }

@@ -3,7 +3,8 @@ import Foundation
 
 /// Where one cell of a compare grid stands, read from its run folder without training,
 /// writing or locking anything (`fsb compare --status`): finished (its summary), in
-/// progress (the epochs its `last.fsbckpt` holds), failed (`error.txt`), or not started.
+/// progress (the epochs its `last.fsbckpt` holds), failed (`error.txt`, or a folder holding
+/// a run of another config, `CellIdentity`), or not started.
 public struct CellStatus: Equatable, Sendable {
     /// The cell's state.
     public enum State: Equatable, Sendable {
@@ -28,9 +29,15 @@ public struct CellStatus: Equatable, Sendable {
     public var state: State
 
     /// Reads the state of `cell` from `folder`.
-    static func read(cell: CompareCell, label: String, folder: URL) -> CellStatus {
+    static func read(cell: CompareCell, label: String, folder: URL, grid: String) -> CellStatus {
         var status = CellStatus(cell: label, folder: cell.folderName, epochs: cell.config.training.epochs, state: .notStarted)
         let run = RunFolder(path: folder.path)
+        do {
+            try CellIdentity.verify(cell, folder: folder, grid: grid, context: folder.path)
+        } catch {
+            status.state = .failed("\(error)")
+            return status
+        }
         if let data = FileManager.default.contents(atPath: run.summaryJSON.path) {
             guard let summary = try? JSONDecoder().decode(RunSummary.self, from: data) else {
                 status.state = .failed("\(run.summaryJSON.path): not a readable run summary")
@@ -120,7 +127,7 @@ extension CompareRunner {
             let label = zip(spec.axes, cell.assignment).map { axis, setting in
                 "\(axis.path)=\(axis.label(ofValue: setting.value.compactText))"
             }.joined(separator: ", ")
-            return CellStatus.read(cell: cell, label: label.isEmpty ? "(base)" : label, folder: folder(of: cell))
+            return CellStatus.read(cell: cell, label: label.isEmpty ? "(base)" : label, folder: folder(of: cell), grid: spec.name)
         }
     }
 }

@@ -55,8 +55,13 @@ public struct CompareRunner {
         // Shards of one grid may share the output folder; a whole-grid run owns it.
         let outputLock = try DirectoryLock(directory: outputDirectory, shared: shard != nil)
         defer { outputLock.release() }
-        try FileManager.default.createDirectory(at: runsFolder, withIntermediateDirectories: true)
+        // Before anything runs: no cell folder may hold a run of another config.
+        for cell in selected {
+            try CellIdentity.verify(cell, folder: folder(of: cell), grid: spec.name, context: folder(of: cell).path)
+        }
         let pending = selected.filter { !RunFolder(path: folder(of: $0).path).isComplete }
+        for cell in pending { try checkModel(of: cell) }
+        try FileManager.default.createDirectory(at: runsFolder, withIntermediateDirectories: true)
         if !quiet {
             FileHandle.standardError.write(Data("compare \(spec.name): \(selected.count) cells, \(selected.count - pending.count) already done\n".utf8))
         }
@@ -82,6 +87,18 @@ public struct CompareRunner {
 
     func folder(of cell: CompareCell) -> URL { runsFolder.appendingPathComponent(cell.folderName) }
 
+    /// Builds the cell's network (without data or weights) so that what only the built
+    /// model can check (a `layerMethods` name) stops the grid before any cell trains,
+    /// naming the `--set` that set the field, else the spec and the cell.
+    private func checkModel(of cell: CompareCell) throws {
+        do {
+            _ = try ModelBuilder.buildForShapes(cell.config)
+        } catch let error as ConfigError where error.file.isEmpty {
+            let origin = overrides.last { $0.covers(error.path) }?.origin ?? "\(specFile): cell \(cell.folderName)"
+            throw ConfigError(file: origin, path: error.path, message: error.message)
+        }
+    }
+
     /// Locks the cell's folder, records its identity, then trains it (resuming a partial
     /// run); errors are written to `error.txt` in the cell's folder and the grid goes on,
     /// except a cell another process is writing, which stops the grid.
@@ -102,7 +119,9 @@ public struct CompareRunner {
         } catch let held as DirectoryLockHeld {
             throw held
         } catch {
-            try? AtomicFile.write("\(error)\n", to: directory.appendingPathComponent("error.txt"))
+            // A config problem found only once the cell ran (a layer name) names the spec.
+            let located = (error as? ConfigError).map { overrides.locate($0, file: specFile) } ?? error
+            try? AtomicFile.write("\(located)\n", to: directory.appendingPathComponent("error.txt"))
         }
     }
 
@@ -135,6 +154,7 @@ public struct CompareRunner {
                 // anything, a cell another process is writing now.
                 try DirectoryLock.probe(directory: folder(of: cell).path)
                 try writeCellFile(cell)
+                try? FileManager.default.removeItem(at: folder(of: cell).appendingPathComponent("error.txt"))
                 var config = cell.config
                 config.training.threads = config.training.threads ?? threads
                 let directory = folder(of: cell)
@@ -192,12 +212,19 @@ public struct CompareRunner {
 
     private func writeTablesUnlocked(from directories: [String]) throws -> [CompareRow] {
         var rows: [CompareRow] = []
-        let order = Dictionary(uniqueKeysWithValues: try spec.cells(specFile: specFile, overrides: overrides).map { ($0.folderName, $0.index) })
+        let cells = try spec.cells(specFile: specFile, overrides: overrides)
+        let byName = Dictionary(uniqueKeysWithValues: cells.map { ($0.folderName, $0) })
+        let order = byName.mapValues(\.index)
+        let collecting = directories != [outputDirectory]
         for directory in directories {
             let runs = URL(fileURLWithPath: directory).appendingPathComponent("runs")
             let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
-            for name in names where order[name] != nil {
-                rows.append(try CompareRow.read(folder: runs.appendingPathComponent(name), hardware: spec.hardware, names: hardwareNames))
+            for name in names.sorted() {
+                guard let cell = byName[name] else { continue }
+                let folder = runs.appendingPathComponent(name)
+                try CellIdentity.verify(cell, folder: folder, grid: spec.name,
+                                        context: collecting ? "\(folder.path): --collect" : folder.path)
+                rows.append(try CompareRow.read(folder: folder, hardware: spec.hardware, names: hardwareNames))
             }
         }
         var seen = Set<String>()
@@ -236,9 +263,10 @@ public struct CompareRunner {
     /// can be submitted from anywhere). `cpusPerTask` defaults to the largest
     /// `training.threads` of the cells, else 2; cells without a thread count get
     /// `--set training.threads=<cpus>` so they use what Slurm gives them. `time` and
-    /// `memory` are passed to `#SBATCH --time` and `--mem` as given.
+    /// `memory` go to `#SBATCH --time` and `--mem` once `SlurmOptions` has checked them.
     public func prepareSlurm(shards: Int, executable: String, cpusPerTask: Int? = nil,
                              time: String? = nil, memory: String? = nil) throws -> String {
+        try SlurmOptions.check(cpusPerTask: cpusPerTask, time: time, memory: memory)
         let cells = try self.cells()
         let cwd = ConfigPaths.workingDirectory
         let output = ConfigPaths.absolute(outputDirectory, relativeTo: cwd)
@@ -293,7 +321,8 @@ struct CellRecord: Codable {
 }
 
 extension CompareRow {
-    /// Reads a cell folder: its `cell.json`, `summary.json` when complete, else `error.txt`.
+    /// Reads a cell folder: its `cell.json`, `summary.json` when complete, else `error.txt`
+    /// (or whether it was begun: a partial `last.fsbckpt`).
     /// The simulator totals need only the network's shapes: from `last.fsbckpt`, or, in a
     /// folder exported without checkpoints (`results/`), from the run's resolved `config.json`.
     static func read(folder: URL, hardware: [String], names: [String]) throws -> CompareRow {
@@ -309,7 +338,9 @@ extension CompareRow {
                 row.hardware[name] = try HardwareEstimate.totals(checkpoint: network, hardwareConfig: path)
             }
         } else {
-            let text = (try? String(contentsOf: folder.appendingPathComponent("error.txt"), encoding: .utf8)) ?? "not run yet"
+            let unfinished = FileManager.default.fileExists(atPath: run.lastCheckpoint.path)
+                ? "not finished: its last.fsbckpt holds a partial run (running the grid again resumes it)" : "not run yet"
+            let text = (try? String(contentsOf: folder.appendingPathComponent("error.txt"), encoding: .utf8)) ?? unfinished
             row.error = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " ")
         }
         return row

@@ -2,9 +2,16 @@ import FSBCore
 import Foundation
 
 /// Any JSON value, for editing configs by dotted path (the compare grid's overrides).
+/// Integers are kept exactly (a seed may be any 64-bit unsigned number); other numbers
+/// are doubles.
 public enum JSONValue: Codable, Equatable, Sendable {
     case null
     case bool(Bool)
+    /// An integer in the range of Int64.
+    case integer(Int64)
+    /// An integer above Int64.max (up to UInt64.max).
+    case largeInteger(UInt64)
+    /// A number with a fraction or an exponent, or an integer beyond 64 bits.
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -14,6 +21,8 @@ public enum JSONValue: Codable, Equatable, Sendable {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let value = try? c.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? c.decode(Int64.self) { self = .integer(value) }
+        else if let value = try? c.decode(UInt64.self) { self = .largeInteger(value) }
         else if let value = try? c.decode(Double.self) { self = .number(value) }
         else if let value = try? c.decode(String.self) { self = .string(value) }
         else if let value = try? c.decode([JSONValue].self) { self = .array(value) }
@@ -25,6 +34,8 @@ public enum JSONValue: Codable, Equatable, Sendable {
         switch self {
         case .null: try c.encodeNil()
         case .bool(let value): try c.encode(value)
+        case .integer(let value): try c.encode(value)
+        case .largeInteger(let value): try c.encode(value)
         case .number(let value):
             if value.rounded() == value && abs(value) < 1e15 { try c.encode(Int64(value)) } else { try c.encode(value) }
         case .string(let value): try c.encode(value)
@@ -45,6 +56,8 @@ public enum JSONValue: Codable, Equatable, Sendable {
         switch self {
         case .null: return "null"
         case .bool(let value): return String(value)
+        case .integer(let value): return String(value)
+        case .largeInteger(let value): return String(value)
         case .number(let value): return StrictJSON.describe(value)
         case .string(let value): return value
         case .array, .object: return (try? String(decoding: encoded(), as: UTF8.self)) ?? "?"

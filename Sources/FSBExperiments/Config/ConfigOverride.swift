@@ -28,7 +28,8 @@ public struct ConfigOverride: Equatable, Sendable {
         }
         let path = String(argument[..<equals])
         let text = String(argument[argument.index(after: equals)...])
-        try self.init(path: path, value: ConfigOverride.parseValue(text), origin: "--set \(argument)")
+        let origin = "--set \(argument)"
+        try self.init(path: path, value: ConfigOverride.parseValue(text, origin: origin), origin: origin)
     }
 
     /// An override of `path` with `value`; `origin` names it in errors.
@@ -43,10 +44,16 @@ public struct ConfigOverride: Equatable, Sendable {
         self.origin = origin
     }
 
-    /// `value` parsed as JSON, else the text itself as a JSON string.
-    static func parseValue(_ text: String) -> JSONValue {
-        if let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) { return parsed }
-        return .string(text)
+    /// `text` parsed as strictly as a config file (integers exact, no duplicate keys or
+    /// trailing commas), else the text itself as a JSON string; but text that begins as an
+    /// object, array or string must be valid JSON (an error naming `origin` and the column).
+    static func parseValue(_ text: String, origin: String) throws -> JSONValue {
+        do {
+            return try StrictJSON.decode(JSONValue.self, from: Data(text.utf8), file: "")
+        } catch {
+            guard let first = text.first(where: { !$0.isWhitespace }), "{[\"".contains(first) else { return .string(text) }
+            throw FSBError("\(origin): the value is not valid JSON: \(error)")
+        }
     }
 
     /// Splits a dotted config path into keys; after `model.layerMethods` the rest is one
@@ -91,6 +98,17 @@ public struct ConfigOverride: Equatable, Sendable {
 }
 
 extension Array where Element == ConfigOverride {
+    /// `error`, found after the config was loaded (a layer name only the built model can
+    /// check), attributed to the override that set its path, else to `file`; an error that
+    /// already names a file is returned as it is.
+    public func locate(_ error: ConfigError, file: String) -> ConfigError {
+        guard error.file.isEmpty else { return error }
+        if let culprit = last(where: { $0.covers(error.path) }) {
+            return ConfigError(file: culprit.origin, path: error.path, message: error.message)
+        }
+        return error.located(in: file)
+    }
+
     /// Applies every override in order to `json` and decodes the result as strictly as a
     /// file. An error under an overridden path names that override; any other error names
     /// `file` and the overrides that were applied.

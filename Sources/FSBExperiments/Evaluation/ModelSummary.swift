@@ -7,7 +7,12 @@ import Foundation
 public enum ModelSummary {
     /// The profile of the network a config file (with `overrides`) describes.
     public static func profile(configFile: String, overrides: [ConfigOverride] = []) throws -> ModelProfile {
-        try ModelBuilder.buildForShapes(try ExperimentConfig.load(path: configFile, overrides: overrides)).profile()
+        let config = try ExperimentConfig.load(path: configFile, overrides: overrides)
+        do {
+            return try ModelBuilder.buildForShapes(config).profile()
+        } catch let error as ConfigError {
+            throw overrides.locate(error, file: configFile)
+        }
     }
 
     /// The profile of the network a checkpoint was trained with (from its recorded config),

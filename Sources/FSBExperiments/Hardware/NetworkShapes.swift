@@ -24,7 +24,11 @@ public enum NetworkShapes {
         } else {
             config = try Checkpoint.read(from: URL(fileURLWithPath: path)).header.config
         }
-        return (config, try layerShapes(of: config))
+        do {
+            return (config, try layerShapes(of: config))
+        } catch let error as ConfigError {
+            throw error.located(in: path)
+        }
     }
 }
 

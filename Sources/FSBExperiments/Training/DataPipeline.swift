@@ -24,7 +24,7 @@ public struct DataPipeline {
         if dataset.validationFraction > 0 {
             let held = Int((dataset.validationFraction * Double(training.count)).rounded())
             guard held >= 1, held < training.count else {
-                throw FSBError("dataset.validationFraction: \(dataset.validationFraction) of the \(training.count) training images (dataset.trainLimit \(dataset.trainLimit.map(String.init) ?? "none")) holds out \(held); expected at least 1 validation image and 1 training image")
+                throw ConfigError(file: "", path: "dataset.validationFraction", message: "\(dataset.validationFraction) of the \(training.count) training images (dataset.trainLimit \(dataset.trainLimit.map(String.init) ?? "none")) holds out \(held); expected at least 1 validation image and 1 training image")
             }
             let (kept, heldOut) = try training.splitValidation(fraction: dataset.validationFraction, seed: config.seed)
             training = kept

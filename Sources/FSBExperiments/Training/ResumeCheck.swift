@@ -1,9 +1,9 @@
 import FSBCore
 import Foundation
 
-/// Checks, before a run is resumed, that its `last.fsbckpt` belongs to it: the SHA-256 of
-/// the resolved config stored in the checkpoint must equal that of the run folder's
-/// `config.json`; when they differ, the refusal lists the fields that differ.
+/// Checks, before a run is resumed, that its `last.fsbckpt` belongs to it: the config in the
+/// checkpoint's header, resolved, must equal the run folder's `config.json` (their SHA-256
+/// under this build); when they differ, the refusal lists the fields that differ.
 /// Format-1 checkpoints hold no hash: they are resumed with a note saying so. The one field
 /// allowed to differ is `training.precision`, which a resume may switch.
 public enum ResumeCheck {
@@ -18,39 +18,21 @@ public enum ResumeCheck {
             throw FSBError("\(folder.config.path): missing; cannot check that \(checkpointPath) belongs to this run (a run folder always holds the config.json it was started with)")
         }
         let runConfig = try ExperimentConfig.load(path: folder.config.path)
-        let runHash = try runConfig.resolvedSHA256()
-        // The checkpoint's own config re-resolved by this build: equal when only the JSON
-        // rendering of the config changed between fsb versions.
-        let rehashed = try checkpoint.header.config.resolvedSHA256()
-        if runHash == stored || runHash == rehashed { return nil }
+        // Both configs resolved by this build: equal whenever they mean the same, even when
+        // the JSON rendering changed between the fsb versions that wrote them. The stored
+        // hash alone is not enough: a header edited with its CRC-32 rewritten keeps the
+        // hash of the config it was written with, whatever its config now says.
+        if try runConfig.resolvedSHA256() == checkpoint.header.config.resolvedSHA256() { return nil }
         // `training.precision` may differ: `--resume --precision` switches it in config.json
         // before the next checkpoint records it.
         var runOtherwise = runConfig, checkpointOtherwise = checkpoint.header.config
         runOtherwise.training.precision = .fp32
         checkpointOtherwise.training.precision = .fp32
         if try runOtherwise.resolvedSHA256() == checkpointOtherwise.resolvedSHA256() { return nil }
-        let differences = try differingFields(runConfig, checkpoint.header.config)
+        let differences = try ConfigDifference.fields(runConfig, checkpoint.header.config,
+                                                      leftName: "config.json", rightName: "the checkpoint")
         let listed = differences.isEmpty ? "(no field differs after resolution; the stored hash is \(stored))"
-            : differences.prefix(5).joined(separator: "; ") + (differences.count > 5 ? "; and \(differences.count - 5) more" : "")
+            : ConfigDifference.summary(differences)
         throw FSBError("\(checkpointPath): does not belong to the run in \(folder.url.path): its config differs from config.json at \(listed); refusing to resume")
-    }
-
-    /// `path: config.json has X, the checkpoint Y` for every leaf that differs.
-    static func differingFields(_ run: ExperimentConfig, _ checkpoint: ExperimentConfig) throws -> [String] {
-        let left = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(run))
-        let right = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(checkpoint))
-        var out: [String] = []
-        collect(left, right, path: "", into: &out)
-        return out
-    }
-
-    private static func collect(_ a: JSONValue, _ b: JSONValue, path: String, into out: inout [String]) {
-        if case .object(let x) = a, case .object(let y) = b {
-            for key in Set(x.keys).union(y.keys).sorted() {
-                collect(x[key] ?? .null, y[key] ?? .null, path: path.isEmpty ? key : path + "." + key, into: &out)
-            }
-        } else if a != b {
-            out.append("\(path): config.json has \(a.compactText), the checkpoint \(b.compactText)")
-        }
     }
 }

@@ -87,10 +87,16 @@ public final class Trainer {
     /// folder, reads and verifies the checkpoint, and checks that it belongs to the run.
     public static func resuming(options: Options) throws -> Trainer {
         let folder = RunFolder(path: options.runDirectory)
+        var options = options
+        // A run folder another fsb is writing (perhaps before its first checkpoint) is
+        // refused as such; a folder without a lock file gets none from a refused resume.
+        let lockFile = URL(fileURLWithPath: options.runDirectory).appendingPathComponent(DirectoryLock.fileName).path
+        if options.heldLock == nil && FileManager.default.fileExists(atPath: lockFile) {
+            options.heldLock = try DirectoryLock(directory: options.runDirectory)
+        }
         guard FileManager.default.fileExists(atPath: folder.lastCheckpoint.path) else {
             throw FSBError("\(folder.lastCheckpoint.path): no checkpoint to resume from (is \(options.runDirectory) a run folder?)")
         }
-        var options = options
         if options.heldLock == nil { options.heldLock = try DirectoryLock(directory: options.runDirectory) }
         let checkpoint = try Checkpoint.read(from: folder.lastCheckpoint)
         if let note = try ResumeCheck.verify(checkpoint, folder: folder) {
