@@ -41,18 +41,19 @@ public enum RegularFile {
     /// system's reason.
     public static func data(atPath path: String, what: String) throws -> Data {
         if let data = contents(atPath: path) { return data }
+        throw FSBError("\(path): cannot read \(what): \(whyUnreadable(path))")
+    }
+
+    /// Why `contents(atPath:)` returns nil for `path`: `no such file`, `expected a regular
+    /// file, found a FIFO`, or the system's reason.
+    public static func whyUnreadable(_ path: String) -> String {
         var info = stat()
-        let reason: String
         if stat(path, &info) != 0 {
-            reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
-        } else if (info.st_mode & S_IFMT) != S_IFREG {
-            reason = "expected a regular file, found \(kindName(mode: info.st_mode))"
-        } else if access(path, R_OK) != 0 {
-            reason = String(cString: strerror(errno))
-        } else {
-            reason = "the read failed"
+            return errno == ENOENT ? "no such file" : String(cString: strerror(errno))
         }
-        throw FSBError("\(path): cannot read \(what): \(reason)")
+        if (info.st_mode & S_IFMT) != S_IFREG { return "expected a regular file, found \(kindName(mode: info.st_mode))" }
+        if access(path, R_OK) != 0 { return String(cString: strerror(errno)) }
+        return "the read failed"
     }
 
     /// `a folder`, `a FIFO`, `a device`, `a socket`, `a symbolic link` or `a regular file`

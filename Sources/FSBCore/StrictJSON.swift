@@ -92,6 +92,10 @@ public enum StrictJSON {
             return ConfigError(file: file, path: render(context.codingPath + [key]),
                                message: "missing (\(reason))")
         case .dataCorrupted(let context):
+            if context.codingPath.isEmpty && context.underlyingError == nil && !context.debugDescription.isEmpty {
+                // A value the decoder refused at the top level (a number out of range).
+                return ConfigError(file: file, path: "", message: context.debugDescription)
+            }
             if context.codingPath.isEmpty {
                 var message = "not valid JSON"
                 if let underlying = context.underlyingError {

@@ -22,7 +22,7 @@ public struct Accelerator: Equatable, Sendable {
         // Errors name the hardware config too: its energyTable field chose the table.
         guard RegularFile.contents(atPath: tablePath) != nil else {
             throw ConfigError(file: configPath, path: "energyTable",
-                              message: "cannot read the energy table \"\(config.energyTable)\" (a relative path is looked for beside the config, then in the working directory)")
+                              message: "cannot read the energy table \"\(config.energyTable)\" (\(tablePath): \(RegularFile.whyUnreadable(tablePath)); a relative path is looked for beside the config, then in the working directory)")
         }
         let energy: EnergyTable
         do {

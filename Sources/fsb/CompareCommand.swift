@@ -93,6 +93,11 @@ struct CompareCommand: ParsableCommand {
         if emit == nil && (cpusPerTask != nil || time != nil || mem != nil) {
             throw ValidationError("--cpus-per-task, --time and --mem apply to --emit slurm")
         }
+        do {
+            try SlurmOptions.check(cpusPerTask: cpusPerTask, time: time, memory: mem)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     private func parsedShard(_ text: String) -> (index: Int, count: Int)? {

@@ -127,7 +127,7 @@ struct ExportCommand: ParsableCommand {
         do {
             print(try perform().summary)
         } catch let error as UserFacingError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -18,8 +18,9 @@ final class CellIdentityTests: XCTestCase {
         return folder + "/spec.json"
     }
 
-    private func differenceOfSeed1(_ folder: String, context: String) -> String {
-        "\(context): holds a run of another config than cell seed-1 of compare grid \"format-v1\": training.epochs: the grid's cell has 3, the folder's config.json 2; choose another --output (or move that folder away to train the cell anew)"
+    private func differenceOfSeed1(_ folder: String, context: String,
+                                   remedy: String = "choose another --output (or move that folder away to train the cell anew)") -> String {
+        "\(context): holds a run of another config than cell seed-1 of compare grid \"format-v1\": training.epochs: the grid's cell has 3, the folder's config.json 2; \(remedy)"
     }
 
     func testARerunWithOtherSettingsIsRefusedBeforeRunning() throws {
@@ -32,6 +33,11 @@ final class CellIdentityTests: XCTestCase {
             XCTAssertEqual("\(error)", self.differenceOfSeed1(cell, context: cell))
         }
         XCTAssertEqual(HardeningFixtures.listing(output), before, "nothing may change")
+        // A shard run checks the other shards' folders too (it writes the tables of all).
+        XCTAssertThrowsError(try runner.run(shard: (2, 2))) { error in
+            XCTAssertEqual("\(error)", self.differenceOfSeed1(cell, context: cell))
+        }
+        XCTAssertEqual(HardeningFixtures.listing(output), before, "nothing may change")
         guard case .failed(let message) = try runner.status()[0].state else { return XCTFail("expected a failed cell") }
         XCTAssertEqual(message, differenceOfSeed1(cell, context: cell))
     }
@@ -41,9 +47,9 @@ final class CellIdentityTests: XCTestCase {
         let runner = try CompareRunner(specFile: try spec(epochs: 3), output: output, dataRoot: HardeningFixtures.dataRoot, quiet: true)
         let cell = HardeningFixtures.formatV1Compare + "/runs/seed-1"
         XCTAssertThrowsError(try runner.writeTables(from: [HardeningFixtures.formatV1Compare])) { error in
-            XCTAssertEqual("\(error)", self.differenceOfSeed1(cell, context: "\(cell): --collect"))
+            XCTAssertEqual("\(error)", self.differenceOfSeed1(cell, context: "\(cell): --collect", remedy: "collect only folders this grid wrote"))
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/table.csv"), "no table may be written")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing may be written")
     }
 
     func testTheSameGridPassesWhatMayDiffer() throws {
@@ -75,6 +81,6 @@ final class CellIdentityTests: XCTestCase {
         XCTAssertThrowsError(try runner.run()) { error in
             XCTAssertEqual("\(error)", "\(spec): cell model.layerMethods-__conv9___bwn__: model.layerMethods.conv9: no such layer; layers are: fc1, fc2, fc")
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/runs"), "no cell may run")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing may be written")
     }
 }

@@ -56,12 +56,12 @@ final class CommandErrorTests: XCTestCase {
         let spec = HardeningFixtures.root.path + "/configs/compare/mnist-methods.json"
         try assertRefused(["compare", "--spec", spec, "--output", folder + "/grid", "--jobs", "65"], status: 64,
                           "--jobs must be in 1...64, got 65 (see 'fsb compare --help')")
-        try assertRefused(["compare", "--spec", spec, "--output", folder + "/grid", "--emit", "slurm", "--mem", "1G\n#SBATCH --x"], status: 1,
-                          #"--mem: expected a size as sbatch takes it (digits with an optional K, M, G or T), got "1G\n#SBATCH --x""#)
-        try assertRefused(["compare", "--spec", spec, "--output", folder + "/grid", "--emit", "slurm", "--time", "soon"], status: 1,
-                          #"--time: expected a time limit as sbatch takes it (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S or UNLIMITED), got "soon""#)
-        try assertRefused(["compare", "--spec", spec, "--output", folder + "/grid", "--emit", "slurm", "--cpus-per-task", "4097"], status: 1,
-                          "--cpus-per-task must be in 1...4096, got 4097")
+        try assertRefused(["compare", "--spec", spec, "--output", folder + "/grid", "--emit", "slurm", "--mem", "1G\n#SBATCH --x"], status: 64,
+                          #"--mem: expected a size as sbatch takes it (digits with an optional K, M, G or T), got "1G\n#SBATCH --x" (see 'fsb compare --help')"#)
+        try assertRefused(["compare", "--spec", spec, "--output", folder + "/grid", "--emit", "slurm", "--time", "soon"], status: 64,
+                          #"--time: expected a time limit as sbatch takes it (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S or UNLIMITED), got "soon" (see 'fsb compare --help')"#)
+        try assertRefused(["compare", "--spec", spec, "--output", folder + "/grid", "--emit", "slurm", "--cpus-per-task", "4097"], status: 64,
+                          "--cpus-per-task must be in 1...4096, got 4097 (see 'fsb compare --help')")
         try assertRefused(["simulate-hw", "--topology", "x.csv", "--hardware", "y.json", "--batch-size", "0"], status: 64,
                           "--batch-size must be in 1...65536, got 0 (see 'fsb simulate-hw --help')")
     }

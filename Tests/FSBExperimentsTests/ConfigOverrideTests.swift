@@ -56,6 +56,9 @@ final class ConfigOverrideTests: XCTestCase {
                        "--set model.layerMethods={\"conv2\":\"bwn\",}: the value is not valid JSON: line 1, column 16: expected a member name after ',', found '}' (trailing commas are not allowed)")
         XCTAssertEqual(message(["model.layerMethods={\"conv2\":\"bwn\",\"conv2\":\"fp\"}"]),
                        "--set model.layerMethods={\"conv2\":\"bwn\",\"conv2\":\"fp\"}: the value is not valid JSON: line 1, column 16: duplicate key \"conv2\" (first at line 1, column 2)")
+        XCTAssertEqual(message(["seed=1e400"]),
+                       "--set seed=1e400: the value is not valid JSON: (top level): expected a number of at most about 1.8e308 in magnitude, found 1e400")
+        XCTAssertEqual(try ConfigOverride(parsing: "name=2x-run").value, .string("2x-run"))
         let cell = CompareCell(index: 0, assignment: [.init(path: "seed", value: try ConfigOverride(parsing: "seed=9007199254740993").value)],
                                config: try load([]))
         XCTAssertEqual(cell.folderName, "seed-9007199254740993")

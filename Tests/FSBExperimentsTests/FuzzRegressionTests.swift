@@ -68,7 +68,7 @@ final class FuzzRegressionTests: XCTestCase {
         try FileManager.default.copyItem(atPath: shipped, toPath: path)
         assertCleanError("hardware config", path) { _ = try Accelerator.load(configPath: $0) }
         XCTAssertThrowsError(try Accelerator.load(configPath: path)) { error in
-            XCTAssertEqual("\(error)", "\(path): energyTable: cannot read the energy table \"energy-horowitz-45nm.json\" (a relative path is looked for beside the config, then in the working directory)")
+            XCTAssertEqual("\(error)", "\(path): energyTable: cannot read the energy table \"energy-horowitz-45nm.json\" (energy-horowitz-45nm.json: no such file; a relative path is looked for beside the config, then in the working directory)")
         }
     }
 

@@ -13,13 +13,14 @@ import Foundation
 /// the checkpoint a run takes its signs from is copied into its own checkpoints).
 enum CellIdentity {
     /// Throws when `folder` holds a run of another config than `cell`'s; `context` begins
-    /// the message (the folder, and `--collect:` when collecting).
-    static func verify(_ cell: CompareCell, folder: URL, grid: String, context: String) throws {
+    /// the message (the folder, and `--collect:` when collecting), `remedy` ends it.
+    static func verify(_ cell: CompareCell, folder: URL, grid: String, context: String,
+                       remedy: String = "choose another --output (or move that folder away to train the cell anew)") throws {
         guard let recorded = try recordedConfig(in: folder) else { return }
         let differences = try ConfigDifference.fields(comparable(cell.config), comparable(recorded.config),
                                                       leftName: "the grid's cell", rightName: "the folder's \(recorded.file)")
         guard !differences.isEmpty else { return }
-        throw FSBError("\(context): holds a run of another config than cell \(cell.folderName) of compare grid \"\(grid)\": \(ConfigDifference.summary(differences)); choose another --output (or move that folder away to train the cell anew)")
+        throw FSBError("\(context): holds a run of another config than cell \(cell.folderName) of compare grid \"\(grid)\": \(ConfigDifference.summary(differences)); \(remedy)")
     }
 
     /// The folder's config and the name of the file it came from, or nil when it has none.

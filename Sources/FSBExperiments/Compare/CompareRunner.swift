@@ -52,15 +52,15 @@ public struct CompareRunner {
     @discardableResult
     public func run(shard: (index: Int, count: Int)? = nil, jobs: Int = 1, executable: String? = nil) throws -> [CompareRow] {
         let selected = try cells(shard: shard)
+        // Before anything is written: no cell folder of the grid (this shard's or another's,
+        // whose tables this run writes too) may hold a run of another config, and every
+        // cell to train must build.
+        try verifyCellFolders(in: [outputDirectory], collecting: false)
+        let pending = selected.filter { !RunFolder(path: folder(of: $0).path).isComplete }
+        for cell in pending { try checkModel(of: cell) }
         // Shards of one grid may share the output folder; a whole-grid run owns it.
         let outputLock = try DirectoryLock(directory: outputDirectory, shared: shard != nil)
         defer { outputLock.release() }
-        // Before anything runs: no cell folder may hold a run of another config.
-        for cell in selected {
-            try CellIdentity.verify(cell, folder: folder(of: cell), grid: spec.name, context: folder(of: cell).path)
-        }
-        let pending = selected.filter { !RunFolder(path: folder(of: $0).path).isComplete }
-        for cell in pending { try checkModel(of: cell) }
         try FileManager.default.createDirectory(at: runsFolder, withIntermediateDirectories: true)
         if !quiet {
             FileHandle.standardError.write(Data("compare \(spec.name): \(selected.count) cells, \(selected.count - pending.count) already done\n".utf8))
@@ -194,8 +194,11 @@ public struct CompareRunner {
         let names = Set(try spec.cells(specFile: specFile).map(\.folderName))
         for directory in directories {
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) else {
                 throw FSBError("\(directory): --collect: no such folder")
+            }
+            guard isFolder.boolValue else {
+                throw FSBError("\(directory): --collect: expected a folder of compare output, found a file")
             }
             let runs = URL(fileURLWithPath: directory).appendingPathComponent("runs")
             let found = ((try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []).filter {
@@ -205,26 +208,37 @@ public struct CompareRunner {
                 throw FSBError("\(directory): --collect: holds no output of compare grid \"\(spec.name)\" (expected \(runs.path)/<cell>/cell.json for one of its \(names.count) cells, e.g. \(names.sorted()[0]))")
             }
         }
+        try verifyCellFolders(in: directories, collecting: true)
         let outputLock = try DirectoryLock(directory: outputDirectory)
         defer { outputLock.release() }
         return try writeTablesUnlocked(from: directories)
     }
 
+    /// Checks that every folder of this grid's cells under `<directory>/runs` holds a run
+    /// of that cell's config (`CellIdentity`).
+    private func verifyCellFolders(in directories: [String], collecting: Bool) throws {
+        let cells = try spec.cells(specFile: specFile, overrides: overrides)
+        for directory in directories {
+            let runs = URL(fileURLWithPath: directory).appendingPathComponent("runs")
+            for cell in cells {
+                let folder = runs.appendingPathComponent(cell.folderName)
+                guard FileManager.default.fileExists(atPath: folder.path) else { continue }
+                try CellIdentity.verify(cell, folder: folder, grid: spec.name,
+                                        context: collecting ? "\(folder.path): --collect" : folder.path,
+                                        remedy: collecting ? "collect only folders this grid wrote"
+                                            : "choose another --output (or move that folder away to train the cell anew)")
+            }
+        }
+    }
+
     private func writeTablesUnlocked(from directories: [String]) throws -> [CompareRow] {
         var rows: [CompareRow] = []
-        let cells = try spec.cells(specFile: specFile, overrides: overrides)
-        let byName = Dictionary(uniqueKeysWithValues: cells.map { ($0.folderName, $0) })
-        let order = byName.mapValues(\.index)
-        let collecting = directories != [outputDirectory]
+        let order = Dictionary(uniqueKeysWithValues: try spec.cells(specFile: specFile, overrides: overrides).map { ($0.folderName, $0.index) })
         for directory in directories {
             let runs = URL(fileURLWithPath: directory).appendingPathComponent("runs")
             let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
-            for name in names.sorted() {
-                guard let cell = byName[name] else { continue }
-                let folder = runs.appendingPathComponent(name)
-                try CellIdentity.verify(cell, folder: folder, grid: spec.name,
-                                        context: collecting ? "\(folder.path): --collect" : folder.path)
-                rows.append(try CompareRow.read(folder: folder, hardware: spec.hardware, names: hardwareNames))
+            for name in names where order[name] != nil {
+                rows.append(try CompareRow.read(folder: runs.appendingPathComponent(name), hardware: spec.hardware, names: hardwareNames))
             }
         }
         var seen = Set<String>()

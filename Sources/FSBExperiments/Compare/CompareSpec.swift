@@ -105,7 +105,7 @@ public struct CompareSpec: Decodable, Sendable {
         if case .string(let basePath) = spec.base {
             let resolved = ConfigPaths.absolute(basePath, relativeTo: specFolder)
             guard let data = RegularFile.contents(atPath: resolved) else {
-                throw ConfigError(file: path, path: "base", message: "cannot read base config \"\(basePath)\" (looked for \(resolved); paths are relative to the spec's folder)")
+                throw ConfigError(file: path, path: "base", message: "cannot read base config \"\(basePath)\" (looked for \(resolved): \(RegularFile.whyUnreadable(resolved)); paths are relative to the spec's folder)")
             }
             spec.base = try StrictJSON.decode(JSONValue.self, from: data, file: resolved)
             spec.baseFolder = URL(fileURLWithPath: resolved).deletingLastPathComponent()

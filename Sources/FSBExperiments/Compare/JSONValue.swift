@@ -23,10 +23,20 @@ public enum JSONValue: Codable, Equatable, Sendable {
         else if let value = try? c.decode(Bool.self) { self = .bool(value) }
         else if let value = try? c.decode(Int64.self) { self = .integer(value) }
         else if let value = try? c.decode(UInt64.self) { self = .largeInteger(value) }
-        else if let value = try? c.decode(Double.self) { self = .number(value) }
+        else if let value = try Self.number(c) { self = .number(value) }
         else if let value = try? c.decode(String.self) { self = .string(value) }
         else if let value = try? c.decode([JSONValue].self) { self = .array(value) }
         else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    /// The value as a double; nil when it is not a number, an error when it is a number a
+    /// double cannot hold (`1e400`), rather than trying the other kinds.
+    private static func number(_ container: SingleValueDecodingContainer) throws -> Double? {
+        do {
+            return try container.decode(Double.self)
+        } catch DecodingError.typeMismatch {
+            return nil
+        }
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -46,12 +46,14 @@ public struct ConfigOverride: Equatable, Sendable {
 
     /// `text` parsed as strictly as a config file (integers exact, no duplicate keys or
     /// trailing commas), else the text itself as a JSON string; but text that begins as an
-    /// object, array or string must be valid JSON (an error naming `origin` and the column).
+    /// object, array or string, or is written as a number, must be valid JSON (an error
+    /// naming `origin` and the column: `01`, `1e400`).
     static func parseValue(_ text: String, origin: String) throws -> JSONValue {
         do {
             return try StrictJSON.decode(JSONValue.self, from: Data(text.utf8), file: "")
         } catch {
-            guard let first = text.first(where: { !$0.isWhitespace }), "{[\"".contains(first) else { return .string(text) }
+            let looksLikeNumber = text.wholeMatch(of: /-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/) != nil
+            guard let first = text.first(where: { !$0.isWhitespace }), looksLikeNumber || "{[\"".contains(first) else { return .string(text) }
             throw FSBError("\(origin): the value is not valid JSON: \(error)")
         }
     }
