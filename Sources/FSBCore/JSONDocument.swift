@@ -11,7 +11,7 @@ public struct JSONSyntaxError: UserFacingError, Equatable {
     public var description: String {
         let location = "line \(line), column \(column)" + (path.isEmpty ? "" : " (\(path))")
         let text = file.isEmpty ? "\(location): \(message)" : "\(file): \(location): \(message)"
-        return text.escapingControlCharacters
+        return text.asErrorLine
     }
 }
 

@@ -26,7 +26,7 @@ public struct ConfigError: UserFacingError, Equatable {
     public var description: String {
         let location = path.isEmpty ? "(top level)" : path
         let text = file.isEmpty ? "\(location): \(message)" : "\(file): \(location): \(message)"
-        return text.escapingControlCharacters
+        return text.asErrorLine
     }
 }
 

@@ -9,11 +9,23 @@ public struct FSBError: UserFacingError, Equatable {
     public let message: String
     public init(_ message: String) { self.message = message }
     /// The message on one line: control characters of quoted input (a JSON tensor name
-    /// holding `\n`) are escaped.
-    public var description: String { message.escapingControlCharacters }
+    /// holding `\n`) are escaped, and a message over `String.errorLineLimit` is clipped.
+    public var description: String { message.asErrorLine }
 }
 
 extension String {
+    /// The most characters an error line shows; input echoed in a message (a 100,000-character
+    /// name) is clipped there.
+    public static let errorLineLimit = 1000
+
+    /// The text as one error line: control characters escaped (`escapingControlCharacters`),
+    /// then clipped to `errorLineLimit` characters with a note of its full length.
+    public var asErrorLine: String {
+        let line = escapingControlCharacters
+        guard line.count > String.errorLineLimit else { return line }
+        return "\(line.prefix(String.errorLineLimit))… (clipped; \(line.count) characters in all)"
+    }
+
     /// The text with control characters (which JSON keys and values may carry through their
     /// escapes) written as escapes (`\n`, `\t`, `\u{1b}`), so that an error quoting user input
     /// stays on one line.

@@ -20,7 +20,7 @@ public struct DataFileError: UserFacingError, Equatable {
 
     /// One line: control characters (a tar member's name may hold any) are escaped.
     public var description: String {
-        if let offset { return "\(file): at byte \(offset): \(detail)".escapingControlCharacters }
-        return "\(file): \(detail)".escapingControlCharacters
+        if let offset { return "\(file): at byte \(offset): \(detail)".asErrorLine }
+        return "\(file): \(detail)".asErrorLine
     }
 }

@@ -16,7 +16,7 @@ public struct TopologyError: UserFacingError, Equatable {
     }
 
     /// One line: control characters of the quoted text (a lone CR inside a line) are escaped.
-    public var description: String { "\(file):\(line):\(column): \(message)".escapingControlCharacters }
+    public var description: String { "\(file):\(line):\(column): \(message)".asErrorLine }
 }
 
 /// Reads and writes SCALE-Sim topology files:

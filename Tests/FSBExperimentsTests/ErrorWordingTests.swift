@@ -16,6 +16,21 @@ final class ErrorWordingTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "nothing may be written")
     }
 
+    /// Input echoed in a message is clipped, so that an absurd value cannot fill a terminal.
+    func testALongMessageIsClippedToOneShortLine() throws {
+        let name = String(repeating: "n", count: 100_000)
+        let json = HardeningFixtures.baseJSON.replacingOccurrences(of: #""name": "format-v1""#, with: #""name": "\#(name)""#)
+        XCTAssertThrowsError(try ExperimentConfig.decode(json: json, file: "n.json")) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.hasPrefix("n.json: name: must be a single folder name"), String(message.prefix(80)))
+            let note = message.dropFirst(1000)
+            XCTAssertTrue(note.hasPrefix("… (clipped; ") && note.hasSuffix(" characters in all)"), String(note))
+            let total = Int(note.dropFirst("… (clipped; ".count).prefix { $0.isNumber }) ?? 0
+            XCTAssertGreaterThan(total, 100_000, "the note gives the full length")
+        }
+        XCTAssertEqual(FSBError(String(repeating: "x", count: 1000)).description.count, 1000, "1000 characters stay whole")
+    }
+
     func testFolderThatCannotBeCreatedIsNamedInWords() throws {
         let folder = HardeningFixtures.temporaryFolder(self)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
