@@ -1,4 +1,5 @@
 import FSBCore
+@testable import FSBExperiments
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -6,7 +7,8 @@ import Glibc
 
 /// What a user sees from the `fsb` binary for bad input: one line on stderr naming the file,
 /// option or override and the field, a non-zero exit (64 for a bad option, 1 otherwise), and
-/// nothing written.
+/// nothing written — for one input of each class of the hardening issue (the in-process
+/// tests of each class check the messages in detail; signals: `CompareSignalTests`).
 final class CommandErrorTests: XCTestCase {
     private var folder = ""
 
@@ -76,5 +78,67 @@ final class CommandErrorTests: XCTestCase {
                           "\(fifo): cannot read file: expected a regular file, found a FIFO")
         try assertRefused(["eval", "--checkpoint", folder + "/missing.fsbckpt"], status: 1,
                           "\(folder)/missing.fsbckpt: cannot read checkpoint: no such file")
+    }
+
+    /// A finished two-epoch run of the tiny MLP in `folder/name`.
+    private func finishedRun(_ name: String) throws -> String {
+        let run = folder + "/" + name
+        _ = try Trainer(config: try HardeningFixtures.tinyConfig(), options: .init(runDirectory: run, dataRoot: HardeningFixtures.dataRoot, quiet: true)).run()
+        return run
+    }
+
+    func testOneInputOfEachClassThroughTheBinary() throws {
+        let data = ["--data-root", HardeningFixtures.dataRoot]
+        // Ranges.
+        let epochs = try config("epochs.json") { $0.replacingOccurrences(of: #""epochs": 2"#, with: #""epochs": 9223372036854775807"#) }
+        try assertRefused(["train", "--config", epochs, "--output", folder + "/new"] + data, status: 1,
+                          "\(epochs): training.epochs: must be in 1...100000, got 9223372036854775807")
+        // Strict JSON.
+        let duplicate = try config("duplicate.json") { $0.replacingOccurrences(of: #""epochs": 2,"#, with: #""epochs": 2, "epochs": 3,"#) }
+        try assertRefused(["train", "--config", duplicate, "--output", folder + "/new"] + data, status: 1,
+                          "\(duplicate): line 3, column 28 (training): duplicate key \"epochs\" (first at line 3, column 15)")
+        // Names.
+        let name = try config("name.json") { $0.replacingOccurrences(of: #""name": "format-v1""#, with: #""name": "../../x""#) }
+        try assertRefused(["train", "--config", name] + data, status: 1,
+                          #"\#(name): name: must be a single folder name (no "/", not "." or "..", at most 255 bytes), got "../../x""#)
+        // Checkpoint integrity: one flipped byte in the data section.
+        let run = try finishedRun("run")
+        let checkpoint = URL(fileURLWithPath: run + "/last.fsbckpt")
+        var bytes = [UInt8](try Data(contentsOf: checkpoint))
+        bytes[bytes.count - 5] ^= 0x01
+        try Data(bytes).write(to: checkpoint)
+        let flipped = try CModuleFixtures.run([try HardeningFixtures.fsbExecutable(), "eval", "--checkpoint", checkpoint.path] + data)
+        XCTAssertEqual(flipped.status, 1)
+        XCTAssertTrue(flipped.stderr.hasPrefix("Error: \(checkpoint.path): bytes ") && flipped.stderr.hasSuffix("; the file is corrupt\n")
+                      && flipped.stderr.split(separator: "\n").count == 1, flipped.stderr)
+        // Resume of a run whose config.json was edited afterwards.
+        let edited = try finishedRun("edited")
+        let configFile = edited + "/config.json"
+        try String(contentsOfFile: configFile, encoding: .utf8).replacingOccurrences(of: "\"seed\" : 1", with: "\"seed\" : 5")
+            .write(toFile: configFile, atomically: true, encoding: .utf8)
+        try assertRefused(["train", "--resume", edited] + data, status: 1,
+                          "\(edited)/last.fsbckpt: does not belong to the run in \(edited): its config differs from config.json at seed: config.json has 5, the checkpoint 1; refusing to resume")
+        // Two writers: a folder whose lock another writer holds.
+        let locked = folder + "/locked"
+        let lock = try DirectoryLock(directory: locked)
+        let base = try config("base.json")
+        try assertRefused(["train", "--config", base, "--output", locked] + data, status: 1,
+                          "\(locked): another fsb process is writing to this folder (it holds the lock \(locked)/.fsb.lock); wait for it to finish or choose another output folder")
+        lock.release()
+        // Compare inputs: two axis values that share a cell folder.
+        let spec = folder + "/spec.json"
+        try #"{"name": "g", "base": \#(HardeningFixtures.baseJSON), "axes": [{"path": "seed", "values": [1, 1.0]}]}"#
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        try assertRefused(["compare", "--spec", spec, "--output", folder + "/grid"] + data, status: 1,
+                          #"\#(spec): axes: cells seed=1 and seed=1 map to the same run folder "seed-1"; give axis values that differ after rounding to a folder name"#)
+        // Data: a FIFO where a data file should be (outside `folder`: listing it would read the FIFO).
+        let root = HardeningFixtures.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: root + "/mnist", withIntermediateDirectories: true)
+        for file in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            try FileManager.default.copyItem(atPath: HardeningFixtures.dataRoot + "/mnist/" + file, toPath: root + "/mnist/" + file)
+        }
+        XCTAssertEqual(mkfifo(root + "/mnist/t10k-images-idx3-ubyte.gz", 0o600), 0)
+        try assertRefused(["train", "--config", base, "--output", folder + "/new", "--data-root", root], status: 1,
+                          "\(root)/mnist/t10k-images-idx3-ubyte.gz: expected a regular file, found a FIFO")
     }
 }
