@@ -20,7 +20,10 @@ public enum AtomicFile {
     }
 
     /// Writes every file, or (on any error) none of them. A target that is a folder (which
-    /// a rename cannot replace) is refused before anything is written.
+    /// a rename cannot replace) is refused before anything is written. When a rename fails
+    /// part-way (a target that cannot be replaced, such as an immutable file), the files
+    /// already renamed are put back as they were: each file a group replaces is kept first
+    /// (a hard link, or a copy where the file system has none) until all are in place.
     public static func writeGroup(_ files: [(url: URL, data: Data)]) throws {
         for (url, _) in files {
             var info = stat()
@@ -29,19 +32,50 @@ public enum AtomicFile {
             }
         }
         var temporaries: [URL] = []
-        defer { for temporary in temporaries { try? FileManager.default.removeItem(at: temporary) } }
+        var kept: [URL: URL] = [:]   // target -> its previous content
+        defer {
+            for temporary in temporaries { try? FileManager.default.removeItem(at: temporary) }
+            for previous in kept.values { unlink(previous.path) }
+        }
         for (url, data) in files { temporaries.append(try writeTemporary(data, for: url)) }
-        for (temporary, (url, _)) in zip(temporaries, files) where rename(temporary.path, url.path) != 0 {
-            throw FSBError("\(url.path): cannot rename temporary file into place: \(String(cString: strerror(errno)))")
+        if files.count > 1 {
+            for (url, _) in files where FileManager.default.fileExists(atPath: url.path) {
+                let previous = sibling(of: url, suffix: "old")
+                unlink(previous.path)
+                if link(url.path, previous.path) != 0 {
+                    do {
+                        try FileManager.default.copyItem(at: url, to: previous)
+                    } catch {
+                        throw FSBError("\(url.path): cannot write: cannot keep the file it replaces: \(reason(error))")
+                    }
+                }
+                kept[url] = previous
+            }
+        }
+        var placed: [URL] = []
+        for (temporary, (url, _)) in zip(temporaries, files) {
+            guard rename(temporary.path, url.path) == 0 else {
+                let failure = String(cString: strerror(errno))
+                for target in placed {
+                    if let previous = kept.removeValue(forKey: target) { rename(previous.path, target.path) } else { unlink(target.path) }
+                }
+                throw FSBError("\(url.path): cannot rename temporary file into place: \(failure)")
+            }
+            placed.append(url)
         }
         temporaries.removeAll()
+    }
+
+    /// `.<name>.<pid>.<suffix>` beside `url`: the temporary and kept files of a write.
+    private static func sibling(of url: URL, suffix: String) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(suffix)")
     }
 
     /// Writes and flushes `data` to a temporary file beside `url`; returns its location.
     private static func writeTemporary(_ data: Data, for url: URL) throws -> URL {
         let folder = url.deletingLastPathComponent()
         try Folders.create(folder.path)
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let temporary = sibling(of: url, suffix: "tmp")
         do {
             guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
                 throw FSBError("\(url.path): cannot write: cannot create the temporary file \(temporary.path): \(String(cString: strerror(errno)))")

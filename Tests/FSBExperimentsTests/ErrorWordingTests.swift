@@ -31,6 +31,29 @@ final class ErrorWordingTests: XCTestCase {
         XCTAssertEqual(FSBError(String(repeating: "x", count: 1000)).description.count, 1000, "1000 characters stay whole")
     }
 
+    /// A rename that fails part-way (an immutable last file, `chattr +i`: root on a file
+    /// system with attributes) puts the files already renamed back as they were.
+    func testAGroupWhoseLastRenameFailsPutsTheOthersBack() throws {
+        let folder = HardeningFixtures.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let names = ["eval.csv", "per_class.csv", "confusion.csv"]
+        for (i, name) in names.enumerated() { try Data("\(i)".utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
+        func chattr(_ flag: String) throws -> Int32 {
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chattr") else { return -1 }
+            return try CModuleFixtures.run(["/usr/bin/chattr", flag, folder + "/confusion.csv"]).status
+        }
+        guard try chattr("+i") == 0 else { throw XCTSkip("cannot make a file immutable here (needs root and chattr)") }
+        addTeardownBlock { _ = try? chattr("-i") }
+        let files: [(url: URL, data: Data)] = names.map { (URL(fileURLWithPath: folder + "/" + $0), Data("new".utf8)) }
+        XCTAssertThrowsError(try AtomicFile.writeGroup(files)) { error in
+            XCTAssertEqual("\(error)", "\(folder)/confusion.csv: cannot rename temporary file into place: Operation not permitted")
+        }
+        for (i, name) in names.enumerated() {
+            XCTAssertEqual(try String(contentsOfFile: folder + "/" + name, encoding: .utf8), "\(i)", name)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), names.sorted(), "no temporary or kept file is left")
+    }
+
     func testFolderThatCannotBeCreatedIsNamedInWords() throws {
         let folder = HardeningFixtures.temporaryFolder(self)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
