@@ -70,7 +70,7 @@ final class CellIdentityTests: XCTestCase {
         XCTAssertEqual(rows.map(\.error), ["", "not finished: its last.fsbckpt holds a partial run (running the grid again resumes it)"])
     }
 
-    func testAnUnknownLayerInACellStopsTheGridBeforeAnyCellTrains() throws {
+    func testACellThatCannotRunStopsTheGridBeforeAnyCellTrains() throws {
         let folder = HardeningFixtures.temporaryFolder(self)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let spec = folder + "/spec.json"
@@ -80,6 +80,14 @@ final class CellIdentityTests: XCTestCase {
         let runner = try CompareRunner(specFile: spec, output: output, dataRoot: HardeningFixtures.dataRoot, quiet: true)
         XCTAssertThrowsError(try runner.run()) { error in
             XCTAssertEqual("\(error)", "\(spec): cell model.layerMethods-__conv9___bwn__: model.layerMethods.conv9: no such layer; layers are: fc1, fc2, fc")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing may be written")
+        // A hold-out of no image from the cell's trainLimit (200 images): the same, before training.
+        try #"{"name": "hold-out", "base": \#(HardeningFixtures.baseJSON), "axes": [{"path": "dataset.validationFraction", "values": [0.1, 0.001]}]}"#
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        let holdOut = try CompareRunner(specFile: spec, output: output, dataRoot: HardeningFixtures.dataRoot, quiet: true)
+        XCTAssertThrowsError(try holdOut.run()) { error in
+            XCTAssertEqual("\(error)", "\(spec): cell dataset.validationFraction-0.001: dataset.validationFraction: 0.001 of the 200 training images (dataset.trainLimit 200) holds out 0; expected at least 1 validation image and 1 training image")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing may be written")
     }

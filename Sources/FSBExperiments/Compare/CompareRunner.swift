@@ -88,11 +88,16 @@ public struct CompareRunner {
     func folder(of cell: CompareCell) -> URL { runsFolder.appendingPathComponent(cell.folderName) }
 
     /// Builds the cell's network (without data or weights) so that what only the built
-    /// model can check (a `layerMethods` name) stops the grid before any cell trains,
-    /// naming the `--set` that set the field, else the spec and the cell.
+    /// model can check (a `layerMethods` name) stops the grid before any cell trains, and
+    /// checks a validation hold-out against `trainLimit` (the data may hold fewer images:
+    /// the run checks again); an error names the `--set` that set the field, else the spec
+    /// and the cell.
     private func checkModel(of cell: CompareCell) throws {
         do {
             _ = try ModelBuilder.buildForShapes(cell.config)
+            if let limit = cell.config.dataset.trainLimit, cell.config.dataset.validationFraction > 0 {
+                try DataPipeline.checkHoldOut(cell.config.dataset, trainingImages: limit)
+            }
         } catch let error as ConfigError where error.file.isEmpty {
             let origin = overrides.last { $0.covers(error.path) }?.origin ?? "\(specFile): cell \(cell.folderName)"
             throw ConfigError(file: origin, path: error.path, message: error.message)

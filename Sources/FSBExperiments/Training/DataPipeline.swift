@@ -22,10 +22,7 @@ public struct DataPipeline {
                                              labels: dataset.cifar100Labels, limit: dataset.testLimit)
         var training = ImageDataset(raw: rawTrain)
         if dataset.validationFraction > 0 {
-            let held = Int((dataset.validationFraction * Double(training.count)).rounded())
-            guard held >= 1, held < training.count else {
-                throw ConfigError(file: "", path: "dataset.validationFraction", message: "\(dataset.validationFraction) of the \(training.count) training images (dataset.trainLimit \(dataset.trainLimit.map(String.init) ?? "none")) holds out \(held); expected at least 1 validation image and 1 training image")
-            }
+            try Self.checkHoldOut(dataset, trainingImages: training.count)
             let (kept, heldOut) = try training.splitValidation(fraction: dataset.validationFraction, seed: config.seed)
             training = kept
             validation = heldOut
@@ -34,6 +31,15 @@ public struct DataPipeline {
         }
         train = training
         test = ImageDataset(raw: rawTest)
+    }
+
+    /// Throws when `dataset.validationFraction` of `trainingImages` would hold out no image or
+    /// every image (the hold-out is the fraction of the images, rounded).
+    static func checkHoldOut(_ dataset: DatasetConfig, trainingImages: Int) throws {
+        let held = Int((dataset.validationFraction * Double(trainingImages)).rounded())
+        guard held >= 1, held < trainingImages else {
+            throw ConfigError(file: "", path: "dataset.validationFraction", message: "\(dataset.validationFraction) of the \(trainingImages) training images (dataset.trainLimit \(dataset.trainLimit.map(String.init) ?? "none")) holds out \(held); expected at least 1 validation image and 1 training image")
+        }
     }
 
     /// The batches of one training epoch (shuffled and augmented from the seed).
