@@ -9,9 +9,9 @@ import Darwin
 ///
 /// Only regular files are read: a FIFO, device or folder given where a file is expected
 /// would block (`/dev/stdin`), never end (`/dev/zero`) or make no sense, so it reads as
-/// "cannot read", with the reason (`data(atPath:what:)`). The file is read with `open`/`read` rather than
-/// `FileManager.contents(atPath:)`, which leaks a 4 KiB buffer on every empty file
-/// (found by fuzzing, `scripts/fuzz.sh`).
+/// "cannot read", with the reason (`data(atPath:what:)`). The file is read with
+/// `open`/`read` rather than `FileManager.contents(atPath:)`, which leaks a 4 KiB buffer
+/// on every empty file (found by fuzzing, `scripts/fuzz.sh`).
 public enum RegularFile {
     /// The bytes of the regular file at `path`, or nil when it does not exist, cannot be
     /// opened or read, or is not a regular file.

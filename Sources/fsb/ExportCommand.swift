@@ -124,11 +124,6 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            print(try perform().summary)
-        } catch let error as UserFacingError {
-            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
-            throw ExitCode.failure
-        }
+        print(try perform().summary)
     }
 }

@@ -98,9 +98,8 @@ public struct CompareRunner {
             if let limit = cell.config.dataset.trainLimit, cell.config.dataset.validationFraction > 0 {
                 try DataPipeline.checkHoldOut(cell.config.dataset, trainingImages: limit)
             }
-        } catch let error as ConfigError where error.file.isEmpty {
-            let origin = overrides.last { $0.covers(error.path) }?.origin ?? "\(specFile): cell \(cell.folderName)"
-            throw ConfigError(file: origin, path: error.path, message: error.message)
+        } catch let error as ConfigError {
+            throw overrides.locate(error, file: "\(specFile): cell \(cell.folderName)")
         }
     }
 
