@@ -20,15 +20,18 @@ public enum AtomicFile {
     }
 
     /// Writes every file, or (on any error) none of them. A target that is a folder (which
-    /// a rename cannot replace) is refused before anything is written. When a rename fails
+    /// a rename cannot replace), a device, a FIFO or a socket (which a rename would replace
+    /// by a plain file: `/dev/null`) is refused before anything is written. When a rename fails
     /// part-way (a target that cannot be replaced, such as an immutable file), the files
     /// already renamed are put back as they were: each file a group replaces is kept first
     /// (a hard link, or a copy where the file system has none) until all are in place.
     public static func writeGroup(_ files: [(url: URL, data: Data)]) throws {
         for (url, _) in files {
             var info = stat()
-            if lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-                throw FSBError("\(url.path): cannot write: expected a file or nothing there, found a folder")
+            guard lstat(url.path, &info) == 0 else { continue }
+            let kind = info.st_mode & S_IFMT
+            if kind != S_IFREG && kind != S_IFLNK {
+                throw FSBError("\(url.path): cannot write: expected a file or nothing there, found \(RegularFile.kindName(mode: info.st_mode))")
             }
         }
         var temporaries: [URL] = []

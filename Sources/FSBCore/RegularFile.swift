@@ -69,4 +69,20 @@ public enum RegularFile {
         default: return "a file of unknown kind"
         }
     }
+
+    /// Throws when the output file `output` (given as `option`) is one of the `inputs`
+    /// (the same path, or the same file through another path or a hard link): writing it
+    /// would destroy the input it is made from.
+    public static func refuseOverwriting(inputs: [(option: String, path: String)], with output: String, option: String) throws {
+        var out = stat()
+        let outputExists = stat(output, &out) == 0
+        let outputPath = URL(fileURLWithPath: output).standardizedFileURL.path
+        for input in inputs {
+            var info = stat()
+            let sameFile = outputExists && stat(input.path, &info) == 0 && info.st_dev == out.st_dev && info.st_ino == out.st_ino
+            if sameFile || URL(fileURLWithPath: input.path).standardizedFileURL.path == outputPath {
+                throw FSBError("\(option) \(output): is the \(input.option) file \(input.path); writing it would destroy its input, choose another path")
+            }
+        }
+    }
 }

@@ -162,9 +162,15 @@ public struct HardwareSimulation: Sendable {
 
     /// Writes `layers.csv`, `totals.csv` and `summary.txt` into `directory`, each atomically.
     public func write(to directory: URL) throws {
-        try AtomicFile.write(layersCSV, to: directory.appendingPathComponent("layers.csv"))
-        try AtomicFile.write(totalsCSV, to: directory.appendingPathComponent("totals.csv"))
-        try AtomicFile.write(summary, to: directory.appendingPathComponent("summary.txt"))
+        try AtomicFile.writeGroup(files(in: directory))
+    }
+
+    /// `layers.csv`, `totals.csv` and `summary.txt` in `directory`, for a caller that writes
+    /// them in one group with files of its own.
+    public func files(in directory: URL) -> [(url: URL, data: Data)] {
+        [(directory.appendingPathComponent("layers.csv"), Data(layersCSV.utf8)),
+         (directory.appendingPathComponent("totals.csv"), Data(totalsCSV.utf8)),
+         (directory.appendingPathComponent("summary.txt"), Data(summary.utf8))]
     }
 }
 

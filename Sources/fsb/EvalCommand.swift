@@ -1,6 +1,8 @@
 import ArgumentParser
+import FSBCore
 import FSBData
 import FSBExperiments
+import Foundation
 
 /// `fsb eval`: evaluates a checkpoint on the test or training split.
 struct EvalCommand: ParsableCommand {
@@ -51,6 +53,13 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let logits {
+            // Neither the checkpoint nor a file of --output may be overwritten by --logits.
+            let evalFiles = output.map { folder in
+                CheckpointEvaluation.outputFileNames.map { ("--output", URL(fileURLWithPath: folder).appendingPathComponent($0).path) }
+            } ?? []
+            try RegularFile.refuseOverwriting(inputs: [("--checkpoint", checkpoint)] + evalFiles, with: logits, option: "--logits")
+        }
         let evaluation = try CheckpointEvaluation(checkpointPath: checkpoint, split: DatasetSplit(rawValue: split) ?? .test,
                                                   dataRoot: data.dataRoot, signPath: signPath, keepLogits: logits != nil,
                                                   precision: precision.flatMap(TrainingConfig.Precision.init(rawValue:)))

@@ -86,20 +86,26 @@ struct SimulateHWCommand: ParsableCommand {
         let simulation = try HardwareSimulation.run(layers: layers, accelerators: accelerators,
                                                     mode: mode, batchSize: batchSize)
         print(simulation.summary, terminator: "")
-        if let output {
-            try simulation.write(to: URL(fileURLWithPath: output))
-        }
+        let folder = output.map { URL(fileURLWithPath: $0) }
+        var files = folder.map(simulation.files(in:)) ?? []
+        var check: DatapathVerification?
         if let verify, let config {
-            let check = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
-                                                 dataRoot: data.dataRoot,
-                                                 calibration: calibration ?? IntegerModel.defaultCalibration)
+            let result = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
+                                                  dataRoot: data.dataRoot,
+                                                  calibration: calibration ?? IntegerModel.defaultCalibration)
             print("")
-            print(check.render(), terminator: "")
-            if let output {
-                try AtomicFile.write(check.render(), to: URL(fileURLWithPath: output).appendingPathComponent("verify.txt"))
-                try AtomicFile.write(check.predictionsCSV(), to: URL(fileURLWithPath: output).appendingPathComponent("predictions.csv"))
+            print(result.render(), terminator: "")
+            if let folder {
+                files.append((folder.appendingPathComponent("verify.txt"), Data(result.render().utf8)))
+                files.append((folder.appendingPathComponent("predictions.csv"), Data(result.predictionsCSV().utf8)))
             }
-            if !check.bitExact { throw ExitCode.failure }
+            check = result
+        }
+        // Every output file in one group, after the whole run: all of them or none.
+        if !files.isEmpty { try AtomicFile.writeGroup(files) }
+        if let check, !check.bitExact {
+            let differing = check.layers.filter { $0.mismatches > 0 }.map(\.layer)
+            throw FSBError("--verify: the fixed-point fsb datapath differs from the plain integer convolution in \(differing.count) layer(s) (\(differing.prefix(5).joined(separator: ", "))): see the mismatches above")
         }
     }
 }

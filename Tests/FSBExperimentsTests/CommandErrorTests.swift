@@ -141,4 +141,31 @@ final class CommandErrorTests: XCTestCase {
         try assertRefused(["train", "--config", base, "--output", folder + "/new", "--data-root", root], status: 1,
                           "\(root)/mnist/t10k-images-idx3-ubyte.gz: expected a regular file, found a FIFO")
     }
+
+    /// Outputs never replace what is not a plain file, nor the input they are made from, and
+    /// simulate-hw writes its files all or none.
+    func testOutputsDoNotDestroyWhatIsInTheirWay() throws {
+        let run = try finishedRun("run")
+        let checkpoint = run + "/last.fsbckpt"
+        let data = ["--data-root", HardeningFixtures.dataRoot]
+        try assertRefused(["export", "--checkpoint", checkpoint, "--format", "onnx", "--output", checkpoint], status: 1,
+                          "--output \(checkpoint): is the --checkpoint file \(checkpoint); writing it would destroy its input, choose another path")
+        try assertRefused(["eval", "--checkpoint", checkpoint, "--logits", run + "/../run/last.fsbckpt"] + data, status: 1,
+                          "--logits \(run)/../run/last.fsbckpt: is the --checkpoint file \(checkpoint); writing it would destroy its input, choose another path")
+        try assertRefused(["eval", "--checkpoint", checkpoint, "--output", folder + "/eval", "--logits", folder + "/eval/eval.csv"] + data, status: 1,
+                          "--logits \(folder)/eval/eval.csv: is the --output file \(folder)/eval/eval.csv; writing it would destroy its input, choose another path")
+        try FileManager.default.createDirectory(atPath: folder + "/sim/totals.csv/x", withIntermediateDirectories: true)
+        try assertRefused(["simulate-hw", "--config", checkpoint, "--hardware", HardeningFixtures.root.path + "/configs/hw/fsb-int8-os.json",
+                           "--output", folder + "/sim"], status: 1,
+                          "\(folder)/sim/totals.csv: cannot write: expected a file or nothing there, found a folder")
+        // A FIFO (outside `folder`: listing it would read the FIFO) is not replaced by a file.
+        let fifoFolder = HardeningFixtures.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: fifoFolder, withIntermediateDirectories: true)
+        XCTAssertEqual(mkfifo(fifoFolder + "/model.onnx", 0o600), 0)
+        try assertRefused(["export", "--checkpoint", checkpoint, "--format", "onnx", "--output", fifoFolder + "/model.onnx"], status: 1,
+                          "--output \(fifoFolder)/model.onnx: cannot write: expected a file or nothing there, found a FIFO")
+        var info = stat()
+        XCTAssertEqual(lstat(fifoFolder + "/model.onnx", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO is still there")
+    }
 }

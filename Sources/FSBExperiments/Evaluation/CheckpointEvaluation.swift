@@ -123,10 +123,10 @@ public struct CheckpointEvaluation {
             confusion += String(label) + "," + row.map(String.init).joined(separator: ",") + "\n"
         }
         // The three files as one unit: all of them or none.
-        try AtomicFile.writeGroup([
-            (folder.appendingPathComponent("eval.csv"), Data(summary.render([self]).utf8)),
-            (folder.appendingPathComponent("per_class.csv"), Data(classTable.render(Array(0..<result.confusion.count)).utf8)),
-            (folder.appendingPathComponent("confusion.csv"), Data(confusion.utf8)),
-        ])
+        let contents = [summary.render([self]), classTable.render(Array(0..<result.confusion.count)), confusion]
+        try AtomicFile.writeGroup(zip(Self.outputFileNames, contents).map { (folder.appendingPathComponent($0), Data($1.utf8)) })
     }
+
+    /// The files `writeCSV(to:)` writes into its folder.
+    public static let outputFileNames = ["eval.csv", "per_class.csv", "confusion.csv"]
 }

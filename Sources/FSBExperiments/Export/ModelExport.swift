@@ -50,6 +50,7 @@ public enum ModelExport {
     /// Exports `checkpoint` as `format` to `output`.
     public static func run(checkpoint: String, format: Format, output: String,
                            options: IntegerOptions = IntegerOptions()) throws -> Report {
+        try RegularFile.refuseOverwriting(inputs: [("--checkpoint", checkpoint)], with: output, option: "--output")
         let model = try TrainedModel(path: checkpoint)
         switch format {
         case .c:
@@ -82,6 +83,7 @@ public enum ModelExport {
     public static func runUpdate(base: String, checkpoint: String, output: String,
                                  options: IntegerOptions = IntegerOptions()) throws -> Report {
         try checkFileTarget(output)
+        try RegularFile.refuseOverwriting(inputs: [("--base", base), ("--checkpoint", checkpoint)], with: output, option: "--output")
         let widths = try options.widths()
         let old = try TrainedModel(path: base), new = try TrainedModel(path: checkpoint)
         let oldModel = try IntegerModel(model: old, widths: widths, calibration: options.calibration, dataRoot: options.dataRoot)
