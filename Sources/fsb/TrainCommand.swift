@@ -116,7 +116,7 @@ struct TrainCommand: ParsableCommand {
 
 /// `--data-root DIR`, shared by every command that reads data.
 struct DataRootOption: ParsableArguments {
-    @Option(name: .long, help: "Folder holding mnist/, fashion-mnist/, cifar-10/, cifar-100/ (default: $FSB_DATA_ROOT, else datasets/; on --resume: the run's recorded one).",
+    @Option(name: .long, help: "Folder holding mnist/, fashion-mnist/, cifar-10/, cifar-100/ (default: $FSB_DATA_ROOT, else datasets/; for train --resume: the run's recorded one). A config's dataset.path, when set, is used instead.",
             completion: .directory)
     var dataRoot: String?
 }
