@@ -34,7 +34,7 @@ struct ExportCommand: ParsableCommand {
         (element granularity: multiply-accumulates). \
         Input: raw pixel bytes. Widths: --hardware's bits (default 8-bit \
         operands, 32-bit accumulators); activation scales are calibrated on the \
-        first --calibration training images (default 256; data as for fsb eval). \
+        first --calibration training images (default 256, at most the run's trainLimit; data as for fsb eval). \
         --signs packed (default: works for every method and sign source, costs \
         1 bit per weight of flash and no time) or regenerate (fsb signs drawn \
         from the model seed at every inference by the training's generator: no \

@@ -56,7 +56,7 @@ struct SimulateHWCommand: ParsableCommand {
     @Option(name: .long, help: "With a checkpoint as --config: run N test images through the bit-accurate FSB datapath of the first --hardware config, and through the whole network in integer arithmetic (the C module's).")
     var verify: Int?
 
-    @Option(name: .long, help: "With --verify: training images that calibrate the end-to-end integer model's activation scales (default 256, as fsb export --format c).")
+    @Option(name: .long, help: "With --verify: training images that calibrate the end-to-end integer model's activation scales (default 256, as fsb export --format c; at most the run's trainLimit).")
     var calibration: Int?
 
     @OptionGroup var data: DataRootOption

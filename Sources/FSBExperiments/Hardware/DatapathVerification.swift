@@ -93,6 +93,8 @@ public struct DatapathVerification {
         do {
             let graph = try InferenceGraph(network: network, dataset: config.dataset.name)
             let images = try IntegerModel.calibrationImages(config, count: calibration, dataRoot: dataRoot)
+            // The training split may hold fewer images than asked for (a run's trainLimit).
+            calibrationImages = images.count
             let model = try IntegerModel(graph: graph, widths: integerWidths, calibration: images)
             let location = try DataLocation.resolve(config.dataset.name, explicitPath: config.dataset.path, dataRoot: dataRoot)
             let rawTest = try DatasetLoader.load(config.dataset.name, split: .test, from: location,
