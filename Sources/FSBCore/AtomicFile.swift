@@ -27,6 +27,7 @@ public enum AtomicFile {
     /// (a hard link, or a copy where the file system has none) until all are in place.
     public static func writeGroup(_ files: [(url: URL, data: Data)]) throws {
         for (url, _) in files {
+            try Folders.checkCreatable(url.deletingLastPathComponent().path)
             var info = stat()
             guard lstat(url.path, &info) == 0 else { continue }
             let kind = info.st_mode & S_IFMT

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #else
@@ -21,6 +22,25 @@ public enum Folders {
         }
         guard exists(path, isFolder: &isFolder), isFolder else {
             throw FSBError("\(path): cannot create folder: \(String(cString: strerror(ENOTDIR)))")
+        }
+    }
+
+    /// Throws what `create(path)` would throw for a path whose nearest existing ancestor
+    /// (or itself) is not a folder, without creating anything: so that a group of files
+    /// can be refused before any of its folders is made.
+    public static func checkCreatable(_ path: String) throws {
+        let wanted = URL(fileURLWithPath: path).standardizedFileURL
+        var current = wanted
+        while true {
+            var isFolder = false
+            if exists(current.path, isFolder: &isFolder) {
+                if isFolder { return }
+                let reason = current == wanted ? "a file of that name is in the way" : "\(current.path) is not a folder"
+                throw FSBError("\(wanted.path): cannot create folder: \(reason)")
+            }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { return }
+            current = parent
         }
     }
 

@@ -64,7 +64,9 @@ struct EvalCommand: ParsableCommand {
                                                   dataRoot: data.dataRoot, signPath: signPath, keepLogits: logits != nil,
                                                   precision: precision.flatMap(TrainingConfig.Precision.init(rawValue:)))
         print(evaluation.renderText(), terminator: "")
-        if let output { try evaluation.writeCSV(to: output) }
-        if let logits { try evaluation.writeLogits(to: logits) }
+        // The CSV files and the logits as one unit: all of them or none.
+        var files = output.map(evaluation.csvFiles(in:)) ?? []
+        if let logits { files.append(try evaluation.logitsFile(at: logits)) }
+        if !files.isEmpty { try AtomicFile.writeGroup(files) }
     }
 }

@@ -154,6 +154,10 @@ final class CommandErrorTests: XCTestCase {
                           "--logits \(run)/../run/last.fsbckpt: is the --checkpoint file \(checkpoint); writing it would destroy its input, choose another path")
         try assertRefused(["eval", "--checkpoint", checkpoint, "--output", folder + "/eval", "--logits", folder + "/eval/eval.csv"] + data, status: 1,
                           "--logits \(folder)/eval/eval.csv: is the --output file \(folder)/eval/eval.csv; writing it would destroy its input, choose another path")
+        // --output and --logits are one group: a --logits that cannot be written leaves no eval files (nor their folder).
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/plain"))
+        try assertRefused(["eval", "--checkpoint", checkpoint, "--output", folder + "/eval", "--logits", folder + "/plain/logits.csv"] + data,
+                          status: 1, "\(folder)/plain: cannot create folder: a file of that name is in the way")
         try FileManager.default.createDirectory(atPath: folder + "/sim/totals.csv/x", withIntermediateDirectories: true)
         try assertRefused(["simulate-hw", "--config", checkpoint, "--hardware", HardeningFixtures.root.path + "/configs/hw/fsb-int8-os.json",
                            "--output", folder + "/sim"], status: 1,

@@ -59,6 +59,9 @@ final class ErrorWordingTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/plain"))
         XCTAssertThrowsError(try AtomicFile.write("a", to: URL(fileURLWithPath: folder + "/plain/sub/file.csv"))) { error in
+            XCTAssertEqual("\(error)", "\(folder)/plain/sub: cannot create folder: \(folder)/plain is not a folder")
+        }
+        XCTAssertThrowsError(try Folders.create(folder + "/plain/sub")) { error in
             XCTAssertEqual("\(error)", "\(folder)/plain/sub: cannot create folder: Not a directory")
         }
     }

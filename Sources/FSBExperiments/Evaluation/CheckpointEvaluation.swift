@@ -85,6 +85,11 @@ public struct CheckpointEvaluation {
     /// `index,label,predicted,logit_0,...` (logits with 9 significant digits, which
     /// round-trip float32 exactly; `predicted` is the first largest logit).
     public func writeLogits(to path: String) throws {
+        try AtomicFile.writeGroup([try logitsFile(at: path)])
+    }
+
+    /// The logits CSV of `writeLogits(to:)` as a file to write (with others, in one group).
+    public func logitsFile(at path: String) throws -> (url: URL, data: Data) {
         guard let logits else { throw FSBError("\(path): no logits were kept (evaluation ran without keepLogits)") }
         let classes = labels.isEmpty ? 0 : logits.count / labels.count
         var text = "index,label,predicted," + (0..<classes).map { "logit_\($0)" }.joined(separator: ",") + "\n"
@@ -95,11 +100,16 @@ public struct CheckpointEvaluation {
                 text += "\(index),\(label),\(predicted)," + row.map { String(format: "%.9g", $0) }.joined(separator: ",") + "\n"
             }
         }
-        try AtomicFile.write(text, to: URL(fileURLWithPath: path))
+        return (URL(fileURLWithPath: path), Data(text.utf8))
     }
 
-    /// Writes `eval.csv`, `per_class.csv` and `confusion.csv` into `directory`.
+    /// Writes `eval.csv`, `per_class.csv` and `confusion.csv` into `directory`, as one unit.
     public func writeCSV(to directory: String) throws {
+        try AtomicFile.writeGroup(csvFiles(in: directory))
+    }
+
+    /// The three files of `writeCSV(to:)` (`outputFileNames`), to write in one group.
+    public func csvFiles(in directory: String) -> [(url: URL, data: Data)] {
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         let summary = CSVTable<CheckpointEvaluation>(columns: [
             .init("checkpoint") { $0.checkpointPath },
@@ -122,9 +132,8 @@ public struct CheckpointEvaluation {
         for (label, row) in result.confusion.enumerated() {
             confusion += String(label) + "," + row.map(String.init).joined(separator: ",") + "\n"
         }
-        // The three files as one unit: all of them or none.
         let contents = [summary.render([self]), classTable.render(Array(0..<result.confusion.count)), confusion]
-        try AtomicFile.writeGroup(zip(Self.outputFileNames, contents).map { (folder.appendingPathComponent($0), Data($1.utf8)) })
+        return zip(Self.outputFileNames, contents).map { (folder.appendingPathComponent($0), Data($1.utf8)) }
     }
 
     /// The files `writeCSV(to:)` writes into its folder.
