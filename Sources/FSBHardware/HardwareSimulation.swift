@@ -160,7 +160,7 @@ public struct HardwareSimulation: Sendable {
         return "\(format(candidate / baseline, 2))x \(more) \(what)"
     }
 
-    /// Writes `layers.csv`, `totals.csv` and `summary.txt` into `directory`, each atomically.
+    /// Writes `layers.csv`, `totals.csv` and `summary.txt` into `directory` as one group.
     public func write(to directory: URL) throws {
         try AtomicFile.writeGroup(files(in: directory))
     }

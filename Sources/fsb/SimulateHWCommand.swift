@@ -93,10 +93,11 @@ struct SimulateHWCommand: ParsableCommand {
             let result = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
                                                   dataRoot: data.dataRoot,
                                                   calibration: calibration ?? IntegerModel.defaultCalibration)
+            let report = result.render()
             print("")
-            print(result.render(), terminator: "")
+            print(report, terminator: "")
             if let folder {
-                files.append((folder.appendingPathComponent("verify.txt"), Data(result.render().utf8)))
+                files.append((folder.appendingPathComponent("verify.txt"), Data(report.utf8)))
                 files.append((folder.appendingPathComponent("predictions.csv"), Data(result.predictionsCSV().utf8)))
             }
             check = result

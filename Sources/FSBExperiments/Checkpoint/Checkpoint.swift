@@ -112,7 +112,7 @@ public struct Checkpoint {
             if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
                 throw FSBError("\(path): expected an fsb checkpoint file (.fsbckpt), found a folder")
             }
-            return try RegularFile.data(atPath: path, what: "checkpoint")
+            throw FSBError("\(path): cannot read checkpoint: \(RegularFile.whyUnreadable(path))")
         }
         return data
     }

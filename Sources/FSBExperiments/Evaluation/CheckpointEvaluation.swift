@@ -103,12 +103,8 @@ public struct CheckpointEvaluation {
         return (URL(fileURLWithPath: path), Data(text.utf8))
     }
 
-    /// Writes `eval.csv`, `per_class.csv` and `confusion.csv` into `directory`, as one unit.
-    public func writeCSV(to directory: String) throws {
-        try AtomicFile.writeGroup(csvFiles(in: directory))
-    }
-
-    /// The three files of `writeCSV(to:)` (`outputFileNames`), to write in one group.
+    /// `eval.csv`, `per_class.csv` and `confusion.csv` (`outputFileNames`) in `directory`,
+    /// to write in one group (`fsb eval --output`, with `--logits`).
     public func csvFiles(in directory: String) -> [(url: URL, data: Data)] {
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         let summary = CSVTable<CheckpointEvaluation>(columns: [
@@ -136,6 +132,6 @@ public struct CheckpointEvaluation {
         return zip(Self.outputFileNames, contents).map { (folder.appendingPathComponent($0), Data($1.utf8)) }
     }
 
-    /// The files `writeCSV(to:)` writes into its folder.
+    /// The names of the files of `csvFiles(in:)`.
     public static let outputFileNames = ["eval.csv", "per_class.csv", "confusion.csv"]
 }
