@@ -25,8 +25,12 @@ public enum AtomicFile {
     /// part-way (a target that cannot be replaced, such as an immutable file), the files
     /// already renamed are put back as they were: each file a group replaces is kept first
     /// (a hard link, or a copy where the file system has none) until all are in place.
-    public static func writeGroup(_ files: [(url: URL, data: Data)]) throws {
-        for (url, _) in files {
+    /// The files at `stale` (an earlier run's outputs this group has no new version of) are
+    /// part of the group: they are gone when it is written, and still there when it is not.
+    public static func writeGroup(_ files: [(url: URL, data: Data)], removing stale: [URL] = []) throws {
+        let targets = Set(files.map(\.url.standardizedFileURL))
+        let stale = stale.filter { !targets.contains($0.standardizedFileURL) }
+        for url in files.map(\.url) + stale {
             try Folders.checkCreatable(url.deletingLastPathComponent().path)
             var info = stat()
             guard lstat(url.path, &info) == 0 else { continue }
@@ -56,6 +60,20 @@ public enum AtomicFile {
                 kept[url] = previous
             }
         }
+        // Stale files are set aside (renamed beside themselves) first, and put back on failure.
+        var setAside: [(url: URL, aside: URL)] = []
+        func restoreSetAside() { for (url, aside) in setAside.reversed() { rename(aside.path, url.path) } }
+        for url in stale {
+            var info = stat()
+            guard lstat(url.path, &info) == 0 else { continue }
+            let aside = sibling(of: url, suffix: "stale")
+            guard rename(url.path, aside.path) == 0 else {
+                let failure = String(cString: strerror(errno))
+                restoreSetAside()
+                throw FSBError("\(url.path): cannot remove the earlier run's file: \(failure)")
+            }
+            setAside.append((url, aside))
+        }
         var placed: [URL] = []
         for (temporary, (url, _)) in zip(temporaries, files) {
             guard rename(temporary.path, url.path) == 0 else {
@@ -63,11 +81,13 @@ public enum AtomicFile {
                 for target in placed {
                     if let previous = kept.removeValue(forKey: target) { rename(previous.path, target.path) } else { unlink(target.path) }
                 }
+                restoreSetAside()
                 throw FSBError("\(url.path): cannot rename temporary file into place: \(failure)")
             }
             placed.append(url)
         }
         temporaries.removeAll()
+        for (_, aside) in setAside { unlink(aside.path) }
     }
 
     /// `.<name>.<pid>.<suffix>` beside `url`: the temporary and kept files of a write.

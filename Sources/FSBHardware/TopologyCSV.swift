@@ -45,6 +45,10 @@ public enum TopologyCSV {
     /// The header of SCALE-Sim's GEMM topologies.
     public static let gemmHeader = "Layer, M, N, K,"
 
+    /// At most this many layer rows in one file (the largest networks SCALE-Sim ships have a
+    /// few hundred).
+    public static let maximumLayers = 10_000
+
     private static let fieldNames = ["IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width",
                                      "Channels", "Num Filter", "Strides"]
 
@@ -70,8 +74,15 @@ public enum TopologyCSV {
                 }
                 continue
             }
-            layers.append(try isGEMM ? parseGEMMRow(line, file: file, lineNumber: lineNumber)
-                                     : parseRow(line, file: file, lineNumber: lineNumber))
+            if layers.count == maximumLayers {
+                throw TopologyError(file: file, line: lineNumber, column: 1,
+                                    message: "expected at most \(maximumLayers) layer rows, found more")
+            }
+            let layer = try isGEMM ? parseGEMMRow(line, file: file, lineNumber: lineNumber)
+                                   : parseRow(line, file: file, lineNumber: lineNumber)
+            // Sizes beyond what the simulator counts (more than 2^40 MACs), named by line.
+            if let problem = layer.problem { throw TopologyError(file: file, line: lineNumber, column: 1, message: problem) }
+            layers.append(layer)
         }
         if layers.isEmpty {
             throw TopologyError(file: file, line: max(1, lines.count), column: 1,

@@ -17,6 +17,7 @@ struct FSBCommand: ParsableCommand {
         ArgumentEncoding.refuseInvalidProcessArguments()
         FreedMemoryReuse.enable()
         do {
+            if let refusal = EmptyArguments.refusal(for: CommandLine.arguments) { throw ValidationError(refusal) }
             var command = try parseAsRoot()
             try command.run()
         } catch {

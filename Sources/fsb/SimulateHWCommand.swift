@@ -83,6 +83,13 @@ struct SimulateHWCommand: ParsableCommand {
         let layers = try topology.map { try TopologyCSV.read(path: $0) }
             ?? NetworkShapes.layerShapes(ofConfigOrCheckpoint: config ?? "").layers
         let accelerators = try hardware.map { try Accelerator.load(configPath: $0) }
+        // Rows and comparisons are named after each accelerator: two of one name would be ambiguous.
+        for (index, accelerator) in accelerators.enumerated() {
+            if let first = accelerators[..<index].firstIndex(where: { $0.config.name == accelerator.config.name }) {
+                throw ConfigError(file: hardware[index], path: "name",
+                                  message: "expected a name no other --hardware config has, found \"\(accelerator.config.name)\", the name of \(hardware[first])")
+            }
+        }
         let simulation = try HardwareSimulation.run(layers: layers, accelerators: accelerators,
                                                     mode: mode, batchSize: batchSize)
         print(simulation.summary, terminator: "")
@@ -102,8 +109,10 @@ struct SimulateHWCommand: ParsableCommand {
             }
             check = result
         }
-        // Every output file in one group, after the whole run: all of them or none.
-        if !files.isEmpty { try AtomicFile.writeGroup(files) }
+        // Every output file in one group, after the whole run: all of them or none; without
+        // --verify, the folder's verify.txt and predictions.csv of an earlier run go with it.
+        let stale = verify == nil ? folder.map { [$0.appendingPathComponent("verify.txt"), $0.appendingPathComponent("predictions.csv")] } ?? [] : []
+        if !files.isEmpty { try AtomicFile.writeGroup(files, removing: stale) }
         if let check, !check.bitExact {
             let differing = check.layers.filter { $0.mismatches > 0 }.map(\.layer)
             throw FSBError("--verify: the fixed-point fsb datapath differs from the plain integer convolution in \(differing.count) layer(s) (\(differing.prefix(5).joined(separator: ", "))): see the mismatches above")

@@ -106,7 +106,7 @@ final class CModuleTests: XCTestCase {
         XCTAssertThrowsError(try ModelExport.run(checkpoint: checkpoint, format: .c, output: output, options: options)) { error in
             // conv1 (fp) reads 9-bit pixels over 25 taps; conv2 (twn) sums 16-bit activations
             // times 16-bit factors over 3 * 25 taps: 75 * 32768 * 32768 = 80530636800.
-            XCTAssertEqual("\(error)", "layer 'conv2': its sums can reach 80530636800, beyond 32-bit accumulators; the C module needs accumulators that cannot overflow (wider accumulators or narrower operands)")
+            XCTAssertEqual("\(error)", "layer 'conv2': its sums can reach 80530636800, beyond the 32-bit accumulators (bits.accumulators of --hardware \(int16)); the C module needs accumulators that cannot overflow (wider accumulators or narrower operands)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing written")
     }

@@ -172,4 +172,58 @@ final class CommandErrorTests: XCTestCase {
         XCTAssertEqual(lstat(fifoFolder + "/model.onnx", &info), 0)
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO is still there")
     }
+
+    /// An empty argument (an unset shell variable) is refused before anything runs, rather
+    /// than taken as the working directory.
+    func testEmptyArgumentsAreRefused() throws {
+        let topology = HardeningFixtures.root.path + "/configs/hw/topologies/lenet5.csv"
+        let hardware = HardeningFixtures.root.path + "/configs/hw/fsb-int8-os.json"
+        try assertRefused(["simulate-hw", "--topology", topology, "--hardware", hardware, "--output", ""], status: 64,
+                          "argument 7 (after --output) is empty: expected a value, found an empty string (an unset shell variable?) (see 'fsb simulate-hw --help')")
+        try assertRefused(["eval", "--checkpoint", folder + "/x.fsbckpt", "--logits="], status: 64,
+                          #"the value of --logits is empty: expected a value after "=", found nothing (an unset shell variable?) (see 'fsb eval --help')"#)
+        try assertRefused(["datasets", ""], status: 64,
+                          "argument 2 is empty: expected a value, found an empty string (an unset shell variable?) (see 'fsb datasets --help')")
+    }
+
+    /// Errors of the hardware side name the file that chose the value: two accelerators of
+    /// one name, a topology row too large to count, accumulators too narrow for the C module.
+    func testHardwareErrorsNameTheirFile() throws {
+        let hardware = HardeningFixtures.root.path + "/configs/hw/fsb-int8-os.json"
+        let copy = folder + "/copy.json"
+        try String(contentsOfFile: hardware, encoding: .utf8).replacingOccurrences(of: #""energyTable": ""#, with: #""energyTable": "\#(HardeningFixtures.root.path)/configs/hw/"#)
+            .write(toFile: copy, atomically: true, encoding: .utf8)
+        let topology = folder + "/gemm.csv"
+        try "Layer, M, N, K,\ng1, 65536, 65536, 65536,\n".write(toFile: topology, atomically: true, encoding: .utf8)
+        try assertRefused(["simulate-hw", "--topology", topology, "--hardware", hardware], status: 1,
+                          "\(topology):2:1: g1: multiply-accumulates must be at most \(LayerShape.elementLimit) per input, got 281474976710656")
+        try assertRefused(["simulate-hw", "--topology", HardeningFixtures.root.path + "/configs/hw/topologies/lenet5.csv",
+                           "--hardware", hardware, "--hardware", copy], status: 1,
+                          #"\#(copy): name: expected a name no other --hardware config has, found "fsb-int8-os", the name of \#(hardware)"#)
+        let narrow = folder + "/narrow.json"
+        try String(contentsOfFile: copy, encoding: .utf8).replacingOccurrences(of: #""accumulators": 32"#, with: #""accumulators": 16"#)
+            .write(toFile: narrow, atomically: true, encoding: .utf8)
+        let run = try finishedRun("run")
+        let result = try CModuleFixtures.run([try HardeningFixtures.fsbExecutable(), "export", "--checkpoint", run + "/last.fsbckpt", "--format", "c",
+                                              "--output", folder + "/c", "--hardware", narrow, "--data-root", HardeningFixtures.dataRoot])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("Error: layer 'fc1': its sums can reach ") && result.stderr.contains("beyond the 16-bit accumulators (bits.accumulators of --hardware \(narrow))")
+                      && result.stderr.split(separator: "\n").count == 1, result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/c"), "nothing written")
+    }
+
+    /// simulate-hw without --verify into a folder that holds an earlier --verify run's
+    /// files removes them with the new tables: a folder never mixes two runs.
+    func testSimulateHWReplacesAnEarlierRunsVerifyFiles() throws {
+        let run = try finishedRun("run")
+        let hardware = HardeningFixtures.root.path + "/configs/hw/fsb-int8-os.json"
+        let output = folder + "/sim"
+        let simulate = [try HardeningFixtures.fsbExecutable(), "simulate-hw", "--config", run + "/last.fsbckpt", "--hardware", hardware,
+                        "--output", output, "--data-root", HardeningFixtures.dataRoot]
+        XCTAssertEqual(try CModuleFixtures.run(simulate + ["--verify", "2", "--calibration", "8"]).status, 0)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output).sorted(),
+                       ["layers.csv", "predictions.csv", "summary.txt", "totals.csv", "verify.txt"])
+        XCTAssertEqual(try CModuleFixtures.run(simulate).status, 0)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output).sorted(), ["layers.csv", "summary.txt", "totals.csv"])
+    }
 }

@@ -89,4 +89,52 @@ final class ErrorWordingTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: folder + "/eval.csv", encoding: .utf8), "1", "the old file stays")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["confusion.csv", "eval.csv", "per_class.csv", "plain"])
     }
+
+    /// Stale files of a group (an earlier run's verify.txt) are gone once it is written; a
+    /// stale folder is refused before anything is written.
+    func testAGroupRemovesItsStaleFiles() throws {
+        let folder = HardeningFixtures.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let url = { (name: String) in URL(fileURLWithPath: folder + "/" + name) }
+        for name in ["layers.csv", "verify.txt", "predictions.csv"] { try Data("old".utf8).write(to: url(name)) }
+        try AtomicFile.writeGroup([(url("layers.csv"), Data("new".utf8))], removing: [url("verify.txt"), url("predictions.csv"), url("absent.txt")])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["layers.csv"])
+        XCTAssertEqual(try String(contentsOfFile: folder + "/layers.csv", encoding: .utf8), "new")
+        // A stale name that the group also writes is written, not removed.
+        try AtomicFile.writeGroup([(url("verify.txt"), Data("v".utf8))], removing: [url("verify.txt")])
+        XCTAssertEqual(try String(contentsOfFile: folder + "/verify.txt", encoding: .utf8), "v")
+        try FileManager.default.createDirectory(atPath: folder + "/predictions.csv", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try AtomicFile.writeGroup([(url("layers.csv"), Data("newer".utf8))], removing: [url("predictions.csv")])) { error in
+            XCTAssertEqual("\(error)", "\(folder)/predictions.csv: cannot write: expected a file or nothing there, found a folder")
+        }
+        XCTAssertEqual(try String(contentsOfFile: folder + "/layers.csv", encoding: .utf8), "new", "nothing was written")
+    }
+
+    /// A stale file that cannot be removed (immutable, `chattr +i`) leaves the group unwritten,
+    /// and a failed rename puts the stale files already set aside back.
+    func testAGroupThatCannotRemoveAStaleFileWritesNothing() throws {
+        let folder = HardeningFixtures.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let url = { (name: String) in URL(fileURLWithPath: folder + "/" + name) }
+        for name in ["layers.csv", "totals.csv", "verify.txt", "predictions.csv"] { try Data("old".utf8).write(to: url(name)) }
+        func chattr(_ flag: String, _ name: String) throws -> Int32 {
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chattr") else { return -1 }
+            return try CModuleFixtures.run(["/usr/bin/chattr", flag, folder + "/" + name]).status
+        }
+        guard try chattr("+i", "predictions.csv") == 0 else { throw XCTSkip("cannot make a file immutable here (needs root and chattr)") }
+        addTeardownBlock { _ = try? chattr("-i", "predictions.csv"); _ = try? chattr("-i", "totals.csv") }
+        let group: [(url: URL, data: Data)] = [(url("layers.csv"), Data("new".utf8)), (url("totals.csv"), Data("new".utf8))]
+        XCTAssertThrowsError(try AtomicFile.writeGroup(group, removing: [url("verify.txt"), url("predictions.csv")])) { error in
+            XCTAssertEqual("\(error)", "\(folder)/predictions.csv: cannot remove the earlier run's file: Operation not permitted")
+        }
+        _ = try chattr("-i", "predictions.csv")
+        _ = try chattr("+i", "totals.csv")
+        XCTAssertThrowsError(try AtomicFile.writeGroup(group, removing: [url("verify.txt"), url("predictions.csv")])) { error in
+            XCTAssertEqual("\(error)", "\(folder)/totals.csv: cannot rename temporary file into place: Operation not permitted")
+        }
+        for name in ["layers.csv", "totals.csv", "verify.txt", "predictions.csv"] {
+            XCTAssertEqual(try String(contentsOfFile: folder + "/" + name, encoding: .utf8), "old", name)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).count, 4, "no temporary, kept or set-aside file is left")
+    }
 }

@@ -57,6 +57,17 @@ final class TopologyCSVTests: XCTestCase {
         XCTAssertNotNil(parseError(header + "DPconv, 8, 8, 3, 3, 1, 4, 1,\n"))
         XCTAssertEqual(parseError(header + "conv, 8, 8, 3, 3, 1, 0, 1,\n")?.description,
                        "net.csv:2:22: Num Filter: expected an integer in 1...65536, found \"0\"")
+        // Sizes in range whose product the simulator cannot count are named by line too.
+        XCTAssertEqual(parseError(TopologyCSV.gemmHeader + "\ng0, 2, 2, 2,\ng1, 65536, 65536, 65536,\n")?.description,
+                       "net.csv:3:1: g1: multiply-accumulates must be at most \(LayerShape.elementLimit) per input, got 281474976710656")
+    }
+
+    func testAtMostMaximumLayersRows() throws {
+        let row = "g, 2, 2, 2,\n"
+        let full = TopologyCSV.gemmHeader + "\n" + String(repeating: row, count: TopologyCSV.maximumLayers)
+        XCTAssertEqual(try TopologyCSV.parse(full, file: "net.csv").count, TopologyCSV.maximumLayers)
+        XCTAssertEqual(parseError(full + row)?.description,
+                       "net.csv:\(TopologyCSV.maximumLayers + 2):1: expected at most \(TopologyCSV.maximumLayers) layer rows, found more")
     }
 
     func testShippedTopologies() throws {

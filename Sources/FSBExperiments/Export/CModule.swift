@@ -36,13 +36,16 @@ public struct CModule {
     /// The model identity the module reports and model updates must match.
     public var identity: UInt64
 
-    public init(model: IntegerModel, signs: SignStorage, origin: String) throws {
+    /// `widthsOrigin` says where the bit widths came from, for the error when an
+    /// accumulator could overflow (`bits.accumulators of --hardware HW.json`).
+    public init(model: IntegerModel, signs: SignStorage, origin: String,
+                widthsOrigin: String = ModelExport.IntegerOptions().widthsOrigin) throws {
         let layout = CModuleLayout(model)
         let network = model.network
         for c in model.computes {
             let bound = network.productBound(c)
             if bound >= network.accumulatorLimit {
-                throw FSBError("layer '\(c.name)': its sums can reach \(bound), beyond \(network.widths.accumulatorBits)-bit accumulators; the C module needs accumulators that cannot overflow (wider accumulators or narrower operands)")
+                throw FSBError("layer '\(c.name)': its sums can reach \(bound), beyond the \(network.widths.accumulatorBits)-bit accumulators (\(widthsOrigin)); the C module needs accumulators that cannot overflow (wider accumulators or narrower operands)")
             }
         }
         if let problem = layout.rangeProblems.first { throw FSBError("C export: \(problem)") }

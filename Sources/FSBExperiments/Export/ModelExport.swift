@@ -38,6 +38,11 @@ public enum ModelExport {
             if let problem = widths.problem { throw FSBError("--hardware \(hardwareConfig): \(problem)") }
             return widths
         }
+
+        /// Where `widths()` takes the bit widths from, for errors.
+        public var widthsOrigin: String {
+            hardwareConfig.map { "bits.accumulators of --hardware \($0)" } ?? "the default widths: no --hardware given"
+        }
     }
 
     /// What an export wrote, for the command's report.
@@ -57,7 +62,7 @@ public enum ModelExport {
             try checkFolderTarget(output)
             let widths = try options.widths()
             let integer = try IntegerModel(model: model, widths: widths, calibration: options.calibration, dataRoot: options.dataRoot)
-            return try writeC(integer, of: model, signs: options.signs, to: output)
+            return try writeC(integer, of: model, signs: options.signs, widthsOrigin: options.widthsOrigin, to: output)
         case .onnx:
             let onnx = try ONNXExporter.export(model)
             let bytes = onnx.encoded()
@@ -68,10 +73,12 @@ public enum ModelExport {
     }
 
     /// Writes the C module of `integer` (the integer model of `model`) into the folder `output`.
-    static func writeC(_ integer: IntegerModel, of model: TrainedModel, signs: CModule.SignStorage, to output: String) throws -> Report {
+    static func writeC(_ integer: IntegerModel, of model: TrainedModel, signs: CModule.SignStorage,
+                       widthsOrigin: String = IntegerOptions().widthsOrigin, to output: String) throws -> Report {
         let config = model.config
         let module = try CModule(model: integer, signs: signs,
-                                 origin: "\((model.path as NSString).lastPathComponent) (sha256 \(model.sha256.prefix(16)), \(config.model.architecture.rawValue), \(config.model.method.rawValue), \(config.dataset.name.rawValue)), calibrated on \(integer.calibrationImages) training images")
+                                 origin: "\((model.path as NSString).lastPathComponent) (sha256 \(model.sha256.prefix(16)), \(config.model.architecture.rawValue), \(config.model.method.rawValue), \(config.dataset.name.rawValue)), calibrated on \(integer.calibrationImages) training images",
+                                 widthsOrigin: widthsOrigin)
         let files = [("fsb_model.h", module.header), ("fsb_model.c", module.source)]
         try writeFolder(files.map { ($0.0, Data($0.1.utf8)) }, to: output)
         let bytes = files.reduce(0) { $0 + $1.1.utf8.count }
