@@ -45,7 +45,7 @@ public enum TopologyCSV {
     /// The header of SCALE-Sim's GEMM topologies.
     public static let gemmHeader = "Layer, M, N, K,"
 
-    /// At most this many layer rows in one file (ResNet-152 has 155 weight layers).
+    /// At most this many layer rows in one file (the shipped topologies have 5 and 20).
     public static let maximumLayers = 10_000
 
     private static let fieldNames = ["IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width",

@@ -65,6 +65,9 @@ struct SimulateHWCommand: ParsableCommand {
             completion: .directory)
     var output: String?
 
+    /// The files `--verify` adds to the `--output` folder: the report and the predictions.
+    static let verifyFiles = ["verify.txt", "predictions.csv"]
+
     func validate() throws {
         if hardware.isEmpty { throw ValidationError("give at least one --hardware config") }
         if let verify, let problem = DatapathVerification.countRange.problem(verify) { throw ValidationError("--verify \(problem), got \(verify)") }
@@ -104,14 +107,13 @@ struct SimulateHWCommand: ParsableCommand {
             print("")
             print(report, terminator: "")
             if let folder {
-                files.append((folder.appendingPathComponent("verify.txt"), Data(report.utf8)))
-                files.append((folder.appendingPathComponent("predictions.csv"), Data(result.predictionsCSV().utf8)))
+                files += zip(Self.verifyFiles, [report, result.predictionsCSV()]).map { (folder.appendingPathComponent($0), Data($1.utf8)) }
             }
             check = result
         }
         // Every output file in one group, after the whole run: all of them or none; without
         // --verify, the folder's verify.txt and predictions.csv of an earlier run go with it.
-        let stale = verify == nil ? folder.map { [$0.appendingPathComponent("verify.txt"), $0.appendingPathComponent("predictions.csv")] } ?? [] : []
+        let stale = verify == nil ? folder.map { folder in Self.verifyFiles.map(folder.appendingPathComponent) } ?? [] : []
         if !files.isEmpty { try AtomicFile.writeGroup(files, removing: stale) }
         if let check, !check.bitExact {
             let differing = check.layers.filter { $0.mismatches > 0 }.map(\.layer)
