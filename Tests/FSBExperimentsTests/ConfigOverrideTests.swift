@@ -56,6 +56,13 @@ final class ConfigOverrideTests: XCTestCase {
                        "--set model.layerMethods={\"conv2\":\"bwn\",}: the value is not valid JSON: line 1, column 16: expected a member name after ',', found '}' (trailing commas are not allowed)")
         XCTAssertEqual(message(["model.layerMethods={\"conv2\":\"bwn\",\"conv2\":\"fp\"}"]),
                        "--set model.layerMethods={\"conv2\":\"bwn\",\"conv2\":\"fp\"}: the value is not valid JSON: line 1, column 16: duplicate key \"conv2\" (first at line 1, column 2)")
+        // An integer beyond 64 bits is refused by the field's range, with its digits.
+        XCTAssertEqual(message(["seed=99999999999999999999999"]),
+                       "--set seed=99999999999999999999999: seed: expected an integer in 0...18446744073709551615, found 99999999999999999999999")
+        XCTAssertEqual(message(["training.epochs=-99999999999999999999999"]),
+                       "--set training.epochs=-99999999999999999999999: training.epochs: expected an integer in -9223372036854775808...9223372036854775807, found -99999999999999999999999")
+        XCTAssertEqual(try ConfigOverride(parsing: "training.optimizer.learningRate=99999999999999999999999").value.compactText,
+                       "99999999999999999999999")
         XCTAssertEqual(message(["seed=1e400"]),
                        "--set seed=1e400: the value is not valid JSON: (top level): expected a number of at most about 1.8e308 in magnitude, found 1e400")
         XCTAssertEqual(try ConfigOverride(parsing: "name=2x-run").value, .string("2x-run"))

@@ -2,8 +2,8 @@ import FSBCore
 import Foundation
 
 /// Any JSON value, for editing configs by dotted path (the compare grid's overrides).
-/// Integers are kept exactly (a seed may be any 64-bit unsigned number); other numbers
-/// are doubles.
+/// Integers are kept exactly (a seed may be any 64-bit unsigned number; a wider one keeps
+/// its digits, so that an integer field refuses it by its range); other numbers are doubles.
 public enum JSONValue: Codable, Equatable, Sendable {
     case null
     case bool(Bool)
@@ -11,7 +11,9 @@ public enum JSONValue: Codable, Equatable, Sendable {
     case integer(Int64)
     /// An integer above Int64.max (up to UInt64.max).
     case largeInteger(UInt64)
-    /// A number with a fraction or an exponent, or an integer beyond 64 bits.
+    /// An integer beyond 64 bits (as `StrictJSON` reads it; up to about 165 digits, exact to 38).
+    case wideInteger(Decimal)
+    /// A number with a fraction or an exponent, or an integer too wide for `wideInteger`.
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -23,6 +25,7 @@ public enum JSONValue: Codable, Equatable, Sendable {
         else if let value = try? c.decode(Bool.self) { self = .bool(value) }
         else if let value = try? c.decode(Int64.self) { self = .integer(value) }
         else if let value = try? c.decode(UInt64.self) { self = .largeInteger(value) }
+        else if let value = Self.wideInteger(decoder) { self = .wideInteger(value) }
         else if let value = try Self.number(c) { self = .number(value) }
         else if let value = try? c.decode(String.self) { self = .string(value) }
         else if let value = try? c.decode([JSONValue].self) { self = .array(value) }
@@ -39,6 +42,14 @@ public enum JSONValue: Codable, Equatable, Sendable {
         }
     }
 
+    /// The number as a Decimal when `decoder` reads a JSON document and the value is written
+    /// as a whole integer (`-`, then digits only) that a Decimal can hold, else nil.
+    private static func wideInteger(_ decoder: Decoder) -> Decimal? {
+        guard let document = decoder as? JSONDocumentDecoder, case .number(let text) = document.node,
+              text.wholeMatch(of: /-?[0-9]+/) != nil else { return nil }
+        return Decimal(string: text)
+    }
+
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
@@ -46,6 +57,7 @@ public enum JSONValue: Codable, Equatable, Sendable {
         case .bool(let value): try c.encode(value)
         case .integer(let value): try c.encode(value)
         case .largeInteger(let value): try c.encode(value)
+        case .wideInteger(let value): try c.encode(value)   // JSONEncoder writes its digits
         case .number(let value):
             if value.rounded() == value && abs(value) < 1e15 { try c.encode(Int64(value)) } else { try c.encode(value) }
         case .string(let value): try c.encode(value)
@@ -68,6 +80,7 @@ public enum JSONValue: Codable, Equatable, Sendable {
         case .bool(let value): return String(value)
         case .integer(let value): return String(value)
         case .largeInteger(let value): return String(value)
+        case .wideInteger(let value): return value.description
         case .number(let value): return StrictJSON.describe(value)
         case .string(let value): return value
         case .array, .object: return (try? String(decoding: encoded(), as: UTF8.self)) ?? "?"
