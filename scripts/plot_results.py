@@ -137,7 +137,8 @@ def dodged(ax, xs, stds, step=7):
 def dot_with_error_bar(ax, x, y, std, transform, **style):
     """One dot with its error bar, drawn with `transform` (from `dodged`); the y axis is
     scaled to include it (matplotlib leaves artists with such transforms out)."""
-    ax.errorbar([x], [y], yerr=[std], fmt="o", capsize=3, transform=transform, **style)
+    marker = style.pop("marker", "o")
+    ax.errorbar([x], [y], yerr=[std], fmt=marker, capsize=3, transform=transform, **style)
     ax.update_datalim([(x, y - std), (x, y + std)], updatex=False)
     ax.autoscale_view(scalex=False)
 
@@ -272,12 +273,23 @@ def grid(folder, out):
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         family_color = {"mac": colors[0], "bwn": colors[1], "fsb": colors[2]}
         points = [p + (hw,) for hw, ps in series.items() for p in ps]
+        # A method on more than one accelerator (fp on the fp32 and int8 MAC arrays) gets one
+        # point per accelerator: its label names the accelerator, its marker tells them apart.
+        appearances = {}
+        for point in points:
+            appearances[point[2]] = appearances.get(point[2], 0) + 1
+        points = [(x, y, f"{text} on {hw}" if appearances[text] > 1 else text, std, hw)
+                  for x, y, text, std, hw in points]
+        family_hardware = {}
+        for hw in series:
+            family_hardware.setdefault(hw.split("-")[0], []).append(hw)
+        marker = {hw: "osD^v"[hws.index(hw) % 5] for hws in family_hardware.values() for hw in hws}
         magnitude_axis(ax, [p[0] for p in points], "energy per inference (µJ), each method on its accelerator")
         transforms = dodged(ax, [p[0] for p in points], [p[3] for p in points])
         shown = set()
         for (x, y, _, std, hw), transform in zip(points, transforms):
             dot_with_error_bar(ax, x, y, std, transform, label=None if hw in shown else hw,
-                               color=family_color.get(hw.split("-")[0]))
+                               color=family_color.get(hw.split("-")[0]), marker=marker[hw])
             shown.add(hw)
         ax.set(ylabel=f"final test accuracy (%), {spread}")
         ax.grid(alpha=0.3)

@@ -8,7 +8,10 @@
 # Writes OUT_DIR/<cell>/{layers.csv,totals.csv,summary.txt} and, for fsb cells, verify.txt.
 # The tables need only the model's shapes and methods: with VERIFY=0 the cell's config.json
 # stands in for a missing checkpoint and no datapath check runs (a shipped results folder has
-# no checkpoints). FSB names the fsb executable (default .build/release/fsb).
+# no checkpoints). A cell whose tables (and, for an fsb cell, the datapath check on the same
+# number of images) are already in OUT_DIR is skipped, so a grid's final step does not redo
+# the cells checked in an earlier session; delete OUT_DIR/<cell> to redo one.
+# FSB names the fsb executable (default .build/release/fsb).
 set -euo pipefail
 if [ $# -ne 4 ]; then echo "usage: $0 COMPARE_OUTPUT_DIR OUT_DIR VERIFY_IMAGES DATA_ROOT" >&2; exit 2; fi
 source_dir=$1; out=$2; verify=$3; data_root=$4
@@ -24,6 +27,11 @@ for cell in "$source_dir"/runs/$pattern; do
     else echo "$0: $checkpoint: missing, skipped" >&2; continue; fi
   fi
   [ -f "$cell/summary.json" ] || { echo "$0: $cell: not finished, skipped" >&2; continue; }
+  is_fsb=0; if [ "$verify_fsb" != 0 ] && grep -q '"method" : "fsb"' "$cell/config.json"; then is_fsb=1; fi
+  if [ -f "$out/$name/totals.csv" ] && { [ "$is_fsb" = 0 ] ||
+       grep -q "^bit-accurate FSB datapath check: $verify test images," "$out/$name/verify.txt" 2>/dev/null; }; then
+    echo "$name: already in $out/$name, skipped" >&2; continue
+  fi
   method=$(sed -n 's/^    "method" : "\([a-z]*\)",*$/\1/p' "$cell/config.json")
   accelerators="mac-fp32-os mac-int8-os"
   case "$method" in
@@ -33,9 +41,10 @@ for cell in "$source_dir"/runs/$pattern; do
   hardware=()
   for hw in $accelerators; do hardware+=(--hardware "configs/hw/$hw.json"); done
   "$fsb" simulate-hw --config "$checkpoint" "${hardware[@]}" --mode inference --batch-size 1 --output "$out/$name" > /dev/null
-  if [ "$verify_fsb" != 0 ] && grep -q '"method" : "fsb"' "$cell/config.json"; then
+  if [ "$is_fsb" = 1 ]; then
     "$fsb" simulate-hw --config "$checkpoint" --hardware configs/hw/fsb-int8-os.json --verify "$verify" \
-      --data-root "$data_root" > "$out/$name/verify.txt"
+      --data-root "$data_root" > "$out/$name/verify.txt.partial"
+    mv "$out/$name/verify.txt.partial" "$out/$name/verify.txt"   # only a finished check counts
   fi
   echo "$name -> $out/$name"
 done
