@@ -103,7 +103,7 @@ struct SimulateHWCommand: ParsableCommand {
             let result = try DatapathVerification(checkpointPath: config, hardwareConfig: hardware[0], count: verify,
                                                   dataRoot: data.dataRoot,
                                                   calibration: calibration ?? IntegerModel.defaultCalibration)
-            let report = result.render()
+            let report = result.render(predictionsFile: folder == nil ? nil : Self.verifyFiles[1])
             print("")
             print(report, terminator: "")
             if let folder {

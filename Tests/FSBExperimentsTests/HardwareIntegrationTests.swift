@@ -40,6 +40,10 @@ final class HardwareIntegrationTests: XCTestCase {
             XCTAssertEqual(check.integerOverflows, 0)
             XCTAssertLessThanOrEqual(abs(integerAccuracy - check.floatAccuracy), 15, check.render())
             XCTAssertTrue(check.render().contains("end-to-end integer model"), check.render())
+            // The report names predictions.csv only when the file is written (with --output).
+            XCTAssertFalse(check.render().contains("predictions.csv"), check.render())
+            XCTAssertTrue(check.render(predictionsFile: "predictions.csv")
+                .hasSuffix("predictions.csv: the end-to-end integer model's classes\n"), check.render(predictionsFile: "predictions.csv"))
             let rows = check.predictionsCSV().split(separator: "\n")
             XCTAssertEqual(rows.first, "index,label,predicted")
             XCTAssertEqual(rows.count, 21)

@@ -189,8 +189,9 @@ public struct DatapathVerification {
         "index,label,predicted\n" + predictions.enumerated().map { "\($0),\($1.label),\($1.predicted)\n" }.joined()
     }
 
-    /// The report printed by `fsb simulate-hw --verify`.
-    public func render() -> String {
+    /// The report printed by `fsb simulate-hw --verify`; `predictionsFile` names the file that
+    /// `predictionsCSV()` goes to, when it is written (with `--output`).
+    public func render(predictionsFile: String? = nil) -> String {
         var text = "bit-accurate FSB datapath check: \(images) test images, activations \(widths.activationBits)-bit, factors \(widths.factorBits)-bit, accumulators \(widths.accumulatorBits)-bit\n"
         if !uncheckedLayers.isEmpty {
             text += "not on the FSB datapath (element granularity: one factor per weight), kept in float: \(uncheckedLayers.joined(separator: ", "))\n"
@@ -209,9 +210,10 @@ public struct DatapathVerification {
         if let integerAccuracy {
             text += String(format: "end-to-end integer model (the C module's arithmetic; weights %d-bit, calibrated on %d training images): %.2f%%, %d accumulator saturations\n",
                            integerWidths.weightBits, calibrationImages, integerAccuracy, integerOverflows)
-            text += "predictions.csv: the end-to-end integer model's classes\n"
+            if let predictionsFile { text += "\(predictionsFile): the end-to-end integer model's classes\n" }
         } else {
             text += "end-to-end integer model: not run: \(integerProblem ?? "?")\n"
+            if let predictionsFile { text += "\(predictionsFile): the classes of the fixed-point fsb layers (rest float)\n" }
         }
         return text
     }
