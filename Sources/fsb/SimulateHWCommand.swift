@@ -61,7 +61,7 @@ struct SimulateHWCommand: ParsableCommand {
 
     @OptionGroup var data: DataRootOption
 
-    @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (with --verify also verify.txt and predictions.csv: index,label,predicted of the fixed-point run); written atomically.",
+    @Option(name: .long, help: "Folder for layers.csv, totals.csv and summary.txt (with --verify also verify.txt and predictions.csv: index,label,predicted of the end-to-end integer model, or of the fixed-point fsb layers where it cannot run); written atomically.",
             completion: .directory)
     var output: String?
 
