@@ -17,6 +17,7 @@ leader line when they must move away); dots with error bars at (nearly) the same
 drawn side by side, and the plot says so. Every figure is written as PNG and SVG.
 """
 import argparse
+import collections
 import csv
 import json
 import os
@@ -275,9 +276,7 @@ def grid(folder, out):
         points = [p + (hw,) for hw, ps in series.items() for p in ps]
         # A method on more than one accelerator (fp on the fp32 and int8 MAC arrays) gets one
         # point per accelerator: its label names the accelerator, its marker tells them apart.
-        appearances = {}
-        for point in points:
-            appearances[point[2]] = appearances.get(point[2], 0) + 1
+        appearances = collections.Counter(point[2] for point in points)
         points = [(x, y, f"{text} on {hw}" if appearances[text] > 1 else text, std, hw)
                   for x, y, text, std, hw in points]
         family_hardware = {}

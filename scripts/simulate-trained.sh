@@ -27,12 +27,12 @@ for cell in "$source_dir"/runs/$pattern; do
     else echo "$0: $checkpoint: missing, skipped" >&2; continue; fi
   fi
   [ -f "$cell/summary.json" ] || { echo "$0: $cell: not finished, skipped" >&2; continue; }
-  is_fsb=0; if [ "$verify_fsb" != 0 ] && grep -q '"method" : "fsb"' "$cell/config.json"; then is_fsb=1; fi
+  method=$(sed -n 's/^    "method" : "\([a-z]*\)",*$/\1/p' "$cell/config.json")
+  is_fsb=0; if [ "$verify_fsb" != 0 ] && [ "$method" = fsb ]; then is_fsb=1; fi
   if [ -f "$out/$name/totals.csv" ] && { [ "$is_fsb" = 0 ] ||
        grep -q "^bit-accurate FSB datapath check: $verify test images," "$out/$name/verify.txt" 2>/dev/null; }; then
     echo "$name: already in $out/$name, skipped" >&2; continue
   fi
-  method=$(sed -n 's/^    "method" : "\([a-z]*\)",*$/\1/p' "$cell/config.json")
   accelerators="mac-fp32-os mac-int8-os"
   case "$method" in
     binaryconnect|bwn) accelerators+=" bwn-int8-os" ;;
